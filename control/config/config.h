@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The daemon's configuration as parsed from a libconfig file. Parsing
+ * validates everything (names resolve, prefixes are well formed, limits
+ * hold) and needs no DPDK: the daemon checks its config before it touches
+ * any port. Errors name the file, the line and the setting.
+ */
+#ifndef PEERFWD_CONFIG_H
+#define PEERFWD_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <net/if.h>
+#include <rte_ether.h>
+
+#include "control/prefix/prefix.h"
+#include "dataplane/fwd/fwd.h"
+
+#define CFG_NAME_LEN	  32
+#define CFG_MAX_ADDRS	  8
+#define CFG_MAX_RXQ	  16
+#define CFG_MAX_EAL_ARGS  32
+
+struct cfg_port {
+	char name[CFG_NAME_LEN];
+	char device[256];   /* PCI address "0000:01:00.0" or vdev "net_af_packet0,iface=x" */
+	bool is_pci;
+	char iface[IF_NAMESIZE]; /* kernel interface of an af_xdp/af_packet vdev ("" if none) */
+	enum pf_tier tier;  /* role of the link this port carries */
+	bool has_mac;
+	struct rte_ether_addr mac; /* override the port's own MAC */
+	uint16_t vlan;      /* 0: untagged */
+	uint16_t n_rxq;     /* rx queues = RSS spread; defaults to the workers polling it */
+	uint16_t mtu;       /* 0: device default */
+	unsigned n_addrs;
+	struct prefix addrs[CFG_MAX_ADDRS]; /* the box's own addresses on this link */
+	int line;
+};
+
+struct cfg_rxq {
+	uint16_t port; /* index into cfg.ports */
+	uint16_t queue;
+};
+
+struct cfg_worker {
+	unsigned lcore;
+	unsigned n_rxq;
+	struct cfg_rxq rxq[CFG_MAX_RXQ];
+};
+
+struct cfg_nexthop {
+	char name[CFG_NAME_LEN];
+	uint16_t port; /* index into cfg.ports */
+	struct ip_addr addr;
+	bool has_mac;  /* false: resolved by ARP/ND */
+	struct rte_ether_addr mac;
+};
+
+struct cfg_pathgroup {
+	char name[CFG_NAME_LEN];
+	unsigned n_members;
+	uint16_t members[PF_PG_MEMBERS]; /* indexes into cfg.nexthops, preference order */
+};
+
+struct cfg_route {
+	struct prefix prefix;
+	uint16_t pathgroup; /* index into cfg.pathgroups */
+};
+
+struct cfg_registered {
+	struct prefix prefix;
+	char customer[64];
+};
+
+struct config {
+	char path[4096];
+	char ctl_socket[108];  /* control socket path */
+	char state_dir[256];   /* durable state (managed peerings, registrations) */
+	unsigned n_eal_args;
+	char *eal_args[CFG_MAX_EAL_ARGS]; /* extra EAL arguments, owned */
+	unsigned main_lcore;
+
+	uint32_t max_routes4, n_tbl8_4, max_routes6, n_groups6;
+
+	unsigned n_ports;
+	struct cfg_port ports[PF_MAX_PORTS];
+	unsigned n_workers;
+	struct cfg_worker workers[16];
+	unsigned n_nexthops;
+	struct cfg_nexthop *nexthops;
+	unsigned n_pathgroups;
+	struct cfg_pathgroup *pathgroups;
+	unsigned n_routes;
+	struct cfg_route *routes;
+	unsigned n_registered;
+	struct cfg_registered *registered;
+
+	enum pf_unreg_policy unreg_policy;
+	uint16_t unreg_pathgroup; /* index into cfg.pathgroups when UNREG_PATHGROUP */
+};
+
+/*
+ * Parse and validate path into *cfg. Returns 0, or -1 after writing one
+ * human-readable error, "FILE:LINE: SETTING: what is wrong", into err.
+ */
+int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
+void config_free(struct config *cfg);
+/* Index of the named port / path group / next hop, or -1. */
+int config_port_index(const struct config *cfg, const char *name);
+int config_pathgroup_index(const struct config *cfg, const char *name);
+int config_nexthop_index(const struct config *cfg, const char *name);
+
+#endif

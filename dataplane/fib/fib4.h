@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IPv4 longest-prefix-match table read lock-free by workers.
+ *
+ * Single writer (the control thread). Readers never block; a lookup that
+ * races an update returns the old or the new value. Memory a reader may hold
+ * is reclaimed only after a QSBR grace period on the qsbr variable given at
+ * create time (NULL: no readers other than the writer, e.g. tests).
+ */
+#ifndef PEERFWD_FIB4_H
+#define PEERFWD_FIB4_H
+
+#include <stdint.h>
+#include <rte_rcu_qsbr.h>
+
+#define FIB_VALUE_MAX ((1u << 22) - 1) /* values are 22-bit */
+#define FIB_MISS      UINT32_MAX       /* lookup result when no prefix matches */
+
+struct fib4;
+
+struct fib4_conf {
+	uint32_t max_routes; /* >= 1 */
+	uint32_t n_tbl8;     /* second-level groups for prefixes longer than /24 */
+	int socket_id;
+	struct rte_rcu_qsbr *qsbr; /* may be NULL */
+};
+
+/* Returns NULL with rte_errno set on failure. name must be unique. */
+struct fib4 *fib4_create(const char *name, const struct fib4_conf *conf);
+void fib4_free(struct fib4 *fib);
+
+/* ip in host byte order. Adding an existing prefix replaces its value.
+ * Returns 0, -EINVAL (depth > 32, value > FIB_VALUE_MAX), -ENOSPC. */
+int fib4_add(struct fib4 *fib, uint32_t ip, uint8_t depth, uint32_t value);
+/* Returns 0 or -ENOENT. */
+int fib4_del(struct fib4 *fib, uint32_t ip, uint8_t depth);
+/* Exact-match read of a prefix's value (control plane). 0 or -ENOENT. */
+int fib4_get(const struct fib4 *fib, uint32_t ip, uint8_t depth, uint32_t *value);
+uint32_t fib4_count(const struct fib4 *fib);
+/* Bytes of memory held by the table. */
+size_t fib4_memory(const struct fib4 *fib);
+
+/* Worker side. ips in host byte order; values[i] = FIB_MISS where nothing matches. */
+uint32_t fib4_lookup(const struct fib4 *fib, uint32_t ip);
+void fib4_lookup_bulk(const struct fib4 *fib, const uint32_t *ips, uint32_t *values, unsigned n);
+
+#endif

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Forwarding state shared between the control thread (single writer) and
+ * the workers (lock-free readers).
+ *
+ *   FIB value (22 bits) -> dest word -> path group word -> next hop
+ *
+ * - dest word (64 bits): which path group a FIB entry uses, whether the
+ *   destination is a registered prefix, and that prefix's counter index.
+ * - path group word (64 bits): up to four next-hop ids in preference order
+ *   (primary, local-redundant, geo-redundant, spare). One atomic store
+ *   changes a group, so a reader never sees half a group.
+ * - next hops are immutable while published: a change allocates a new id,
+ *   swaps the group words that used the old one, and frees the old id after
+ *   a QSBR grace period.
+ * - link liveness is one 64-bit mask: marking a link down is one store, and
+ *   every prefix whose group lists that link moves at once.
+ */
+#ifndef PEERFWD_FWD_H
+#define PEERFWD_FWD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_rcu_qsbr.h>
+
+#include "dataplane/fib/fib4.h"
+#include "dataplane/fib/fib6.h"
+
+#define PF_MAX_PORTS	  32
+#define PF_MAX_LINKS	  64 /* bits in the liveness mask; a link is a port */
+#define PF_MAX_NEXTHOPS	  4096
+#define PF_MAX_PATHGROUPS 4096
+#define PF_MAX_DESTS	  (1u << 20)
+#define PF_MAX_PREFIXES	  65536 /* registered prefixes (counter slots) */
+#define PF_PG_MEMBERS	  4
+
+#define NH_NONE 0xffffu
+#define PG_NONE 0xffffu
+
+enum pf_tier {
+	TIER_PRIMARY = 0,
+	TIER_LOCAL = 1, /* local-redundant: second router, same metro */
+	TIER_GEO = 2,	/* geo-redundant: another edge site */
+	TIER__MAX,
+};
+
+struct nexthop {
+	struct rte_ether_addr dst_mac;
+	struct rte_ether_addr src_mac;
+	uint16_t port_id; /* DPDK port to transmit on */
+	uint16_t link_id; /* bit in fwd_tables.link_alive */
+	uint16_t vlan;	  /* 802.1Q VID, 0 = untagged */
+	uint16_t flags;
+} __rte_aligned(32);
+#define NH_F_VALID 0x1 /* resolved and usable */
+
+/* dest word layout */
+#define DEST_PG(w)	   ((uint16_t)((w) & 0xffff))
+#define DEST_FLAGS(w)	   ((uint16_t)(((w) >> 16) & 0xffff))
+#define DEST_PREFIX(w)	   ((uint32_t)((w) >> 32))
+#define DEST_WORD(pg, fl, px) \
+	((uint64_t)(pg) | ((uint64_t)(fl) << 16) | ((uint64_t)(px) << 32))
+#define DEST_F_VALID	  0x1
+#define DEST_F_REGISTERED 0x2 /* inside a registered prefix: counted per prefix */
+
+/* path group word layout: member i in bits [16*i, 16*i+15] */
+#define PG_MEMBER(w, i) ((uint16_t)((w) >> (16 * (i))))
+
+enum pf_unreg_policy {
+	UNREG_DROP = 0,
+	UNREG_PATHGROUP = 1,
+};
+
+struct fwd_tables {
+	struct fib4 *fib4;
+	struct fib6 *fib6;
+	uint64_t *dest;		 /* [PF_MAX_DESTS] */
+	uint64_t *pathgroup;	 /* [PF_MAX_PATHGROUPS] */
+	struct nexthop *nexthop; /* [PF_MAX_NEXTHOPS] */
+	struct rte_rcu_qsbr *qsbr;
+	/* Hot, read by every worker burst: own cache line. */
+	uint64_t link_alive __rte_cache_aligned; /* bit = link id */
+	uint16_t unreg_policy; /* enum pf_unreg_policy */
+	uint16_t unreg_pg;     /* path group used by UNREG_PATHGROUP */
+};
+
+struct fwd_conf {
+	uint32_t max_routes4, n_tbl8_4;
+	uint32_t max_routes6, n_groups6;
+	unsigned max_readers; /* worker lcores that report to QSBR */
+	int socket_id;
+};
+
+/* Control thread. All return 0 or a negative errno. */
+int fwd_tables_create(struct fwd_tables *t, const struct fwd_conf *conf);
+void fwd_tables_free(struct fwd_tables *t);
+
+/* Next hops: alloc publishes a copy; release frees after a grace period. */
+int nexthop_alloc(struct fwd_tables *t, const struct nexthop *nh, uint16_t *id);
+int nexthop_release(struct fwd_tables *t, uint16_t id);
+
+/* members: next-hop ids in preference order, n <= PF_PG_MEMBERS. */
+int pathgroup_set(struct fwd_tables *t, uint16_t pg, const uint16_t *members, unsigned n);
+int dest_set(struct fwd_tables *t, uint32_t dest_id, uint16_t pg, uint16_t flags,
+	     uint32_t prefix_idx);
+int link_set_alive(struct fwd_tables *t, uint16_t link_id, bool alive);
+bool link_is_alive(const struct fwd_tables *t, uint16_t link_id);
+
+/*
+ * Worker side: the first member of group pg whose link is alive in the
+ * snapshot `alive` (loaded once per burst), or NULL.
+ */
+static inline const struct nexthop *
+pathgroup_active_member(const struct fwd_tables *t, uint16_t pg, uint64_t alive)
+{
+	uint64_t w = __atomic_load_n(&t->pathgroup[pg], __ATOMIC_ACQUIRE);
+
+	for (unsigned i = 0; i < PF_PG_MEMBERS; i++) {
+		uint16_t id = PG_MEMBER(w, i);
+		if (id == NH_NONE)
+			break;
+		const struct nexthop *nh = &t->nexthop[id];
+		if ((nh->flags & NH_F_VALID) && (alive >> nh->link_id) & 1)
+			return nh;
+	}
+	return NULL;
+}
+
+#endif

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The run-to-completion worker loop: rx burst -> parse -> FIB lookup ->
+ * path group -> rewrite -> tx burst. Never blocks, locks, allocates or
+ * makes a syscall; reports a QSBR quiescent state once per loop.
+ */
+#ifndef PEERFWD_WORKER_H
+#define PEERFWD_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "dataplane/fwd/fwd.h"
+#include "dataplane/worker/counters.h"
+
+#define WORKER_MAX_RXQ 16
+#define WORKER_BURST   32
+
+struct worker_rxq {
+	uint16_t port_id;
+	uint16_t queue_id;
+};
+
+struct worker {
+	unsigned lcore_id;
+	unsigned index;	   /* QSBR thread id, and this worker's tx queue on every port */
+	unsigned n_rxq;
+	struct worker_rxq rxq[WORKER_MAX_RXQ];
+	uint16_t port_ids[PF_MAX_PORTS]; /* ports this worker may transmit on */
+	unsigned n_ports;
+	struct fwd_tables *tables;
+	struct rte_ring *punt; /* to the control thread; multi-producer */
+	struct pf_lcore_counters *ctr;
+	volatile bool *quit;
+};
+
+/* Packets sorted by output port by worker_forward_burst, then sent. */
+struct worker_tx {
+	uint16_t n[PF_MAX_PORTS];
+	struct rte_mbuf *pkts[PF_MAX_PORTS][WORKER_BURST];
+	uint16_t n_punt;
+	struct rte_mbuf *punt[WORKER_BURST];
+};
+
+/*
+ * Forward one burst received on rx_port: every packet ends in exactly one
+ * of tx->pkts[port], tx->punt, or freed and counted as a drop. Pure function
+ * of the tables and the packets: unit-testable without any port.
+ */
+void worker_forward_burst(struct worker *w, uint16_t rx_port, struct rte_mbuf **pkts, uint16_t n,
+			  struct worker_tx *tx);
+
+/* lcore entry point for rte_eal_remote_launch; arg is a struct worker. */
+int worker_main(void *arg);
+
+#endif
