@@ -64,6 +64,7 @@ struct nexthop {
 	((uint64_t)(pg) | ((uint64_t)(fl) << 16) | ((uint64_t)(px) << 32))
 #define DEST_F_VALID	  0x1
 #define DEST_F_REGISTERED 0x2 /* inside a registered prefix: counted per prefix */
+#define DEST_F_LOCAL	  0x4 /* one of the box's own addresses: punt to control */
 
 /* path group word layout: member i in bits [16*i, 16*i+15] */
 #define PG_MEMBER(w, i) ((uint16_t)((w) >> (16 * (i))))
