@@ -1,0 +1,487 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <glob.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "control/config/config.h"
+
+/*
+ * The valid config every error case starts from: one setting per line, so
+ * a case replaces line N and expects its error on line N.
+ */
+/* clang-format off */
+static const char *const base[] = {
+	/*  1 */ "# test config",
+	/*  2 */ "peerfwd: {",
+	/*  3 */ "  ctl_socket = \"/tmp/pf.sock\";",
+	/*  4 */ "  state_dir = \"/tmp/pf-state\";",
+	/*  5 */ "  main_lcore = 0;",
+	/*  6 */ "  eal_args = [\"--no-huge\", \"-m\", \"512\"];",
+	/*  7 */ "  fib: { max_routes4 = 1000; tbl8_groups4 = 256; };",
+	/*  8 */ "  ports = (",
+	/*  9 */ "    { name = \"src\"; device = \"net_af_packet0,iface=pf-src\"; mac = \"02:00:00:00:04:01\";",
+	/* 10 */ "      addresses = [\"192.0.2.1/24\"]; },",
+	/* 11 */ "    { name = \"pri\"; device = \"0000:01:00.0\"; tier = \"primary\"; vlan = 100; mtu = 9000;",
+	/* 12 */ "      rx_queues = 2; addresses = [\"198.51.100.1/30\", \"2001:db8:1::1/64\"]; },",
+	/* 13 */ "    { name = \"loc\"; device = \"net_af_xdp0,iface=pf-loc,start_queue=0\"; tier = \"local\"; }",
+	/* 14 */ "  );",
+	/* 15 */ "  workers = (",
+	/* 16 */ "    { lcore = 1; rx = [\"src:0\", \"pri:0\", \"loc:0\"]; },",
+	/* 17 */ "    { lcore = 2; rx = [\"pri:1\"]; }",
+	/* 18 */ "  );",
+	/* 19 */ "  nexthops = (",
+	/* 20 */ "    { name = \"pri-rtr\"; port = \"pri\"; address = \"198.51.100.2\"; mac = \"02:00:00:00:01:02\"; },",
+	/* 21 */ "    { name = \"pri-rtr6\"; port = \"pri\"; address = \"2001:db8:1::2\"; },",
+	/* 22 */ "    { name = \"loc-rtr\"; port = \"loc\"; address = \"198.51.100.6\"; }",
+	/* 23 */ "  );",
+	/* 24 */ "  pathgroups = (",
+	/* 25 */ "    { name = \"carrier\"; members = [\"pri-rtr\", \"loc-rtr\"]; },",
+	/* 26 */ "    { name = \"carrier6\"; members = [\"pri-rtr6\"]; }",
+	/* 27 */ "  );",
+	/* 28 */ "  routes = (",
+	/* 29 */ "    { prefix = \"0.0.0.0/0\"; pathgroup = \"carrier\"; },",
+	/* 30 */ "    { prefix = \"::/0\"; pathgroup = \"carrier6\"; }",
+	/* 31 */ "  );",
+	/* 32 */ "  registered = (",
+	/* 33 */ "    { prefix = \"203.0.113.0/24\"; customer = \"acme\"; },",
+	/* 34 */ "    { prefix = \"2001:db8:c000::/48\"; customer = \"acme\"; }",
+	/* 35 */ "  );",
+	/* 36 */ "  unregistered = \"drop\";",
+	/* 37 */ "};",
+};
+/* clang-format on */
+#define BASE_LINES (sizeof(base) / sizeof(base[0]))
+
+static char tmp_path[64];
+
+static void write_text(const char *text)
+{
+	int fd;
+	FILE *f;
+
+	snprintf(tmp_path, sizeof(tmp_path), "/tmp/test_config.XXXXXX");
+	fd = mkstemp(tmp_path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* base with line `line` (1-based; 0: none) replaced by `repl`. */
+static char *base_with(unsigned line, const char *repl)
+{
+	static char text[8192];
+	size_t n = 0;
+
+	for (unsigned i = 0; i < BASE_LINES; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s\n",
+				      i + 1 == line ? repl : base[i]);
+	assert_true(n < sizeof(text));
+	return text;
+}
+
+static int load(unsigned line, const char *repl, struct config *cfg, char *err, size_t len)
+{
+	int rc;
+
+	write_text(base_with(line, repl));
+	rc = config_load(tmp_path, cfg, err, len);
+	unlink(tmp_path);
+	return rc;
+}
+
+/* Loading text fails with "FILE:eline: setting: ..." and leaves cfg clean. */
+static void expect_error_text(const char *text, unsigned eline, const char *setting)
+{
+	struct config cfg;
+	char err[512], want[256];
+	int rc;
+
+	write_text(text);
+	rc = config_load(tmp_path, &cfg, err, sizeof(err));
+	unlink(tmp_path);
+	assert_int_equal(rc, -1);
+	snprintf(want, sizeof(want), "%s:%u: %s:", tmp_path, eline, setting);
+	if (strncmp(err, want, strlen(want)) != 0)
+		fail_msg("want prefix \"%s\"\n got \"%s\"", want, err);
+	print_message("  ok: %s\n", err + strlen(tmp_path));
+	assert_int_equal(cfg.n_ports, 0);
+	assert_null(cfg.nexthops);
+	config_free(&cfg);
+}
+
+/* Replace line `line` of base with `repl`; expect the error on eline. */
+static void expect_error(unsigned line, const char *repl, unsigned eline, const char *setting)
+{
+	expect_error_text(base_with(line, repl), eline, setting);
+}
+
+static void test_valid(void **state)
+{
+	struct config cfg;
+	char err[512], buf[PREFIX_STRLEN];
+
+	(void)state;
+	if (load(0, NULL, &cfg, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_string_equal(cfg.ctl_socket, "/tmp/pf.sock");
+	assert_string_equal(cfg.state_dir, "/tmp/pf-state");
+	assert_int_equal(cfg.n_eal_args, 3);
+	assert_string_equal(cfg.eal_args[2], "512");
+	assert_int_equal(cfg.max_routes4, 1000);
+	assert_int_equal(cfg.n_tbl8_4, 256);
+	assert_int_equal(cfg.max_routes6, 600000); /* default */
+	assert_int_equal(cfg.n_groups6, 1000000);
+
+	assert_int_equal(cfg.n_ports, 3);
+	assert_string_equal(cfg.ports[0].name, "src");
+	assert_false(cfg.ports[0].is_pci);
+	assert_string_equal(cfg.ports[0].iface, "pf-src");
+	assert_int_equal(cfg.ports[0].tier, TIER__MAX);
+	assert_true(cfg.ports[0].has_mac);
+	assert_int_equal(cfg.ports[0].mac.addr_bytes[4], 0x04);
+	assert_int_equal(cfg.ports[0].n_rxq, 1);
+	assert_int_equal(cfg.ports[0].line, 9);
+	assert_true(cfg.ports[1].is_pci);
+	assert_string_equal(cfg.ports[1].iface, "");
+	assert_int_equal(cfg.ports[1].tier, TIER_PRIMARY);
+	assert_false(cfg.ports[1].has_mac);
+	assert_int_equal(cfg.ports[1].vlan, 100);
+	assert_int_equal(cfg.ports[1].mtu, 9000);
+	assert_int_equal(cfg.ports[1].n_rxq, 2);
+	assert_int_equal(cfg.ports[1].n_addrs, 2);
+	/* interface addresses keep their host bits */
+	assert_string_equal(prefix_format(&cfg.ports[1].addrs[0], buf, sizeof(buf)),
+			    "198.51.100.1/30");
+	assert_string_equal(cfg.ports[2].iface, "pf-loc");
+	assert_int_equal(cfg.ports[2].tier, TIER_LOCAL);
+
+	assert_int_equal(cfg.n_workers, 2);
+	assert_int_equal(cfg.workers[0].lcore, 1);
+	assert_int_equal(cfg.workers[0].n_rxq, 3);
+	assert_int_equal(cfg.workers[0].rxq[2].port, 2);
+	assert_int_equal(cfg.workers[1].rxq[0].port, 1);
+	assert_int_equal(cfg.workers[1].rxq[0].queue, 1);
+
+	assert_int_equal(cfg.n_nexthops, 3);
+	assert_int_equal(config_nexthop_index(&cfg, "pri-rtr6"), 1);
+	assert_true(cfg.nexthops[0].has_mac);
+	assert_false(cfg.nexthops[1].has_mac);
+	assert_int_equal(cfg.nexthops[1].addr.family, AF_INET6);
+	assert_int_equal(cfg.nexthops[2].port, 2);
+
+	assert_int_equal(cfg.n_pathgroups, 2);
+	assert_int_equal(cfg.pathgroups[0].n_members, 2);
+	assert_int_equal(cfg.pathgroups[0].members[1], 2);
+	assert_int_equal(config_pathgroup_index(&cfg, "carrier6"), 1);
+	assert_int_equal(config_pathgroup_index(&cfg, "nope"), -1);
+	assert_int_equal(config_port_index(&cfg, "loc"), 2);
+
+	assert_int_equal(cfg.n_routes, 2);
+	assert_int_equal(cfg.routes[1].pathgroup, 1);
+	assert_int_equal(cfg.routes[1].prefix.len, 0);
+	assert_int_equal(cfg.n_registered, 2);
+	assert_string_equal(cfg.registered[1].customer, "acme");
+	assert_string_equal(prefix_format(&cfg.registered[1].prefix, buf, sizeof(buf)),
+			    "2001:db8:c000::/48");
+	assert_int_equal(cfg.unreg_policy, UNREG_DROP);
+	config_free(&cfg);
+	config_free(&cfg); /* freeing twice is harmless */
+}
+
+static void test_defaults_and_unreg_pathgroup(void **state)
+{
+	struct config cfg;
+	char err[512];
+
+	(void)state;
+	/* no ctl_socket: the default stays; unregistered traffic to a group */
+	if (load(36, "  unregistered = \"carrier6\";", &cfg, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(cfg.unreg_policy, UNREG_PATHGROUP);
+	assert_int_equal(cfg.unreg_pathgroup, 1);
+	config_free(&cfg);
+
+	if (load(3, "  # default socket", &cfg, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_string_equal(cfg.ctl_socket, "/run/peerfwd/ctl.sock");
+	config_free(&cfg);
+}
+
+static void test_err_syntax(void **state)
+{
+	(void)state;
+	expect_error(5, "  main_lcore = = 0;", 5, "syntax");
+}
+
+static void test_err_missing_file(void **state)
+{
+	struct config cfg;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(config_load("/nonexistent/pf.cfg", &cfg, err, sizeof(err)), -1);
+	assert_string_equal(err, "/nonexistent/pf.cfg: No such file or directory");
+}
+
+static void test_err_missing_ports(void **state)
+{
+	(void)state;
+	expect_error_text("# nothing\npeerfwd: {\n  main_lcore = 0;\n};\n", 2, "ports");
+	expect_error_text("peerfwd: {\n  ports = ();\n};\n", 2, "ports");
+	expect_error_text("peerfwd: {\n\n  ports = \"pri\";\n};\n", 3, "ports");
+	expect_error_text("peerfwd = 1;\n", 1, "peerfwd");
+}
+
+static void test_err_missing_peerfwd(void **state)
+{
+	(void)state;
+	expect_error(2, "peerfwd_typo: {", 2, "peerfwd_typo");
+}
+
+static void test_err_device(void **state)
+{
+	(void)state;
+	expect_error(11, "{ name = \"pri\"; device = \"01:00.0\";", 11, "ports[1].device");
+	expect_error(11, "{ name = \"pri\"; device = \"eth0\";", 11, "ports[1].device");
+	expect_error(11, "{ name = \"pri\"; device = \"0000:01:20.0\";", 11, "ports[1].device");
+	/* af_packet needs iface= */
+	expect_error(9, "{ name = \"src\"; device = \"net_af_packet0\";", 9, "ports[0].device");
+	expect_error(9,
+		     "{ name = \"src\"; device = \"net_af_packet0,iface=averyveryverylongname\";",
+		     9, "ports[0].device");
+	/* the same device twice */
+	expect_error(11, "{ name = \"pri\"; device = \"net_af_packet0,iface=pf-src\";", 11,
+		     "ports[1].device");
+}
+
+static void test_err_tier(void **state)
+{
+	(void)state;
+	expect_error(13, "{ name = \"loc\"; device = \"net_null0\"; tier = \"secondary\"; }", 13,
+		     "ports[2].tier");
+}
+
+static void test_err_mac(void **state)
+{
+	(void)state;
+	expect_error(9, "{ name = \"src\"; device = \"net_null0\"; mac = \"02:00:00:00:04\";", 9,
+		     "ports[0].mac");
+	expect_error(9, "{ name = \"src\"; device = \"net_null0\"; mac = \"02:00:00:00:04:0g\";", 9,
+		     "ports[0].mac");
+	expect_error(9, "{ name = \"src\"; device = \"net_null0\"; mac = \"01:00:5e:00:00:01\";", 9,
+		     "ports[0].mac");
+	expect_error(20,
+		     "{ name = \"pri-rtr\"; port = \"pri\"; address = \"198.51.100.2\"; "
+		     "mac = \"2:0:0:0:1:2\"; },",
+		     20, "nexthops[0].mac");
+}
+
+static void test_err_prefix(void **state)
+{
+	(void)state;
+	expect_error(10, "addresses = [\"192.0.2.1/33\"]; },", 10, "ports[0].addresses[0]");
+	expect_error(10, "addresses = [\"192.0.2.1\"]; },", 10, "ports[0].addresses[0]");
+	expect_error(33, "{ prefix = \"203.0.113.0/24x\"; },", 33, "registered[0].prefix");
+}
+
+static void test_err_host_bits(void **state)
+{
+	(void)state;
+	expect_error(29, "{ prefix = \"10.0.0.1/8\"; pathgroup = \"carrier\"; },", 29,
+		     "routes[0].prefix");
+	expect_error(34, "{ prefix = \"2001:db8:c000::1/48\"; }", 34, "registered[1].prefix");
+}
+
+static void test_err_duplicate_prefix(void **state)
+{
+	(void)state;
+	expect_error(34, "{ prefix = \"203.0.113.0/24\"; customer = \"other\"; }", 34,
+		     "registered[1].prefix");
+	expect_error(30, "{ prefix = \"0.0.0.0/0\"; pathgroup = \"carrier6\"; }", 30,
+		     "routes[1].prefix");
+}
+
+static void test_err_unknown_pathgroup(void **state)
+{
+	(void)state;
+	expect_error(30, "{ prefix = \"::/0\"; pathgroup = \"carrier7\"; }", 30,
+		     "routes[1].pathgroup");
+}
+
+static void test_err_unknown_nexthop(void **state)
+{
+	(void)state;
+	expect_error(26, "{ name = \"carrier6\"; members = [\"pri-rtr6\", \"pri-rtr7\"]; }", 26,
+		     "pathgroups[1].members[1]");
+}
+
+static void test_err_unknown_port(void **state)
+{
+	(void)state;
+	expect_error(21, "{ name = \"pri-rtr6\"; port = \"geo\"; address = \"2001:db8:1::2\"; },",
+		     21, "nexthops[1].port");
+	expect_error(17, "{ lcore = 2; rx = [\"pr:1\"]; }", 17, "workers[1].rx[0]");
+}
+
+static void test_err_duplicate_names(void **state)
+{
+	(void)state;
+	expect_error(22, "{ name = \"pri-rtr\"; port = \"loc\"; address = \"198.51.100.6\"; }", 22,
+		     "nexthops[2].name");
+	expect_error(13, "{ name = \"src\"; device = \"net_null0\"; }", 13, "ports[2].name");
+	expect_error(26, "{ name = \"carrier\"; members = [\"pri-rtr6\"]; }", 26,
+		     "pathgroups[1].name");
+	expect_error(13, "{ name = \"lo:c\"; device = \"net_null0\"; }", 13, "ports[2].name");
+}
+
+static void test_err_members(void **state)
+{
+	(void)state;
+	expect_error(25,
+		     "{ name = \"carrier\"; members = [\"pri-rtr\", \"loc-rtr\", \"pri-rtr6\", "
+		     "\"pri-rtr\", \"loc-rtr\"]; },",
+		     25, "pathgroups[0].members");
+	expect_error(25, "{ name = \"carrier\"; members = []; },", 25, "pathgroups[0].members");
+	expect_error(25, "{ name = \"carrier\"; members = [\"pri-rtr\", \"pri-rtr\"]; },", 25,
+		     "pathgroups[0].members[1]");
+	expect_error(25, "{ name = \"carrier\"; },", 25, "pathgroups[0].members");
+}
+
+static void test_err_unknown_setting(void **state)
+{
+	(void)state;
+	expect_error(13, "{ name = \"loc\"; device = \"net_null0\"; tiers = \"local\"; }", 13,
+		     "ports[2].tiers");
+	expect_error(36, "  unregisterd = \"drop\";", 36, "unregisterd");
+	expect_error(7, "  fib: { max_route4 = 1000; };", 7, "fib.max_route4");
+	expect_error(37, "}; extra = 1;", 37, "extra");
+}
+
+static void test_err_wrong_type(void **state)
+{
+	(void)state;
+	expect_error(5, "  main_lcore = \"0\";", 5, "main_lcore");
+	expect_error(11, "{ name = \"pri\"; device = \"0000:01:00.0\"; vlan = \"100\";", 11,
+		     "ports[1].vlan");
+	expect_error(12, "rx_queues = 2; addresses = \"198.51.100.1/30\"; },", 12,
+		     "ports[1].addresses");
+	expect_error(7, "  fib = 5;", 7, "fib");
+	expect_error(6, "  eal_args = [1, 2];", 6, "eal_args[0]");
+	expect_error(11, "{ name = \"pri\"; device = \"0000:01:00.0\"; vlan = 4095;", 11,
+		     "ports[1].vlan");
+	expect_error(3, "  ctl_socket = \"relative.sock\";", 3, "ctl_socket");
+}
+
+static void test_err_missing_setting(void **state)
+{
+	(void)state;
+	/* a missing setting is reported at its group's line */
+	expect_error(22, "{ name = \"loc-rtr\"; port = \"loc\"; }", 22, "nexthops[2].address");
+	expect_error(13, "{ name = \"loc\"; tier = \"local\"; }", 13, "ports[2].device");
+}
+
+static void test_err_nexthop_family(void **state)
+{
+	(void)state;
+	expect_error(20, "{ name = \"pri-rtr\"; port = \"src\"; address = \"2001:db8::2\"; },", 20,
+		     "nexthops[0].address");
+	expect_error(20, "{ name = \"pri-rtr\"; port = \"src\"; address = \"192.0.2.300\"; },", 20,
+		     "nexthops[0].address");
+}
+
+static void test_err_port_not_polled(void **state)
+{
+	(void)state;
+	expect_error(16, "{ lcore = 1; rx = [\"src:0\", \"pri:0\"]; },", 13, "ports[2]");
+	/* rx_queues = 2 but nobody polls queue 1 */
+	expect_error(17, "{ lcore = 2; rx = [\"src:1\"]; }", 12, "ports[1].rx_queues");
+	/* derived queue count with a hole */
+	expect_error(17, "{ lcore = 2; rx = [\"pri:1\", \"loc:2\"]; }", 13, "ports[2]");
+}
+
+static void test_err_queue_twice(void **state)
+{
+	(void)state;
+	expect_error(17, "{ lcore = 2; rx = [\"pri:1\", \"pri:0\"]; }", 17, "workers[1].rx[1]");
+	expect_error(17, "{ lcore = 2; rx = [\"pri:1\", \"pri:2\"]; }", 17, "workers[1].rx[1]");
+	expect_error(17, "{ lcore = 2; rx = [\"pri\"]; }", 17, "workers[1].rx[0]");
+}
+
+static void test_err_lcore(void **state)
+{
+	(void)state;
+	expect_error(17, "{ lcore = 0; rx = [\"pri:1\"]; }", 17, "workers[1].lcore");
+	expect_error(17, "{ lcore = 1; rx = [\"pri:1\"]; }", 17, "workers[1].lcore");
+	expect_error(17, "{ rx = [\"pri:1\"]; }", 17, "workers[1].lcore");
+}
+
+static void test_err_unregistered(void **state)
+{
+	(void)state;
+	expect_error(36, "  unregistered = \"forward\";", 36, "unregistered");
+}
+
+static void test_shipped_configs(void **state)
+{
+	const char *src = getenv("PEERFWD_SRCDIR");
+	char pattern[4096], err[512];
+	struct config cfg;
+	glob_t g;
+
+	(void)state;
+	if (src == NULL)
+		src = ".";
+	snprintf(pattern, sizeof(pattern), "%s/configs/*.cfg", src);
+	assert_int_equal(glob(pattern, 0, NULL, &g), 0);
+	assert_true(g.gl_pathc >= 3);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		if (config_load(g.gl_pathv[i], &cfg, err, sizeof(err)) != 0)
+			fail_msg("%s", err);
+		print_message("  ok: %s: %u ports, %u workers\n", g.gl_pathv[i], cfg.n_ports,
+			      cfg.n_workers);
+		config_free(&cfg);
+	}
+	globfree(&g);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_defaults_and_unreg_pathgroup),
+		cmocka_unit_test(test_err_syntax),
+		cmocka_unit_test(test_err_missing_file),
+		cmocka_unit_test(test_err_missing_ports),
+		cmocka_unit_test(test_err_missing_peerfwd),
+		cmocka_unit_test(test_err_device),
+		cmocka_unit_test(test_err_tier),
+		cmocka_unit_test(test_err_mac),
+		cmocka_unit_test(test_err_prefix),
+		cmocka_unit_test(test_err_host_bits),
+		cmocka_unit_test(test_err_duplicate_prefix),
+		cmocka_unit_test(test_err_unknown_pathgroup),
+		cmocka_unit_test(test_err_unknown_nexthop),
+		cmocka_unit_test(test_err_unknown_port),
+		cmocka_unit_test(test_err_duplicate_names),
+		cmocka_unit_test(test_err_members),
+		cmocka_unit_test(test_err_unknown_setting),
+		cmocka_unit_test(test_err_wrong_type),
+		cmocka_unit_test(test_err_missing_setting),
+		cmocka_unit_test(test_err_nexthop_family),
+		cmocka_unit_test(test_err_port_not_polled),
+		cmocka_unit_test(test_err_queue_twice),
+		cmocka_unit_test(test_err_lcore),
+		cmocka_unit_test(test_err_unregistered),
+		cmocka_unit_test(test_shipped_configs),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
