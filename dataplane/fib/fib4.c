@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IPv4 FIB: the shared multibit trie with 4-byte keys, which is DIR-24-8
+ * (a 2^24 root and one 256-entry group per prefix longer than /24), with
+ * groups reused only after a QSBR grace period.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_errno.h>
+#include <rte_prefetch.h>
+
+#include "dataplane/fib/fib4.h"
+#include "dataplane/fib/mtrie.h"
+
+struct fib4 {
+	struct mtrie t;
+};
+
+static void key4(uint32_t ip, uint8_t key[4])
+{
+	uint32_t be = rte_cpu_to_be_32(ip);
+	memcpy(key, &be, 4);
+}
+
+struct fib4 *fib4_create(const char *name, const struct fib4_conf *conf)
+{
+	struct mtrie_conf mc = {
+		.key_len = 4,
+		.max_rules = conf->max_routes,
+		.n_groups = conf->n_tbl8,
+		.socket_id = conf->socket_id,
+		.qsbr = conf->qsbr,
+	};
+	struct fib4 *fib = calloc(1, sizeof(*fib));
+	int ret;
+
+	if (fib == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	ret = mtrie_init(&fib->t, name, &mc);
+	if (ret < 0) {
+		free(fib);
+		rte_errno = -ret;
+		return NULL;
+	}
+	return fib;
+}
+
+void fib4_free(struct fib4 *fib)
+{
+	if (fib == NULL)
+		return;
+	mtrie_fini(&fib->t);
+	free(fib);
+}
+
+int fib4_add(struct fib4 *fib, uint32_t ip, uint8_t depth, uint32_t value)
+{
+	uint8_t k[4];
+
+	key4(ip, k);
+	return mtrie_add(&fib->t, k, depth, value);
+}
+
+int fib4_del(struct fib4 *fib, uint32_t ip, uint8_t depth)
+{
+	uint8_t k[4];
+
+	key4(ip, k);
+	return mtrie_del(&fib->t, k, depth);
+}
+
+int fib4_get(const struct fib4 *fib, uint32_t ip, uint8_t depth, uint32_t *value)
+{
+	uint8_t k[4];
+
+	key4(ip, k);
+	return mtrie_get(&fib->t, k, depth, value);
+}
+
+uint32_t fib4_count(const struct fib4 *fib)
+{
+	return fib->t.n_rules;
+}
+
+size_t fib4_memory(const struct fib4 *fib)
+{
+	return mtrie_memory(&fib->t);
+}
+
+static inline uint32_t lookup4(const struct mtrie *t, uint32_t ip)
+{
+	uint32_t e = __atomic_load_n(&t->root[ip >> 8], __ATOMIC_ACQUIRE);
+
+	if (unlikely(e & MTRIE_EXT))
+		e = __atomic_load_n(&t->groups[(size_t)MTRIE_GROUP(e) << 8 | (ip & 0xff)],
+				    __ATOMIC_ACQUIRE);
+	return mtrie_resolve(t, e);
+}
+
+uint32_t fib4_lookup(const struct fib4 *fib, uint32_t ip)
+{
+	return lookup4(&fib->t, ip);
+}
+
+void fib4_lookup_bulk(const struct fib4 *fib, const uint32_t *ips, uint32_t *values, unsigned n)
+{
+	const struct mtrie *t = &fib->t;
+	unsigned i;
+
+	/* Root entries are almost always cache misses: start them all early. */
+	for (i = 0; i < n && i < 8; i++)
+		rte_prefetch0(&t->root[ips[i] >> 8]);
+	for (i = 0; i < n; i++) {
+		if (i + 8 < n)
+			rte_prefetch0(&t->root[ips[i + 8] >> 8]);
+		values[i] = lookup4(t, ips[i]);
+	}
+}
