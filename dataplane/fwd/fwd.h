@@ -74,6 +74,8 @@ enum pf_unreg_policy {
 	UNREG_PATHGROUP = 1,
 };
 
+struct fwd_ctl;
+
 struct fwd_tables {
 	struct fib4 *fib4;
 	struct fib6 *fib6;
@@ -81,6 +83,8 @@ struct fwd_tables {
 	uint64_t *pathgroup;	 /* [PF_MAX_PATHGROUPS] */
 	struct nexthop *nexthop; /* [PF_MAX_NEXTHOPS] */
 	struct rte_rcu_qsbr *qsbr;
+	/* Control thread only (next-hop slot allocator); the tables own qsbr. */
+	struct fwd_ctl *ctl;
 	/* Hot, read by every worker burst: own cache line. */
 	uint64_t link_alive __rte_cache_aligned; /* bit = link id */
 	uint16_t unreg_policy; /* enum pf_unreg_policy */

@@ -20,6 +20,7 @@
 	X(IPV4_BAD_CSUM, "ipv4_bad_checksum")                                                      \
 	X(IPV4_BAD_HDR, "ipv4_bad_header")                                                         \
 	X(IPV4_BAD_LEN, "ipv4_bad_length")                                                         \
+	X(IPV6_BAD_HDR, "ipv6_bad_header")                                                         \
 	X(IPV6_BAD_LEN, "ipv6_bad_length")                                                         \
 	X(TTL_EXPIRED, "ttl_expired")                                                              \
 	X(UNREGISTERED, "unregistered")                                                            \
@@ -59,5 +60,13 @@ struct pf_lcore_counters {
 	struct pf_pkt_count pathgroup[PF_MAX_PATHGROUPS];
 	struct pf_pkt_count prefix[PF_MAX_PREFIXES];
 } __rte_cache_aligned;
+
+/*
+ * Sum n per-lcore blocks (NULL entries skipped) into out. Control side:
+ * reads each 64-bit word once, so a concurrent writer makes the result
+ * stale, never torn.
+ */
+void pf_counters_sum(struct pf_lcore_counters *const *blocks, unsigned n,
+		     struct pf_lcore_counters *out);
 
 #endif

@@ -30,6 +30,10 @@ struct worker {
 	struct worker_rxq rxq[WORKER_MAX_RXQ];
 	uint16_t port_ids[PF_MAX_PORTS]; /* ports this worker may transmit on */
 	unsigned n_ports;
+	/* Each port's own MAC, filled at launch (rte_eth_macaddr_get). af_packet
+	 * ports also receive the kernel's own outgoing frames: a frame whose
+	 * source is the rx port's MAC is one of ours echoed back, and ignored. */
+	struct rte_ether_addr port_mac[PF_MAX_PORTS];
 	struct fwd_tables *tables;
 	struct rte_ring *punt; /* to the control thread; multi-producer */
 	struct pf_lcore_counters *ctr;
@@ -46,8 +50,12 @@ struct worker_tx {
 
 /*
  * Forward one burst received on rx_port: every packet ends in exactly one
- * of tx->pkts[port], tx->punt, or freed and counted as a drop. Pure function
- * of the tables and the packets: unit-testable without any port.
+ * of tx->pkts[port], tx->punt, or freed and counted as a drop (echoes of our
+ * own frames are freed uncounted). Pure function of the tables and the
+ * packets: unit-testable without any port. tx must have room (the caller
+ * flushes between bursts); a full tx or punt array drops with TX_FULL or
+ * PUNT_FULL. Counts port tx when a packet is queued; the flush in
+ * worker_main takes back what the NIC refuses.
  */
 void worker_forward_burst(struct worker *w, uint16_t rx_port, struct rte_mbuf **pkts, uint16_t n,
 			  struct worker_tx *tx);

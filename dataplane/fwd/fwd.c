@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Forwarding tables: the control thread is the only writer; workers read
+ * dest, path group and next-hop entries lock-free. Every word a worker reads
+ * is published with a release store; next-hop slots are reused only after a
+ * QSBR grace period (defer queue), so a worker that still holds an old path
+ * group word never sees a slot rewritten under it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
+
+#include "dataplane/fwd/fwd.h"
+
+#define NH_WORDS (PF_MAX_NEXTHOPS / 64)
+
+/* Control-side bookkeeping, never read by workers. */
+struct fwd_ctl {
+	uint64_t nh_used[NH_WORDS]; /* bit set: slot allocated or awaiting grace period */
+	struct rte_rcu_qsbr_dq *nh_dq;
+};
+
+static void nh_slot_free(struct fwd_ctl *ctl, uint16_t id)
+{
+	ctl->nh_used[id / 64] &= ~(1ull << (id % 64));
+}
+
+static bool nh_slot_used(const struct fwd_ctl *ctl, uint16_t id)
+{
+	return (ctl->nh_used[id / 64] >> (id % 64)) & 1;
+}
+
+/* Defer queue callback: the grace period of these slots is over. */
+static void nh_reclaim(void *p, void *e, unsigned n)
+{
+	const uint32_t *ids = e;
+
+	for (unsigned i = 0; i < n; i++)
+		nh_slot_free(p, (uint16_t)ids[i]);
+}
+
+static void *zalloc_array(const char *what, size_t n, size_t size, int socket_id)
+{
+	return rte_zmalloc_socket(what, n * size, RTE_CACHE_LINE_SIZE, socket_id);
+}
+
+static int qsbr_create(struct fwd_tables *t, const struct fwd_conf *conf)
+{
+	ssize_t sz = rte_rcu_qsbr_get_memsize(conf->max_readers);
+
+	if (sz < 0)
+		return -EINVAL;
+	t->qsbr = rte_zmalloc_socket("pf_qsbr", sz, RTE_CACHE_LINE_SIZE, conf->socket_id);
+	if (t->qsbr == NULL)
+		return -ENOMEM;
+	if (rte_rcu_qsbr_init(t->qsbr, conf->max_readers) != 0)
+		return -rte_errno;
+	return 0;
+}
+
+static int ctl_create(struct fwd_tables *t, unsigned seq, int socket_id)
+{
+	char name[RTE_RING_NAMESIZE];
+	struct rte_rcu_qsbr_dq_parameters p = {
+		.name = name,
+		.flags = RTE_RCU_QSBR_DQ_MT_UNSAFE, /* single writer */
+		.size = PF_MAX_NEXTHOPS,
+		.esize = sizeof(uint32_t),
+		.trigger_reclaim_limit = 0, /* reclaim what it can on every release */
+		.max_reclaim_size = PF_MAX_NEXTHOPS,
+		.free_fn = nh_reclaim,
+		.v = t->qsbr,
+	};
+
+	t->ctl = rte_zmalloc_socket("pf_fwd_ctl", sizeof(*t->ctl), 0, socket_id);
+	if (t->ctl == NULL)
+		return -ENOMEM;
+	p.p = t->ctl;
+	snprintf(name, sizeof(name), "pf_nhdq_%u", seq);
+	t->ctl->nh_dq = rte_rcu_qsbr_dq_create(&p);
+	if (t->ctl->nh_dq == NULL)
+		return -(rte_errno ? rte_errno : ENOMEM);
+	return 0;
+}
+
+static int fibs_create(struct fwd_tables *t, const struct fwd_conf *conf, unsigned seq)
+{
+	char name[32];
+	struct fib4_conf c4 = {
+		.max_routes = conf->max_routes4,
+		.n_tbl8 = conf->n_tbl8_4,
+		.socket_id = conf->socket_id,
+		.qsbr = t->qsbr,
+	};
+	struct fib6_conf c6 = {
+		.max_routes = conf->max_routes6,
+		.n_groups = conf->n_groups6,
+		.socket_id = conf->socket_id,
+		.qsbr = t->qsbr,
+	};
+
+	snprintf(name, sizeof(name), "pf_fib4_%u", seq);
+	t->fib4 = fib4_create(name, &c4);
+	if (t->fib4 == NULL)
+		return -(rte_errno ? rte_errno : ENOMEM);
+	snprintf(name, sizeof(name), "pf_fib6_%u", seq);
+	t->fib6 = fib6_create(name, &c6);
+	if (t->fib6 == NULL)
+		return -(rte_errno ? rte_errno : ENOMEM);
+	return 0;
+}
+
+int fwd_tables_create(struct fwd_tables *t, const struct fwd_conf *conf)
+{
+	static unsigned seq; /* DPDK object names must be unique per process */
+	int sock = conf->socket_id;
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	if (conf->max_readers == 0)
+		return -EINVAL;
+	t->dest = zalloc_array("pf_dest", PF_MAX_DESTS, sizeof(*t->dest), sock);
+	t->pathgroup = zalloc_array("pf_pg", PF_MAX_PATHGROUPS, sizeof(*t->pathgroup), sock);
+	t->nexthop = zalloc_array("pf_nh", PF_MAX_NEXTHOPS, sizeof(*t->nexthop), sock);
+	if (t->dest == NULL || t->pathgroup == NULL || t->nexthop == NULL) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	/* Every member NH_NONE: an unset group has no path. */
+	memset(t->pathgroup, 0xff, PF_MAX_PATHGROUPS * sizeof(*t->pathgroup));
+	ret = qsbr_create(t, conf);
+	if (ret < 0)
+		goto fail;
+	ret = ctl_create(t, seq, sock);
+	if (ret < 0)
+		goto fail;
+	ret = fibs_create(t, conf, seq);
+	if (ret < 0)
+		goto fail;
+	seq++;
+	t->link_alive = 0; /* links come up when BFD/the driver says so */
+	t->unreg_policy = UNREG_DROP;
+	t->unreg_pg = PG_NONE;
+	return 0;
+fail:
+	seq++;
+	fwd_tables_free(t);
+	return ret;
+}
+
+void fwd_tables_free(struct fwd_tables *t)
+{
+	if (t == NULL)
+		return;
+	fib4_free(t->fib4);
+	fib6_free(t->fib6);
+	/* Workers are offline by now; a slot still in its grace period only
+	 * keeps the queue alive, so wait for it rather than leak the queue. */
+	if (t->ctl != NULL && rte_rcu_qsbr_dq_delete(t->ctl->nh_dq) != 0) {
+		rte_rcu_qsbr_synchronize(t->qsbr, RTE_QSBR_THRID_INVALID);
+		rte_rcu_qsbr_dq_delete(t->ctl->nh_dq);
+	}
+	rte_free(t->ctl);
+	rte_free(t->qsbr);
+	rte_free(t->nexthop);
+	rte_free(t->pathgroup);
+	rte_free(t->dest);
+	memset(t, 0, sizeof(*t));
+}
+
+static int nh_slot_find(const struct fwd_ctl *ctl)
+{
+	for (unsigned i = 0; i < NH_WORDS; i++)
+		if (~ctl->nh_used[i] != 0)
+			return (int)(i * 64 + __builtin_ctzll(~ctl->nh_used[i]));
+	return -ENOSPC;
+}
+
+int nexthop_alloc(struct fwd_tables *t, const struct nexthop *nh, uint16_t *id)
+{
+	struct fwd_ctl *ctl = t->ctl;
+	int slot;
+
+	if (nh->port_id >= PF_MAX_PORTS || nh->link_id >= PF_MAX_LINKS || nh->vlan > 4095)
+		return -EINVAL;
+	slot = nh_slot_find(ctl);
+	if (slot < 0) {
+		/* Released slots whose grace period has ended since. */
+		rte_rcu_qsbr_dq_reclaim(ctl->nh_dq, PF_MAX_NEXTHOPS, NULL, NULL, NULL);
+		slot = nh_slot_find(ctl);
+		if (slot < 0)
+			return slot;
+	}
+	ctl->nh_used[slot / 64] |= 1ull << (slot % 64);
+
+	struct nexthop *dst = &t->nexthop[slot];
+	/* No reader can reach the slot yet: a path group names it only after
+	 * pathgroup_set's release store, which orders these writes first. */
+	dst->dst_mac = nh->dst_mac;
+	dst->src_mac = nh->src_mac;
+	dst->port_id = nh->port_id;
+	dst->link_id = nh->link_id;
+	dst->vlan = nh->vlan;
+	__atomic_store_n(&dst->flags, (uint16_t)(nh->flags | NH_F_VALID), __ATOMIC_RELEASE);
+	*id = (uint16_t)slot;
+	return 0;
+}
+
+/*
+ * The caller has already swapped id out of every path group; a group still
+ * naming it would, after the grace period, name whatever reuses the slot.
+ * Until then readers skip it (flag cleared) and fall to the next member.
+ */
+int nexthop_release(struct fwd_tables *t, uint16_t id)
+{
+	struct fwd_ctl *ctl = t->ctl;
+	uint32_t e = id;
+
+	if (id >= PF_MAX_NEXTHOPS || !nh_slot_used(ctl, id))
+		return -EINVAL;
+	if (!(t->nexthop[id].flags & NH_F_VALID))
+		return -EALREADY; /* released, waiting for its grace period */
+	/* Workers still holding a group word that names id now skip it. */
+	__atomic_store_n(&t->nexthop[id].flags, (uint16_t)(t->nexthop[id].flags & ~NH_F_VALID),
+			 __ATOMIC_RELEASE);
+	if (rte_rcu_qsbr_dq_enqueue(ctl->nh_dq, &e) == 0)
+		return 0;
+	/* Queue full (cannot happen with one entry per slot): wait instead. */
+	rte_rcu_qsbr_synchronize(t->qsbr, RTE_QSBR_THRID_INVALID);
+	nh_slot_free(ctl, id);
+	return 0;
+}
+
+int pathgroup_set(struct fwd_tables *t, uint16_t pg, const uint16_t *members, unsigned n)
+{
+	uint64_t w = UINT64_MAX; /* all NH_NONE */
+
+	if (pg >= PF_MAX_PATHGROUPS || n > PF_PG_MEMBERS || (n > 0 && members == NULL))
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t id = members[i];
+		if (id >= PF_MAX_NEXTHOPS || !nh_slot_used(t->ctl, id) ||
+		    !(t->nexthop[id].flags & NH_F_VALID))
+			return -EINVAL;
+		w &= ~(0xffffull << (16 * i));
+		w |= (uint64_t)id << (16 * i);
+	}
+	__atomic_store_n(&t->pathgroup[pg], w, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int dest_set(struct fwd_tables *t, uint32_t dest_id, uint16_t pg, uint16_t flags,
+	     uint32_t prefix_idx)
+{
+	const uint16_t known = DEST_F_VALID | DEST_F_REGISTERED | DEST_F_LOCAL;
+
+	if (dest_id >= PF_MAX_DESTS || (flags & ~known) != 0)
+		return -EINVAL;
+	if (pg >= PF_MAX_PATHGROUPS && pg != PG_NONE)
+		return -EINVAL;
+	if ((flags & DEST_F_REGISTERED) && prefix_idx >= PF_MAX_PREFIXES)
+		return -EINVAL;
+	__atomic_store_n(&t->dest[dest_id], DEST_WORD(pg, flags, prefix_idx), __ATOMIC_RELEASE);
+	return 0;
+}
+
+int link_set_alive(struct fwd_tables *t, uint16_t link_id, bool alive)
+{
+	uint64_t bit;
+
+	if (link_id >= PF_MAX_LINKS)
+		return -EINVAL;
+	bit = 1ull << link_id;
+	if (alive)
+		__atomic_fetch_or(&t->link_alive, bit, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(&t->link_alive, ~bit, __ATOMIC_RELEASE);
+	return 0;
+}
+
+bool link_is_alive(const struct fwd_tables *t, uint16_t link_id)
+{
+	if (link_id >= PF_MAX_LINKS)
+		return false;
+	return (__atomic_load_n(&t->link_alive, __ATOMIC_ACQUIRE) >> link_id) & 1;
+}

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Packet parsing and rewrite for the worker fast path.
+ *
+ * Parsers read only the first mbuf segment for headers and check every
+ * length against it before touching a byte; frame lengths are checked
+ * against pkt_len (all segments). They return a pkt_fault, which the worker
+ * maps to its drop counter. Rewrite keeps the L3 header where it is and
+ * rebuilds the L2 header in front of it.
+ */
+#ifndef PEERFWD_PKT_H
+#define PEERFWD_PKT_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "dataplane/fwd/fwd.h"
+
+#define PKT_MAX_VLAN 2 /* 802.1ad outer + 802.1Q inner */
+
+enum pkt_fault {
+	PKT_OK = 0,
+	PKT_L2_MALFORMED,
+	PKT_IPV4_BAD_HDR,
+	PKT_IPV4_BAD_CSUM,
+	PKT_IPV4_BAD_LEN,
+	PKT_IPV6_BAD_HDR,
+	PKT_IPV6_BAD_LEN,
+	PKT_FAULT__MAX,
+};
+
+struct pkt_l2 {
+	uint16_t ethertype; /* host order, after the VLAN tags */
+	uint16_t l2_len;    /* bytes before the L3 header */
+	uint16_t n_vlan;
+};
+
+static inline bool pkt_is_vlan_tpid(rte_be16_t type)
+{
+	return type == RTE_BE16(RTE_ETHER_TYPE_VLAN) || type == RTE_BE16(RTE_ETHER_TYPE_QINQ) ||
+	       type == RTE_BE16(RTE_ETHER_TYPE_QINQ1);
+}
+
+/* Ethernet with up to PKT_MAX_VLAN tags. */
+static inline enum pkt_fault pkt_parse_l2(const struct rte_mbuf *m, struct pkt_l2 *l2)
+{
+	const uint32_t len = rte_pktmbuf_data_len(m);
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	uint32_t off = sizeof(*eth);
+	rte_be16_t type;
+
+	if (len < off)
+		return PKT_L2_MALFORMED;
+	type = eth->ether_type;
+	l2->n_vlan = 0;
+	while (pkt_is_vlan_tpid(type)) {
+		const struct rte_vlan_hdr *vh;
+		if (l2->n_vlan == PKT_MAX_VLAN || len < off + sizeof(*vh))
+			return PKT_L2_MALFORMED;
+		vh = rte_pktmbuf_mtod_offset(m, const struct rte_vlan_hdr *, off);
+		type = vh->eth_proto;
+		off += sizeof(*vh);
+		l2->n_vlan++;
+	}
+	l2->ethertype = rte_be_to_cpu_16(type);
+	l2->l2_len = (uint16_t)off;
+	return PKT_OK;
+}
+
+/* RFC 791 3.1 and RFC 1812 5.2.2: header sanity before forwarding. */
+static inline enum pkt_fault pkt_parse_ipv4(const struct rte_mbuf *m, uint16_t l2_len,
+					    struct rte_ipv4_hdr **out)
+{
+	const uint32_t avail = rte_pktmbuf_data_len(m) - l2_len;
+	const uint32_t frame = rte_pktmbuf_pkt_len(m) - l2_len;
+	struct rte_ipv4_hdr *ip;
+	uint32_t hl, tot;
+
+	if (avail < sizeof(*ip))
+		return PKT_IPV4_BAD_LEN;
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l2_len);
+	if ((ip->version_ihl >> 4) != 4)
+		return PKT_IPV4_BAD_HDR;
+	hl = (uint32_t)(ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER;
+	if (hl < sizeof(*ip))
+		return PKT_IPV4_BAD_HDR;
+	if (hl > avail)
+		return PKT_IPV4_BAD_LEN;
+	tot = rte_be_to_cpu_16(ip->total_length);
+	/* Ethernet padding may follow the datagram; a short frame may not. */
+	if (tot < hl || tot > frame)
+		return PKT_IPV4_BAD_LEN;
+	/* RFC 1071: the ones-complement sum over a valid header is 0xffff. */
+	if (rte_raw_cksum(ip, hl) != 0xffff)
+		return PKT_IPV4_BAD_CSUM;
+	*out = ip;
+	return PKT_OK;
+}
+
+/* RFC 8200 3: fixed header; the payload must fit in the frame. */
+static inline enum pkt_fault pkt_parse_ipv6(const struct rte_mbuf *m, uint16_t l2_len,
+					    struct rte_ipv6_hdr **out)
+{
+	const uint32_t avail = rte_pktmbuf_data_len(m) - l2_len;
+	const uint32_t frame = rte_pktmbuf_pkt_len(m) - l2_len;
+	struct rte_ipv6_hdr *ip6;
+
+	if (avail < sizeof(*ip6))
+		return PKT_IPV6_BAD_LEN;
+	ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, l2_len);
+	if ((rte_be_to_cpu_32(ip6->vtc_flow) >> 28) != 6)
+		return PKT_IPV6_BAD_HDR;
+	if (rte_be_to_cpu_16(ip6->payload_len) + sizeof(*ip6) > frame)
+		return PKT_IPV6_BAD_LEN;
+	*out = ip6;
+	return PKT_OK;
+}
+
+/*
+ * Decrement TTL (caller checked ttl > 1) and patch the checksum.
+ * RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), m being the 16-bit word that
+ * holds TTL and protocol. Ones-complement sums are byte-order independent,
+ * so the words are used as stored (network order).
+ */
+static inline void pkt_ipv4_ttl_dec(struct rte_ipv4_hdr *ip)
+{
+	const uint16_t m = rte_cpu_to_be_16((uint16_t)(ip->time_to_live << 8 | ip->next_proto_id));
+	uint16_t m2;
+	uint32_t sum;
+
+	ip->time_to_live--;
+	m2 = rte_cpu_to_be_16((uint16_t)(ip->time_to_live << 8 | ip->next_proto_id));
+	sum = (uint32_t)(uint16_t)~ip->hdr_checksum + (uint16_t)~m + m2;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	ip->hdr_checksum = (uint16_t)~sum;
+}
+
+static inline void pkt_ipv6_hop_dec(struct rte_ipv6_hdr *ip6)
+{
+	ip6->hop_limits--;
+}
+
+/*
+ * Replace the L2 header (l2->l2_len bytes, any tags) with nh's MACs and,
+ * if nh->vlan != 0, one 802.1Q tag. The L3 header does not move.
+ * Returns 0, or -ENOSPC when the mbuf has no headroom for a new tag.
+ */
+static inline int pkt_rewrite_l2(struct rte_mbuf *m, const struct pkt_l2 *l2,
+				 const struct nexthop *nh)
+{
+	const uint16_t new_len =
+		RTE_ETHER_HDR_LEN + (nh->vlan != 0 ? sizeof(struct rte_vlan_hdr) : 0);
+	struct rte_ether_hdr *eth;
+
+	if (new_len > l2->l2_len)
+		eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, new_len - l2->l2_len);
+	else
+		eth = (struct rte_ether_hdr *)rte_pktmbuf_adj(m, l2->l2_len - new_len);
+	if (eth == NULL)
+		return -ENOSPC;
+	rte_ether_addr_copy(&nh->dst_mac, &eth->dst_addr);
+	rte_ether_addr_copy(&nh->src_mac, &eth->src_addr);
+	if (nh->vlan != 0) {
+		struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(eth + 1);
+		eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_VLAN);
+		vh->vlan_tci = rte_cpu_to_be_16(nh->vlan & 0xfff);
+		vh->eth_proto = rte_cpu_to_be_16(l2->ethertype);
+	} else {
+		eth->ether_type = rte_cpu_to_be_16(l2->ethertype);
+	}
+	/* The tag is in the data; no VLAN offload applies on transmit. */
+	m->ol_flags &= ~(RTE_MBUF_F_TX_VLAN | RTE_MBUF_F_TX_QINQ);
+	m->l2_len = new_len;
+	return 0;
+}
+
+/* "ipv4_bad_checksum"-style name of a fault, for logs and tests. */
+const char *pkt_fault_name(enum pkt_fault f);
+
+#endif

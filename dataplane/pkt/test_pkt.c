@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Parsers on good and bad frames, RFC 1624 update vs full recompute, rewrite. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <netinet/in.h>
+
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+#include <rte_random.h>
+
+#include "dataplane/pkt/pkt.h"
+
+static struct rte_mempool *pool;
+
+/* ---- frame building ---- */
+
+struct tag {
+	uint16_t tpid, vid;
+};
+
+static uint8_t frame[2048];
+
+static size_t put_eth(uint8_t *p, uint16_t type, const struct tag *tags, unsigned n_tags)
+{
+	static const uint8_t dst[6] = {0x02, 0, 0, 0, 0, 0x01}, src[6] = {0x02, 0, 0, 0, 0, 0x02};
+	size_t off = 12;
+
+	memcpy(p, dst, 6);
+	memcpy(p + 6, src, 6);
+	for (unsigned i = 0; i < n_tags; i++) {
+		*(rte_be16_t *)(p + off) = rte_cpu_to_be_16(tags[i].tpid);
+		*(rte_be16_t *)(p + off + 2) = rte_cpu_to_be_16(tags[i].vid);
+		off += 4;
+	}
+	*(rte_be16_t *)(p + off) = rte_cpu_to_be_16(type);
+	return off + 2;
+}
+
+/* IPv4 header of ihl words, then payload bytes; valid checksum. */
+static size_t put_ipv4(uint8_t *p, uint8_t ihl, uint8_t ttl, uint16_t payload)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)p;
+	size_t hl = ihl * 4u;
+
+	memset(p, 0, hl + payload);
+	ip->version_ihl = (uint8_t)(0x40 | ihl);
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(hl + payload));
+	ip->packet_id = RTE_BE16(0x1234);
+	ip->time_to_live = ttl;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = RTE_BE32(0xc0000201);
+	ip->dst_addr = RTE_BE32(0xc6336401);
+	for (size_t i = sizeof(*ip); i < hl; i++)
+		p[i] = 1; /* NOP options */
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	return hl + payload;
+}
+
+static size_t put_ipv6(uint8_t *p, uint8_t hops, uint16_t payload)
+{
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)p;
+
+	memset(p, 0, sizeof(*ip6) + payload);
+	ip6->vtc_flow = RTE_BE32(0x60000000);
+	ip6->payload_len = rte_cpu_to_be_16(payload);
+	ip6->proto = IPPROTO_UDP;
+	ip6->hop_limits = hops;
+	ip6->src_addr[0] = 0x20;
+	ip6->src_addr[1] = 0x01;
+	ip6->dst_addr[0] = 0x20;
+	ip6->dst_addr[1] = 0x01;
+	ip6->dst_addr[15] = 1;
+	return sizeof(*ip6) + payload;
+}
+
+static struct rte_mbuf *mbuf_of(const uint8_t *data, size_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+	assert_non_null(m);
+	char *p = rte_pktmbuf_append(m, (uint16_t)len);
+	assert_non_null(p);
+	memcpy(p, data, len);
+	return m;
+}
+
+static size_t eth_ipv4(const struct tag *tags, unsigned n_tags, uint8_t ihl, uint8_t ttl,
+		       uint16_t payload)
+{
+	size_t l2 = put_eth(frame, RTE_ETHER_TYPE_IPV4, tags, n_tags);
+	return l2 + put_ipv4(frame + l2, ihl, ttl, payload);
+}
+
+/* ---- L2 ---- */
+
+static void l2_parse(void **state)
+{
+	static const struct tag one = {RTE_ETHER_TYPE_VLAN, 100};
+	static const struct tag qinq[2] = {{RTE_ETHER_TYPE_QINQ, 10}, {RTE_ETHER_TYPE_VLAN, 20}};
+	static const struct tag three[3] = {
+		{RTE_ETHER_TYPE_QINQ, 1}, {RTE_ETHER_TYPE_VLAN, 2}, {RTE_ETHER_TYPE_VLAN, 3}};
+	struct pkt_l2 l2 = {0};
+	struct rte_mbuf *m;
+	size_t len;
+	(void)state;
+
+	len = eth_ipv4(NULL, 0, 5, 64, 10);
+	m = mbuf_of(frame, len);
+	assert_int_equal(pkt_parse_l2(m, &l2), PKT_OK);
+	assert_int_equal(l2.ethertype, RTE_ETHER_TYPE_IPV4);
+	assert_int_equal(l2.l2_len, 14);
+	assert_int_equal(l2.n_vlan, 0);
+	rte_pktmbuf_free(m);
+
+	len = eth_ipv4(&one, 1, 5, 64, 10);
+	m = mbuf_of(frame, len);
+	assert_int_equal(pkt_parse_l2(m, &l2), PKT_OK);
+	assert_int_equal(l2.ethertype, RTE_ETHER_TYPE_IPV4);
+	assert_int_equal(l2.l2_len, 18);
+	assert_int_equal(l2.n_vlan, 1);
+	rte_pktmbuf_free(m);
+
+	len = eth_ipv4(qinq, 2, 5, 64, 10);
+	m = mbuf_of(frame, len);
+	assert_int_equal(pkt_parse_l2(m, &l2), PKT_OK);
+	assert_int_equal(l2.l2_len, 22);
+	assert_int_equal(l2.n_vlan, 2);
+	rte_pktmbuf_free(m);
+
+	len = eth_ipv4(three, 3, 5, 64, 10);
+	m = mbuf_of(frame, len);
+	assert_int_equal(pkt_parse_l2(m, &l2), PKT_L2_MALFORMED);
+	rte_pktmbuf_free(m);
+
+	/* Shorter than an Ethernet header; a tag cut short. */
+	m = mbuf_of(frame, 13);
+	assert_int_equal(pkt_parse_l2(m, &l2), PKT_L2_MALFORMED);
+	rte_pktmbuf_free(m);
+	put_eth(frame, RTE_ETHER_TYPE_IPV4, &one, 1);
+	m = mbuf_of(frame, 16);
+	assert_int_equal(pkt_parse_l2(m, &l2), PKT_L2_MALFORMED);
+	rte_pktmbuf_free(m);
+
+	/* ARP: parsed, ethertype reported. */
+	len = put_eth(frame, RTE_ETHER_TYPE_ARP, NULL, 0) + 28;
+	m = mbuf_of(frame, len);
+	assert_int_equal(pkt_parse_l2(m, &l2), PKT_OK);
+	assert_int_equal(l2.ethertype, RTE_ETHER_TYPE_ARP);
+	rte_pktmbuf_free(m);
+}
+
+/* ---- IPv4 ---- */
+
+static enum pkt_fault parse4(size_t len, struct rte_ipv4_hdr **ip)
+{
+	struct rte_mbuf *m = mbuf_of(frame, len);
+	struct pkt_l2 l2 = {0};
+	enum pkt_fault f = pkt_parse_l2(m, &l2);
+
+	assert_int_equal(f, PKT_OK);
+	f = pkt_parse_ipv4(m, l2.l2_len, ip);
+	rte_pktmbuf_free(m);
+	return f;
+}
+
+static void fix_csum(struct rte_ipv4_hdr *ip)
+{
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+
+static void ipv4_parse(void **state)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + 14), *out;
+	size_t len;
+	(void)state;
+
+	len = eth_ipv4(NULL, 0, 5, 64, 30);
+	assert_int_equal(parse4(len, &out), PKT_OK);
+	/* Options (IHL 6..15). */
+	for (uint8_t ihl = 6; ihl <= 15; ihl++) {
+		len = eth_ipv4(NULL, 0, ihl, 64, 8);
+		assert_int_equal(parse4(len, &out), PKT_OK);
+	}
+	/* Ethernet padding after the datagram is fine. */
+	len = eth_ipv4(NULL, 0, 5, 64, 6);
+	assert_int_equal(parse4(len + 20, &out), PKT_OK);
+
+	len = eth_ipv4(NULL, 0, 5, 64, 30);
+	ip->version_ihl = 0x65;
+	fix_csum(ip);
+	assert_int_equal(parse4(len, &out), PKT_IPV4_BAD_HDR);
+
+	len = eth_ipv4(NULL, 0, 5, 64, 30);
+	ip->version_ihl = 0x44;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = (uint16_t)~rte_raw_cksum(ip, 16);
+	assert_int_equal(parse4(len, &out), PKT_IPV4_BAD_HDR);
+
+	/* Header cut short by the frame. */
+	len = eth_ipv4(NULL, 0, 5, 64, 0);
+	assert_int_equal(parse4(len - 1, &out), PKT_IPV4_BAD_LEN);
+	len = eth_ipv4(NULL, 0, 8, 64, 0);
+	assert_int_equal(parse4(14 + 24, &out), PKT_IPV4_BAD_LEN);
+
+	/* total_length below the header, above the frame. */
+	len = eth_ipv4(NULL, 0, 6, 64, 30);
+	ip->total_length = RTE_BE16(20);
+	fix_csum(ip);
+	assert_int_equal(parse4(len, &out), PKT_IPV4_BAD_LEN);
+	len = eth_ipv4(NULL, 0, 5, 64, 30);
+	ip->total_length = rte_cpu_to_be_16(51);
+	fix_csum(ip);
+	assert_int_equal(parse4(len, &out), PKT_IPV4_BAD_LEN);
+
+	/* Any one flipped bit breaks the checksum. */
+	for (unsigned bit = 0; bit < 160; bit++) {
+		len = eth_ipv4(NULL, 0, 5, 64, 30);
+		if (bit / 8 == 0 || bit / 8 == 2 || bit / 8 == 3)
+			continue; /* version/IHL, total length: other faults first */
+		frame[14 + bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		assert_int_equal(parse4(len, &out), PKT_IPV4_BAD_CSUM);
+	}
+
+	/* Behind a QinQ pair. */
+	static const struct tag qinq[2] = {{RTE_ETHER_TYPE_QINQ, 10}, {RTE_ETHER_TYPE_VLAN, 20}};
+	len = eth_ipv4(qinq, 2, 5, 64, 30);
+	assert_int_equal(parse4(len, &out), PKT_OK);
+}
+
+/* Headers in the first segment, payload in a second: lengths use pkt_len. */
+static void ipv4_multiseg(void **state)
+{
+	size_t len = eth_ipv4(NULL, 0, 5, 64, 200);
+	struct rte_mbuf *a = mbuf_of(frame, 14 + 20), *b = mbuf_of(frame + 34, len - 34);
+	struct rte_ipv4_hdr *ip;
+	struct pkt_l2 l2 = {0};
+	(void)state;
+
+	assert_int_equal(rte_pktmbuf_chain(a, b), 0);
+	assert_int_equal(pkt_parse_l2(a, &l2), PKT_OK);
+	assert_int_equal(pkt_parse_ipv4(a, l2.l2_len, &ip), PKT_OK);
+	rte_pktmbuf_trim(a, 1);
+	assert_int_equal(pkt_parse_ipv4(a, l2.l2_len, &ip), PKT_IPV4_BAD_LEN);
+	rte_pktmbuf_free(a);
+}
+
+/* ---- IPv6 ---- */
+
+static enum pkt_fault parse6(size_t len)
+{
+	struct rte_mbuf *m = mbuf_of(frame, len);
+	struct rte_ipv6_hdr *ip6;
+	struct pkt_l2 l2 = {0};
+	enum pkt_fault f = pkt_parse_l2(m, &l2);
+
+	assert_int_equal(f, PKT_OK);
+	assert_int_equal(l2.ethertype, RTE_ETHER_TYPE_IPV6);
+	f = pkt_parse_ipv6(m, l2.l2_len, &ip6);
+	rte_pktmbuf_free(m);
+	return f;
+}
+
+static void ipv6_parse(void **state)
+{
+	static const struct tag one = {RTE_ETHER_TYPE_VLAN, 7};
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(frame + 14);
+	size_t l2, len;
+	(void)state;
+
+	l2 = put_eth(frame, RTE_ETHER_TYPE_IPV6, NULL, 0);
+	len = l2 + put_ipv6(frame + l2, 64, 100);
+	assert_int_equal(parse6(len), PKT_OK);
+	assert_int_equal(parse6(len + 10), PKT_OK); /* padding */
+	assert_int_equal(parse6(len - 1), PKT_IPV6_BAD_LEN);
+	assert_int_equal(parse6(l2 + 39), PKT_IPV6_BAD_LEN);
+	ip6->vtc_flow = RTE_BE32(0x40000000);
+	assert_int_equal(parse6(len), PKT_IPV6_BAD_HDR);
+
+	l2 = put_eth(frame, RTE_ETHER_TYPE_IPV6, &one, 1);
+	len = l2 + put_ipv6(frame + l2, 64, 0);
+	assert_int_equal(parse6(len), PKT_OK);
+}
+
+/* ---- RFC 1624 ---- */
+
+static void ttl_incremental_checksum(void **state)
+{
+	uint8_t hdr[60];
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)hdr;
+	(void)state;
+
+	for (unsigned round = 0; round < 200; round++) {
+		for (unsigned ttl = 1; ttl <= 255; ttl++) {
+			uint8_t ihl = (uint8_t)(5 + rte_rand_max(11));
+			for (unsigned i = 0; i < sizeof(hdr); i++)
+				hdr[i] = (uint8_t)rte_rand();
+			ip->version_ihl = (uint8_t)(0x40 | ihl);
+			ip->time_to_live = (uint8_t)ttl;
+			fix_csum(ip);
+			assert_int_equal(rte_raw_cksum(ip, ihl * 4u), 0xffff);
+
+			pkt_ipv4_ttl_dec(ip);
+			uint16_t inc = ip->hdr_checksum;
+			assert_int_equal(ip->time_to_live, ttl - 1);
+			fix_csum(ip);
+			assert_int_equal(inc, ip->hdr_checksum);
+		}
+	}
+	/* Hand-made edge: all-zero fields, so the sum is small. */
+	memset(hdr, 0, sizeof(hdr));
+	ip->version_ihl = 0x45;
+	for (unsigned ttl = 2; ttl <= 255; ttl++) {
+		ip->time_to_live = (uint8_t)ttl;
+		ip->next_proto_id = (uint8_t)(255 - ttl);
+		fix_csum(ip);
+		pkt_ipv4_ttl_dec(ip);
+		uint16_t inc = ip->hdr_checksum;
+		fix_csum(ip);
+		assert_int_equal(inc, ip->hdr_checksum);
+	}
+}
+
+/* ---- rewrite ---- */
+
+static const struct nexthop nh_untagged = {
+	.dst_mac = {{0x02, 0xaa, 0, 0, 0, 1}},
+	.src_mac = {{0x02, 0xbb, 0, 0, 0, 2}},
+	.port_id = 1,
+	.vlan = 0,
+};
+static const struct nexthop nh_vlan = {
+	.dst_mac = {{0x02, 0xaa, 0, 0, 0, 3}},
+	.src_mac = {{0x02, 0xbb, 0, 0, 0, 4}},
+	.port_id = 2,
+	.vlan = 301,
+};
+
+/* Rewrite a frame with the given tags via nh; check the result. */
+static void rewrite_case(const struct tag *tags, unsigned n_tags, const struct nexthop *nh)
+{
+	size_t len = eth_ipv4(tags, n_tags, 5, 64, 40);
+	size_t l2_in = 14 + 4 * n_tags, l2_out = nh->vlan ? 18 : 14;
+	struct rte_mbuf *m = mbuf_of(frame, len);
+	struct pkt_l2 l2 = {0};
+
+	assert_int_equal(pkt_parse_l2(m, &l2), PKT_OK);
+	assert_int_equal(pkt_rewrite_l2(m, &l2, nh), 0);
+	assert_int_equal(rte_pktmbuf_pkt_len(m), len - l2_in + l2_out);
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	assert_memory_equal(p, nh->dst_mac.addr_bytes, 6);
+	assert_memory_equal(p + 6, nh->src_mac.addr_bytes, 6);
+	if (nh->vlan) {
+		assert_int_equal(rte_be_to_cpu_16(*(const rte_be16_t *)(p + 12)),
+				 RTE_ETHER_TYPE_VLAN);
+		assert_int_equal(rte_be_to_cpu_16(*(const rte_be16_t *)(p + 14)), nh->vlan);
+	}
+	assert_int_equal(rte_be_to_cpu_16(*(const rte_be16_t *)(p + l2_out - 2)),
+			 RTE_ETHER_TYPE_IPV4);
+	assert_memory_equal(p + l2_out, frame + l2_in, len - l2_in); /* L3 untouched */
+	/* And it parses back to the same L3. */
+	assert_int_equal(pkt_parse_l2(m, &l2), PKT_OK);
+	assert_int_equal(l2.l2_len, l2_out);
+	struct rte_ipv4_hdr *ip;
+	assert_int_equal(pkt_parse_ipv4(m, l2.l2_len, &ip), PKT_OK);
+	rte_pktmbuf_free(m);
+}
+
+static void rewrite_vlan(void **state)
+{
+	static const struct tag one = {RTE_ETHER_TYPE_VLAN, 100};
+	static const struct tag qinq[2] = {{RTE_ETHER_TYPE_QINQ, 10}, {RTE_ETHER_TYPE_VLAN, 20}};
+	(void)state;
+
+	rewrite_case(NULL, 0, &nh_untagged);
+	rewrite_case(NULL, 0, &nh_vlan);
+	rewrite_case(&one, 1, &nh_untagged);
+	rewrite_case(&one, 1, &nh_vlan);
+	rewrite_case(qinq, 2, &nh_untagged);
+	rewrite_case(qinq, 2, &nh_vlan);
+}
+
+static void rewrite_no_headroom(void **state)
+{
+	size_t len = eth_ipv4(NULL, 0, 5, 64, 40);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct pkt_l2 l2 = {0};
+	(void)state;
+
+	assert_non_null(m);
+	m->data_off = 0;
+	memcpy(rte_pktmbuf_append(m, (uint16_t)len), frame, len);
+	assert_int_equal(pkt_parse_l2(m, &l2), PKT_OK);
+	assert_int_equal(pkt_rewrite_l2(m, &l2, &nh_vlan), -ENOSPC);
+	assert_int_equal(pkt_rewrite_l2(m, &l2, &nh_untagged), 0);
+	rte_pktmbuf_free(m);
+}
+
+static void fault_names(void **state)
+{
+	(void)state;
+	assert_string_equal(pkt_fault_name(PKT_IPV4_BAD_CSUM), "ipv4_bad_checksum");
+	assert_string_equal(pkt_fault_name(PKT_FAULT__MAX), "unknown");
+}
+
+static int group_setup(void **state)
+{
+	static char prog[] = "test_pkt";
+	char *eal[] = {prog,	   "--no-huge",	     "-m", "256", "--no-shconf",
+		       "--no-pci", "--no-telemetry", "-l", "0",	  "--log-level=error",
+		       NULL};
+
+	(void)state;
+	if (rte_eal_init(RTE_DIM(eal) - 1, eal) < 0)
+		return -1;
+	rte_srand(4242);
+	pool = rte_pktmbuf_pool_create("test_pkt", 1024, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	return pool == NULL ? -1 : 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	/* Every test frees what it allocates. */
+	assert_int_equal(rte_mempool_avail_count(pool), 1024);
+	rte_mempool_free(pool);
+	rte_eal_cleanup();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(l2_parse),
+		cmocka_unit_test(ipv4_parse),
+		cmocka_unit_test(ipv4_multiseg),
+		cmocka_unit_test(ipv6_parse),
+		cmocka_unit_test(ttl_incremental_checksum),
+		cmocka_unit_test(rewrite_vlan),
+		cmocka_unit_test(rewrite_no_headroom),
+		cmocka_unit_test(fault_names),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,748 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * worker_forward_burst against real tables (fib4/fib6 routes, dests, path
+ * groups, next hops): each crafted packet must land on the right port with
+ * the right rewrite, in the punt list, or in the right drop counter.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <netinet/in.h>
+
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_cycles.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "dataplane/worker/worker.h"
+
+#define POOL_SIZE 1023
+
+static struct rte_mempool *pool;
+static struct fwd_tables T;
+static struct worker W;
+static struct worker_tx TX;
+static struct pf_lcore_counters *C;
+static uint16_t NH_PRI, NH_LOC, NH_GEO;
+
+/* Ports: 0 = rx (customer side), 1 primary, 2 local-redundant, 3 geo (VLAN 300). */
+enum { RX = 0, P_PRI = 1, P_LOC = 2, P_GEO = 3 };
+#define GEO_VLAN 300
+
+/* Dest ids and path groups */
+enum { D_REG = 1, D_UNREG = 2, D_LOCAL = 3, D_DEAD = 4 };
+enum { PG_MAIN = 10, PG_DEFAULT = 20, PG_EMPTY = 30 };
+#define PX_REG4 7
+#define PX_REG6 8
+
+static const uint8_t PEER_MAC[6] = {0x02, 0xee, 0, 0, 0, 1};
+
+static struct rte_ether_addr port_mac(uint16_t p)
+{
+	struct rte_ether_addr a = {{0x02, 0, 0, 0, 0, (uint8_t)(0x10 * (p + 1))}};
+	return a;
+}
+
+static struct rte_ether_addr peer_mac(uint16_t p)
+{
+	struct rte_ether_addr a = {{0x02, 0xcc, 0, 0, 0, (uint8_t)p}};
+	return a;
+}
+
+/* ---- frames ---- */
+
+static uint8_t frame[2048];
+
+struct eth_opt {
+	const uint8_t *src; /* default PEER_MAC */
+	const uint8_t *dst; /* default port_mac(RX) */
+	uint16_t vid;	    /* one 802.1Q tag when != 0 */
+};
+
+static size_t put_eth(uint8_t *p, uint16_t type, const struct eth_opt *o)
+{
+	struct rte_ether_addr own = port_mac(RX);
+	size_t off = 12;
+
+	memcpy(p, o && o->dst ? o->dst : own.addr_bytes, 6);
+	memcpy(p + 6, o && o->src ? o->src : PEER_MAC, 6);
+	if (o && o->vid) {
+		*(rte_be16_t *)(p + 12) = RTE_BE16(RTE_ETHER_TYPE_VLAN);
+		*(rte_be16_t *)(p + 14) = rte_cpu_to_be_16(o->vid);
+		off += 4;
+	}
+	*(rte_be16_t *)(p + off) = rte_cpu_to_be_16(type);
+	return off + 2;
+}
+
+static struct rte_mbuf *mbuf_of(size_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+	assert_non_null(m);
+	memcpy(rte_pktmbuf_append(m, (uint16_t)len), frame, len);
+	return m;
+}
+
+static struct rte_mbuf *v4(uint32_t dst, uint8_t ttl, const struct eth_opt *o)
+{
+	size_t l2 = put_eth(frame, RTE_ETHER_TYPE_IPV4, o);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + l2);
+
+	memset(ip, 0, 60);
+	ip->version_ihl = 0x45;
+	ip->total_length = RTE_BE16(60);
+	ip->time_to_live = ttl;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = RTE_BE32(0x0a000001);
+	ip->dst_addr = rte_cpu_to_be_32(dst);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	return mbuf_of(l2 + 60);
+}
+
+static void v6_addr(uint8_t a[16], uint16_t w0, uint16_t w1, uint16_t w2, uint16_t last)
+{
+	memset(a, 0, 16);
+	a[0] = (uint8_t)(w0 >> 8), a[1] = (uint8_t)w0;
+	a[2] = (uint8_t)(w1 >> 8), a[3] = (uint8_t)w1;
+	a[4] = (uint8_t)(w2 >> 8), a[5] = (uint8_t)w2;
+	a[14] = (uint8_t)(last >> 8), a[15] = (uint8_t)last;
+}
+
+static struct rte_mbuf *v6(const uint8_t dst[16], uint8_t hops, const struct eth_opt *o)
+{
+	size_t l2 = put_eth(frame, RTE_ETHER_TYPE_IPV6, o);
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(frame + l2);
+
+	memset(ip6, 0, 40 + 20);
+	ip6->vtc_flow = RTE_BE32(0x60000000);
+	ip6->payload_len = RTE_BE16(20);
+	ip6->proto = IPPROTO_UDP;
+	ip6->hop_limits = hops;
+	v6_addr(ip6->src_addr, 0x2001, 0xdb8, 0x99, 1);
+	memcpy(ip6->dst_addr, dst, 16);
+	return mbuf_of(l2 + 60);
+}
+
+#define REG4   0xc6336405u /* 198.51.100.5 in 198.51.100.0/24, registered */
+#define UNREG4 0xcb007105u /* 203.0.113.5 in 203.0.113.0/24, not registered */
+#define LOCAL4 0xc0000201u /* 192.0.2.1/32, ours */
+#define DEAD4  0xc0000301u /* 192.0.3.0/24, registered, group without members */
+#define NONE4  0x0a636363u /* 10.99.99.99: no route */
+
+/* ---- tables ---- */
+
+static uint16_t add_nh(uint16_t port, uint16_t vlan)
+{
+	struct nexthop nh = {
+		.dst_mac = peer_mac(port),
+		.src_mac = port_mac(port),
+		.port_id = port,
+		.link_id = port,
+		.vlan = vlan,
+	};
+	uint16_t id;
+
+	assert_int_equal(nexthop_alloc(&T, &nh, &id), 0);
+	return id;
+}
+
+static int tables_setup(void **state)
+{
+	const struct fwd_conf conf = {
+		.max_routes4 = 1024,
+		.n_tbl8_4 = 64,
+		.max_routes6 = 1024,
+		.n_groups6 = 64,
+		.max_readers = 1,
+	};
+	uint8_t a[16];
+	(void)state;
+
+	if (fwd_tables_create(&T, &conf) < 0)
+		return -1;
+	NH_PRI = add_nh(P_PRI, 0);
+	NH_LOC = add_nh(P_LOC, 0);
+	NH_GEO = add_nh(P_GEO, GEO_VLAN);
+	const uint16_t tiers[3] = {NH_PRI, NH_LOC, NH_GEO};
+	assert_int_equal(pathgroup_set(&T, PG_MAIN, tiers, 3), 0);
+	assert_int_equal(pathgroup_set(&T, PG_DEFAULT, &NH_GEO, 1), 0);
+	for (uint16_t l = P_PRI; l <= P_GEO; l++)
+		link_set_alive(&T, l, true);
+
+	const uint16_t reg = DEST_F_VALID | DEST_F_REGISTERED;
+	assert_int_equal(dest_set(&T, D_REG, PG_MAIN, reg, PX_REG4), 0);
+	assert_int_equal(dest_set(&T, D_REG + 100, PG_MAIN, reg, PX_REG6), 0);
+	assert_int_equal(dest_set(&T, D_UNREG, PG_NONE, DEST_F_VALID, 0), 0);
+	assert_int_equal(dest_set(&T, D_LOCAL, PG_NONE, DEST_F_VALID | DEST_F_LOCAL, 0), 0);
+	assert_int_equal(dest_set(&T, D_DEAD, PG_EMPTY, reg, 9), 0);
+
+	assert_int_equal(fib4_add(T.fib4, 0xc6336400, 24, D_REG), 0);
+	assert_int_equal(fib4_add(T.fib4, 0xcb007100, 24, D_UNREG), 0);
+	assert_int_equal(fib4_add(T.fib4, LOCAL4, 32, D_LOCAL), 0);
+	assert_int_equal(fib4_add(T.fib4, 0xc0000300, 24, D_DEAD), 0);
+	v6_addr(a, 0x2001, 0xdb8, 1, 0);
+	assert_int_equal(fib6_add(T.fib6, a, 48, D_REG + 100), 0);
+	v6_addr(a, 0x2001, 0xdb8, 2, 0);
+	assert_int_equal(fib6_add(T.fib6, a, 48, D_UNREG), 0);
+	v6_addr(a, 0x2001, 0xdb8, 0xff, 1);
+	assert_int_equal(fib6_add(T.fib6, a, 128, D_LOCAL), 0);
+
+	memset(&W, 0, sizeof(W));
+	W.tables = &T;
+	W.ctr = C;
+	for (uint16_t p = 0; p < PF_MAX_PORTS; p++)
+		W.port_mac[p] = port_mac(p);
+	memset(C, 0, sizeof(*C));
+	memset(&TX, 0, sizeof(TX));
+	return 0;
+}
+
+static volatile bool QUIT;
+static unsigned LAUNCHED = RTE_MAX_LCORE;
+
+/* Stop a worker left running by a failed assertion before its tables go. */
+static void worker_stop(void)
+{
+	if (LAUNCHED == RTE_MAX_LCORE)
+		return;
+	QUIT = true;
+	rte_eal_wait_lcore(LAUNCHED);
+	LAUNCHED = RTE_MAX_LCORE;
+}
+
+static void tx_release(void)
+{
+	for (unsigned p = 0; p < PF_MAX_PORTS; p++) {
+		rte_pktmbuf_free_bulk(TX.pkts[p], TX.n[p]);
+		TX.n[p] = 0;
+	}
+	rte_pktmbuf_free_bulk(TX.punt, TX.n_punt);
+	TX.n_punt = 0;
+}
+
+static int tables_teardown(void **state)
+{
+	(void)state;
+	worker_stop();
+	tx_release();
+	fwd_tables_free(&T);
+	/* Every packet ended in tx, punt, or was freed. */
+	return rte_mempool_avail_count(pool) == POOL_SIZE ? 0 : -1;
+}
+
+/* ---- helpers ---- */
+
+static void burst1(struct rte_mbuf *m)
+{
+	worker_forward_burst(&W, RX, &m, 1, &TX);
+}
+
+static uint64_t total_drops(void)
+{
+	uint64_t s = 0;
+	for (unsigned i = 0; i < PF_DROP__MAX; i++)
+		s += C->drops[i];
+	return s;
+}
+
+static unsigned total_tx(void)
+{
+	unsigned s = 0;
+	for (unsigned p = 0; p < PF_MAX_PORTS; p++)
+		s += TX.n[p];
+	return s;
+}
+
+/* Send one packet; it must be dropped for `why` and nothing else happen. */
+static void expect_drop(struct rte_mbuf *m, enum pf_drop why)
+{
+	uint64_t before = C->drops[why], all = total_drops();
+	unsigned txn = total_tx(), punts = TX.n_punt;
+
+	burst1(m);
+	if (C->drops[why] != before + 1)
+		fail_msg("expected drop %s", pf_drop_names[why]);
+	assert_int_equal(total_drops(), all + 1);
+	assert_int_equal(total_tx(), txn);
+	assert_int_equal(TX.n_punt, punts);
+}
+
+static void expect_punt(struct rte_mbuf *m)
+{
+	uint64_t all = total_drops(), punted = C->port[RX].punted;
+	unsigned txn = total_tx(), punts = TX.n_punt;
+
+	burst1(m);
+	assert_int_equal(TX.n_punt, punts + 1);
+	assert_ptr_equal(TX.punt[punts], m);
+	assert_int_equal(C->port[RX].punted, punted + 1);
+	assert_int_equal(total_drops(), all);
+	assert_int_equal(total_tx(), txn);
+}
+
+/* The last packet queued on port must carry nh's rewrite, ttl and a good checksum. */
+static const uint8_t *check_tx(uint16_t port, uint16_t vlan, uint16_t type, uint8_t ttl)
+{
+	struct rte_ether_addr dst = peer_mac(port), src = port_mac(port);
+	struct rte_mbuf *m;
+	const uint8_t *p;
+	size_t l2 = vlan ? 18 : 14;
+
+	assert_true(TX.n[port] > 0);
+	m = TX.pkts[port][TX.n[port] - 1];
+	p = rte_pktmbuf_mtod(m, const uint8_t *);
+	assert_memory_equal(p, dst.addr_bytes, 6);
+	assert_memory_equal(p + 6, src.addr_bytes, 6);
+	if (vlan) {
+		assert_int_equal(rte_be_to_cpu_16(*(const rte_be16_t *)(p + 12)),
+				 RTE_ETHER_TYPE_VLAN);
+		assert_int_equal(rte_be_to_cpu_16(*(const rte_be16_t *)(p + 14)) & 0xfff, vlan);
+	}
+	assert_int_equal(rte_be_to_cpu_16(*(const rte_be16_t *)(p + l2 - 2)), type);
+	if (type == RTE_ETHER_TYPE_IPV4) {
+		const struct rte_ipv4_hdr *ip = (const void *)(p + l2);
+		assert_int_equal(ip->time_to_live, ttl);
+		assert_int_equal(rte_raw_cksum(ip, 20), 0xffff);
+	} else {
+		const struct rte_ipv6_hdr *ip6 = (const void *)(p + l2);
+		assert_int_equal(ip6->hop_limits, ttl);
+	}
+	return p + l2;
+}
+
+/* ---- tests ---- */
+
+static void forward_ipv4(void **state)
+{
+	(void)state;
+	burst1(v4(REG4, 64, NULL));
+	assert_int_equal(TX.n[P_PRI], 1);
+	check_tx(P_PRI, 0, RTE_ETHER_TYPE_IPV4, 63);
+	assert_int_equal(total_drops(), 0);
+	assert_int_equal(C->port[RX].rx_pkts, 1);
+	assert_int_equal(C->port[RX].rx_bytes, 74);
+	assert_int_equal(C->port[P_PRI].tx_pkts, 1);
+	assert_int_equal(C->port[P_PRI].tx_bytes, 74);
+	assert_int_equal(C->prefix[PX_REG4].pkts, 1);
+	assert_int_equal(C->prefix[PX_REG4].bytes, 74);
+	assert_int_equal(C->pathgroup[PG_MAIN].pkts, 1);
+	assert_int_equal(C->forwarded, 1);
+	assert_int_equal(C->unregistered.pkts, 0);
+
+	/* Tagged on input: the tag goes, the rest is the same. */
+	struct eth_opt o = {.vid = 42};
+	burst1(v4(REG4, 2, &o));
+	assert_int_equal(TX.n[P_PRI], 2);
+	check_tx(P_PRI, 0, RTE_ETHER_TYPE_IPV4, 1);
+	assert_int_equal(rte_pktmbuf_pkt_len(TX.pkts[P_PRI][1]), 74);
+}
+
+static void forward_ipv6(void **state)
+{
+	uint8_t a[16];
+	(void)state;
+
+	v6_addr(a, 0x2001, 0xdb8, 1, 0x55);
+	burst1(v6(a, 255, NULL));
+	assert_int_equal(TX.n[P_PRI], 1);
+	const uint8_t *l3 = check_tx(P_PRI, 0, RTE_ETHER_TYPE_IPV6, 254);
+	assert_memory_equal(((const struct rte_ipv6_hdr *)l3)->dst_addr, a, 16);
+	assert_int_equal(C->prefix[PX_REG6].pkts, 1);
+	assert_int_equal(C->pathgroup[PG_MAIN].pkts, 1);
+}
+
+/* Primary down -> local-redundant; both down -> geo (tagged); all down -> drop. */
+static void failover(void **state)
+{
+	uint8_t a[16];
+	(void)state;
+
+	v6_addr(a, 0x2001, 0xdb8, 1, 0x55);
+	link_set_alive(&T, P_PRI, false);
+	burst1(v4(REG4, 64, NULL));
+	burst1(v6(a, 64, NULL));
+	assert_int_equal(TX.n[P_PRI], 0);
+	assert_int_equal(TX.n[P_LOC], 2);
+	check_tx(P_LOC, 0, RTE_ETHER_TYPE_IPV6, 63);
+
+	link_set_alive(&T, P_LOC, false);
+	burst1(v4(REG4, 64, NULL));
+	assert_int_equal(TX.n[P_GEO], 1);
+	check_tx(P_GEO, GEO_VLAN, RTE_ETHER_TYPE_IPV4, 63);
+	assert_int_equal(rte_pktmbuf_pkt_len(TX.pkts[P_GEO][0]), 78);
+
+	link_set_alive(&T, P_GEO, false);
+	expect_drop(v4(REG4, 64, NULL), PF_DROP_NO_LIVE_PATH);
+	expect_drop(v6(a, 64, NULL), PF_DROP_NO_LIVE_PATH);
+
+	link_set_alive(&T, P_PRI, true);
+	burst1(v4(REG4, 64, NULL));
+	assert_int_equal(TX.n[P_PRI], 1);
+	assert_int_equal(C->prefix[PX_REG4].pkts, 4); /* counted even when dropped later */
+	assert_int_equal(C->pathgroup[PG_MAIN].pkts, 4);
+}
+
+static void drops(void **state)
+{
+	struct rte_ipv4_hdr *ip;
+	struct rte_mbuf *m;
+	uint8_t a[16];
+	(void)state;
+
+	m = v4(REG4, 64, NULL);
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+	ip->hdr_checksum ^= 1;
+	expect_drop(m, PF_DROP_IPV4_BAD_CSUM);
+
+	m = v4(REG4, 64, NULL);
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+	ip->total_length = RTE_BE16(61);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	expect_drop(m, PF_DROP_IPV4_BAD_LEN);
+
+	m = v4(REG4, 64, NULL);
+	rte_pktmbuf_trim(m, 60 - 19); /* 19 bytes of IP header */
+	expect_drop(m, PF_DROP_IPV4_BAD_LEN);
+
+	m = v4(REG4, 64, NULL);
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+	ip->version_ihl = 0x43;
+	expect_drop(m, PF_DROP_IPV4_BAD_HDR);
+
+	v6_addr(a, 0x2001, 0xdb8, 1, 0x55);
+	m = v6(a, 64, NULL);
+	rte_pktmbuf_trim(m, 1);
+	expect_drop(m, PF_DROP_IPV6_BAD_LEN);
+	m = v6(a, 64, NULL);
+	*rte_pktmbuf_mtod_offset(m, uint8_t *, 14) = 0x40;
+	expect_drop(m, PF_DROP_IPV6_BAD_HDR);
+
+	expect_drop(v4(REG4, 1, NULL), PF_DROP_TTL_EXPIRED);
+	expect_drop(v4(REG4, 0, NULL), PF_DROP_TTL_EXPIRED);
+	expect_drop(v6(a, 1, NULL), PF_DROP_TTL_EXPIRED);
+	expect_drop(v4(NONE4, 1, NULL), PF_DROP_TTL_EXPIRED);
+
+	expect_drop(v4(NONE4, 64, NULL), PF_DROP_NO_ROUTE);
+	v6_addr(a, 0x2001, 0xdb8, 3, 1);
+	expect_drop(v6(a, 64, NULL), PF_DROP_NO_ROUTE);
+	expect_drop(v4(DEAD4, 64, NULL), PF_DROP_NO_LIVE_PATH);
+
+	put_eth(frame, 0x88cc, NULL); /* LLDP */
+	expect_drop(mbuf_of(60), PF_DROP_NOT_IP);
+	expect_drop(mbuf_of(10), PF_DROP_L2_MALFORMED);
+	struct eth_opt o = {.vid = 5};
+	put_eth(frame, RTE_ETHER_TYPE_IPV4, &o);
+	expect_drop(mbuf_of(16), PF_DROP_L2_MALFORMED);
+
+	assert_int_equal(C->forwarded, 0);
+	assert_int_equal(C->port[RX].rx_pkts, total_drops());
+}
+
+static void unregistered_policy(void **state)
+{
+	uint8_t a[16];
+	(void)state;
+
+	assert_int_equal(T.unreg_policy, UNREG_DROP);
+	expect_drop(v4(UNREG4, 64, NULL), PF_DROP_UNREGISTERED);
+	v6_addr(a, 0x2001, 0xdb8, 2, 9);
+	expect_drop(v6(a, 64, NULL), PF_DROP_UNREGISTERED);
+	assert_int_equal(C->unregistered.pkts, 2);
+	assert_int_equal(C->unregistered.bytes, 148);
+
+	T.unreg_pg = PG_DEFAULT;
+	T.unreg_policy = UNREG_PATHGROUP;
+	burst1(v4(UNREG4, 64, NULL));
+	burst1(v6(a, 64, NULL));
+	assert_int_equal(TX.n[P_GEO], 2);
+	check_tx(P_GEO, GEO_VLAN, RTE_ETHER_TYPE_IPV6, 63);
+	assert_int_equal(C->unregistered.pkts, 4);
+	assert_int_equal(C->pathgroup[PG_DEFAULT].pkts, 2);
+	assert_int_equal(C->drops[PF_DROP_UNREGISTERED], 2);
+
+	/* A policy pointing at no group is a missing route, not a crash. */
+	T.unreg_pg = PG_NONE;
+	expect_drop(v4(UNREG4, 64, NULL), PF_DROP_NO_ROUTE);
+}
+
+/* af_packet hands back the kernel's own frames: ignored, uncounted. */
+static void own_mac_echo(void **state)
+{
+	struct rte_ether_addr own = port_mac(RX);
+	struct eth_opt o = {.src = own.addr_bytes};
+	struct rte_mbuf *m[2] = {v4(REG4, 64, &o), NULL};
+	(void)state;
+
+	put_eth(frame, RTE_ETHER_TYPE_ARP, &o);
+	m[1] = mbuf_of(60);
+	worker_forward_burst(&W, RX, m, 2, &TX);
+	assert_int_equal(total_tx(), 0);
+	assert_int_equal(TX.n_punt, 0);
+	assert_int_equal(total_drops(), 0);
+	assert_int_equal(C->port[RX].rx_pkts, 0);
+	assert_int_equal(rte_mempool_avail_count(pool), POOL_SIZE);
+
+	/* Another port's MAC as source is an ordinary packet here. */
+	struct rte_ether_addr other = port_mac(P_PRI);
+	o.src = other.addr_bytes;
+	burst1(v4(REG4, 64, &o));
+	assert_int_equal(TX.n[P_PRI], 1);
+}
+
+static void punts(void **state)
+{
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	struct eth_opt o = {.dst = bcast};
+	uint8_t a[16];
+	(void)state;
+
+	put_eth(frame, RTE_ETHER_TYPE_ARP, &o);
+	expect_punt(mbuf_of(60));
+	o.vid = 7;
+	put_eth(frame, RTE_ETHER_TYPE_ARP, &o);
+	expect_punt(mbuf_of(64));
+
+	expect_punt(v4(LOCAL4, 64, NULL));
+	expect_punt(v4(LOCAL4, 1, NULL));     /* ours: TTL does not matter */
+	expect_punt(v4(0xe0000005, 1, NULL)); /* OSPF-style 224.0.0.5 */
+	expect_punt(v4(0xffffffff, 64, NULL));
+	o.vid = 0;
+	expect_punt(v4(REG4, 64, &o)); /* link-layer broadcast */
+
+	v6_addr(a, 0x2001, 0xdb8, 0xff, 1);
+	expect_punt(v6(a, 64, NULL));
+	v6_addr(a, 0xff02, 0, 0, 1); /* all-nodes */
+	expect_punt(v6(a, 255, NULL));
+	v6_addr(a, 0xfe80, 0, 0, 1);
+	expect_punt(v6(a, 255, NULL));
+
+	/* Punted packets are untouched. */
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(TX.punt[2], void *, 14);
+	assert_int_equal(ip->time_to_live, 64);
+	assert_int_equal(C->port[RX].punted, 10);
+	assert_int_equal(C->forwarded, 0);
+}
+
+/* One burst of everything: order kept per port, every packet accounted. */
+static void mixed_burst(void **state)
+{
+	struct rte_mbuf *m[WORKER_BURST];
+	uint8_t a[16];
+	unsigned n = 0;
+	(void)state;
+
+	v6_addr(a, 0x2001, 0xdb8, 1, 0x55);
+	for (unsigned i = 0; i < 8; i++) {
+		m[n++] = v4(REG4, (uint8_t)(10 + i), NULL);
+		m[n++] = v6(a, (uint8_t)(10 + i), NULL);
+		m[n++] = v4(NONE4, 64, NULL);
+		m[n++] = v4(LOCAL4, 64, NULL);
+	}
+	struct rte_mbuf *copy[WORKER_BURST];
+	memcpy(copy, m, sizeof(m));
+	worker_forward_burst(&W, RX, m, (uint16_t)n, &TX);
+	assert_int_equal(TX.n[P_PRI], 16);
+	assert_int_equal(TX.n_punt, 8);
+	assert_int_equal(C->drops[PF_DROP_NO_ROUTE], 8);
+	for (unsigned i = 0; i < 16; i++)
+		assert_ptr_equal(TX.pkts[P_PRI][i], copy[(i / 2) * 4 + i % 2]);
+	assert_int_equal(C->port[RX].rx_pkts, 32);
+	assert_int_equal(C->forwarded, 16);
+
+	/* More than a burst on one port while tx is full: dropped and counted. */
+	tx_release();
+	for (unsigned i = 0; i < WORKER_BURST; i++)
+		m[i] = v4(REG4, 64, NULL);
+	worker_forward_burst(&W, RX, m, WORKER_BURST, &TX);
+	assert_int_equal(TX.n[P_PRI], WORKER_BURST);
+	expect_drop(v4(REG4, 64, NULL), PF_DROP_TX_FULL);
+}
+
+static void counters_sum_and_names(void **state)
+{
+	struct pf_lcore_counters *b[3] = {C, NULL, NULL}, *out;
+	(void)state;
+
+	b[2] = rte_zmalloc(NULL, sizeof(*C), RTE_CACHE_LINE_SIZE);
+	out = rte_zmalloc(NULL, sizeof(*C), RTE_CACHE_LINE_SIZE);
+	assert_non_null(b[2]);
+	assert_non_null(out);
+	C->drops[PF_DROP_NO_ROUTE] = 3;
+	C->prefix[PF_MAX_PREFIXES - 1].bytes = 10;
+	C->polls_busy = 1;
+	b[2]->drops[PF_DROP_NO_ROUTE] = 4;
+	b[2]->prefix[PF_MAX_PREFIXES - 1].bytes = 5;
+	b[2]->port[PF_MAX_PORTS - 1].punted = 2;
+	memset(out, 0xab, sizeof(*out));
+	pf_counters_sum(b, 3, out);
+	assert_int_equal(out->drops[PF_DROP_NO_ROUTE], 7);
+	assert_int_equal(out->prefix[PF_MAX_PREFIXES - 1].bytes, 15);
+	assert_int_equal(out->port[PF_MAX_PORTS - 1].punted, 2);
+	assert_int_equal(out->polls_busy, 1);
+	assert_int_equal(out->forwarded, 0);
+	rte_free(b[2]);
+	rte_free(out);
+
+	for (unsigned i = 0; i < PF_DROP__MAX; i++)
+		assert_non_null(pf_drop_names[i]);
+	assert_string_equal(pf_drop_names[PF_DROP_TTL_EXPIRED], "ttl_expired");
+	assert_string_equal(pf_drop_names[PF_DROP_TX_FULL], "tx_full");
+}
+
+/*
+ * worker_main end to end on ring-PMD ports, on a second lcore: rx from
+ * port 0, forwarded packet on port 1's tx ring, ARP on the punt ring, and
+ * the worker back offline in QSBR after quit.
+ */
+/* --vdev net_ringN: one ring per queue, shared by rx and tx (a loopback). */
+static struct rte_ring *RING[4];
+
+static void ring_ports(void)
+{
+	const struct rte_eth_conf conf = {0};
+	char name[32];
+
+	if (RING[0] != NULL)
+		return;
+	assert_int_equal(rte_eth_dev_count_avail(), 4);
+	for (uint16_t p = 0; p < 4; p++) {
+		snprintf(name, sizeof(name), "ETH_RXTX0_net_ring%u", p);
+		RING[p] = rte_ring_lookup(name);
+		assert_non_null(RING[p]);
+		assert_int_equal(rte_eth_dev_configure(p, 1, 1, &conf), 0);
+		assert_int_equal(rte_eth_rx_queue_setup(p, 0, 64, 0, NULL, pool), 0);
+		assert_int_equal(rte_eth_tx_queue_setup(p, 0, 64, 0, NULL), 0);
+		assert_int_equal(rte_eth_dev_start(p), 0);
+	}
+}
+
+static void *ring_wait(struct rte_ring *r)
+{
+	void *o = NULL;
+
+	for (unsigned i = 0; i < 2000 && rte_ring_dequeue(r, &o) != 0; i++)
+		rte_delay_ms(1);
+	return o;
+}
+
+static void main_loop(void **state)
+{
+	struct rte_ring *punt = rte_ring_create("tpunt", 64, 0, RING_F_SC_DEQ);
+	unsigned lcore = rte_get_next_lcore(-1, 1, 0);
+	struct rte_mbuf *m;
+	(void)state;
+
+	assert_non_null(punt);
+	assert_true(lcore < RTE_MAX_LCORE);
+	ring_ports();
+	W.lcore_id = lcore;
+	W.index = 0;
+	W.n_rxq = 1;
+	W.rxq[0].port_id = RX;
+	W.punt = punt;
+	W.quit = &QUIT;
+	QUIT = false;
+	assert_int_equal(rte_eal_remote_launch(worker_main, &W, lcore), 0);
+	LAUNCHED = lcore;
+
+	m = v4(REG4, 64, NULL);
+	assert_int_equal(rte_ring_enqueue(RING[RX], m), 0);
+	assert_ptr_equal(ring_wait(RING[P_PRI]), m);
+	{
+		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, void *, 14);
+		assert_int_equal(ip->time_to_live, 63);
+	}
+	rte_pktmbuf_free(m);
+
+	put_eth(frame, RTE_ETHER_TYPE_ARP, NULL);
+	m = mbuf_of(60);
+	assert_int_equal(rte_ring_enqueue(RING[RX], m), 0);
+	assert_ptr_equal(ring_wait(punt), m);
+	rte_pktmbuf_free(m);
+
+	/* A full tx ring: what the NIC refuses is dropped and taken back out of tx. */
+	while (rte_ring_enqueue(RING[P_PRI], (void *)1) == 0)
+		;
+	m = v4(REG4, 64, NULL);
+	assert_int_equal(rte_ring_enqueue(RING[RX], m), 0);
+	for (unsigned i = 0;
+	     i < 2000 && __atomic_load_n(&C->drops[PF_DROP_TX_FULL], __ATOMIC_RELAXED) == 0; i++)
+		rte_delay_ms(1);
+
+	/* Online and looping: it reports quiescent states, so this returns. */
+	rte_rcu_qsbr_synchronize(T.qsbr, RTE_QSBR_THRID_INVALID);
+	QUIT = true;
+	assert_int_equal(rte_eal_wait_lcore(lcore), 0);
+	LAUNCHED = RTE_MAX_LCORE;
+	rte_ring_reset(RING[P_PRI]);
+	assert_int_equal(C->drops[PF_DROP_TX_FULL], 1);
+	assert_int_equal(C->port[P_PRI].tx_pkts, 1);
+	assert_int_equal(C->port[P_PRI].tx_drops, 1);
+	assert_int_equal(C->forwarded, 1);
+	assert_int_equal(C->port[RX].punted, 1);
+	assert_true(C->polls_busy >= 3);
+	assert_true(C->polls_idle > 0);
+	/* Offline and unregistered: a writer's grace period does not wait for it. */
+	rte_rcu_qsbr_synchronize(T.qsbr, RTE_QSBR_THRID_INVALID);
+	rte_ring_free(punt);
+}
+
+static int group_setup(void **state)
+{
+	static char prog[] = "test_worker";
+	char *eal[] = {prog,
+		       "--no-huge",
+		       "-m",
+		       "512",
+		       "--no-shconf",
+		       "--no-pci",
+		       "--no-telemetry",
+		       "-l",
+		       "0-1",
+		       "--log-level=error",
+		       "--vdev=net_ring0",
+		       "--vdev=net_ring1",
+		       "--vdev=net_ring2",
+		       "--vdev=net_ring3",
+		       NULL};
+	(void)state;
+	if (rte_eal_init(RTE_DIM(eal) - 1, eal) < 0)
+		return -1;
+	pool = rte_pktmbuf_pool_create("test_worker", POOL_SIZE, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       0);
+	C = rte_zmalloc(NULL, sizeof(*C), RTE_CACHE_LINE_SIZE);
+	return pool == NULL || C == NULL ? -1 : 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	rte_free(C);
+	rte_mempool_free(pool);
+	rte_eal_cleanup();
+	return 0;
+}
+
+#define T_(f) cmocka_unit_test_setup_teardown(f, tables_setup, tables_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T_(forward_ipv4),	    T_(forward_ipv6), T_(failover), T_(drops),
+		T_(unregistered_policy),    T_(own_mac_echo), T_(punts),    T_(mixed_burst),
+		T_(counters_sum_and_names), T_(main_loop),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
