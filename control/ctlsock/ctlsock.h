@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The local control socket: a UNIX stream socket (mode 0660) speaking
+ * newline-delimited JSON (see DESIGN.md). Runs on the control thread's
+ * event loop; never blocks it.
+ */
+#ifndef PEERFWD_CTLSOCK_H
+#define PEERFWD_CTLSOCK_H
+
+struct daemon;
+struct ctlsock;
+
+/* Listen on path (replacing a stale socket). NULL on failure (logged). */
+struct ctlsock *ctlsock_open(struct daemon *d, const char *path);
+void ctlsock_close(struct ctlsock *cs);
+
+#endif

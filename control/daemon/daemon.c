@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Programming the tables from the config, link liveness, counter sums. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "control/daemon/daemon.h"
+#include "control/daemon/log.h"
+
+static void history_add(struct daemon *d, unsigned port, bool alive, const char *reason)
+{
+	struct pf_failover_event *ev = &d->history[d->n_history % PF_FAILOVER_HISTORY];
+
+	clock_gettime(CLOCK_REALTIME, &ev->when);
+	ev->port = port;
+	ev->alive = alive;
+	snprintf(ev->reason, sizeof(ev->reason), "%s", reason);
+	d->n_history++;
+}
+
+void daemon_link_update(struct daemon *d, unsigned port, const char *reason)
+{
+	struct pf_link *l = &d->link[port];
+	bool alive = l->carrier && !l->admin_down;
+
+	if (alive == l->alive)
+		return;
+	l->alive = alive;
+	l->changes++;
+	l->last_change_ms = ev_now_ms();
+	link_set_alive(&d->tables, (uint16_t)port, alive);
+	history_add(d, port, alive, reason);
+	PF_LOG(NOTICE, "link %s (tier %s) %s: %s", d->cfg.ports[port].name,
+	       d->cfg.ports[port].tier == TIER_PRIMARY ? "primary"
+	       : d->cfg.ports[port].tier == TIER_LOCAL ? "local"
+	       : d->cfg.ports[port].tier == TIER_GEO   ? "geo"
+						       : "none",
+	       alive ? "up" : "down", reason);
+}
+
+int daemon_link_admin(struct daemon *d, unsigned port, bool down)
+{
+	if (port >= d->n_ports)
+		return -EINVAL;
+	d->link[port].admin_down = down;
+	daemon_link_update(d, port, down ? "forced down by operator" : "released by operator");
+	return 0;
+}
+
+void daemon_counters(const struct daemon *d, struct pf_lcore_counters *out)
+{
+	pf_counters_sum((struct pf_lcore_counters *const *)d->ctr, d->n_workers, out);
+}
+
+static int program_nexthops(struct daemon *d, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < d->cfg.n_nexthops; i++) {
+		const struct cfg_nexthop *c = &d->cfg.nexthops[i];
+		const struct cfg_port *cp = &d->cfg.ports[c->port];
+		struct nexthop nh = {
+			.src_mac = d->port[c->port].mac,
+			.port_id = d->port[c->port].port_id,
+			.link_id = (uint16_t)c->port,
+			.vlan = cp->vlan,
+		};
+
+		d->nh_id[i] = NH_NONE;
+		if (!c->has_mac) {
+			/* TODO(ARP/ND): resolution is not implemented yet. */
+			PF_LOG(WARNING, "next hop %s has no MAC: left out of its path groups",
+			       c->name);
+			continue;
+		}
+		nh.dst_mac = c->mac;
+		int ret = nexthop_alloc(&d->tables, &nh, &d->nh_id[i]);
+		if (ret < 0) {
+			snprintf(err, errlen, "next hop %s: %s", c->name, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int program_pathgroups(struct daemon *d, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < d->cfg.n_pathgroups; i++) {
+		const struct cfg_pathgroup *c = &d->cfg.pathgroups[i];
+		uint16_t nh[PF_PG_MEMBERS];
+		unsigned n = 0;
+
+		for (unsigned m = 0; m < c->n_members; m++)
+			if (d->nh_id[c->members[m]] != NH_NONE)
+				nh[n++] = d->nh_id[c->members[m]];
+		d->pg_id[i] = PG_NONE;
+		if (n == 0) {
+			PF_LOG(WARNING, "path group %s has no usable member", c->name);
+			continue;
+		}
+		int ret = routes_pathgroup_get(d->routes, nh, n, &d->pg_id[i]);
+		if (ret < 0) {
+			snprintf(err, errlen, "path group %s: %s", c->name, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int program_prefixes(struct daemon *d, char *err, size_t errlen)
+{
+	char buf[64];
+	int ret;
+
+	for (unsigned i = 0; i < d->cfg.n_routes; i++) {
+		const struct cfg_route *c = &d->cfg.routes[i];
+		if (d->pg_id[c->pathgroup] == PG_NONE)
+			continue;
+		ret = routes_set(d->routes, &c->prefix, ROUTE_STATIC, d->pg_id[c->pathgroup]);
+		if (ret < 0) {
+			snprintf(err, errlen, "route %s: %s",
+				 prefix_format(&c->prefix, buf, sizeof(buf)), strerror(-ret));
+			return ret;
+		}
+	}
+	for (unsigned i = 0; i < d->cfg.n_registered; i++) {
+		const struct cfg_registered *c = &d->cfg.registered[i];
+		ret = routes_register(d->routes, &c->prefix, c->customer, NULL);
+		if (ret < 0) {
+			snprintf(err, errlen, "registered prefix %s: %s",
+				 prefix_format(&c->prefix, buf, sizeof(buf)), strerror(-ret));
+			return ret;
+		}
+	}
+	for (unsigned p = 0; p < d->cfg.n_ports; p++)
+		for (unsigned a = 0; a < d->cfg.ports[p].n_addrs; a++) {
+			ret = routes_local_add(d->routes, &d->cfg.ports[p].addrs[a].addr);
+			if (ret < 0) {
+				snprintf(err, errlen, "address of port %s: %s",
+					 d->cfg.ports[p].name, strerror(-ret));
+				return ret;
+			}
+		}
+	return 0;
+}
+
+int daemon_program(struct daemon *d, char *err, size_t errlen)
+{
+	int ret;
+
+	if ((ret = program_nexthops(d, err, errlen)) < 0 ||
+	    (ret = program_pathgroups(d, err, errlen)) < 0 ||
+	    (ret = program_prefixes(d, err, errlen)) < 0)
+		return ret;
+	d->tables.unreg_policy = (uint16_t)d->cfg.unreg_policy;
+	if (d->cfg.unreg_policy == UNREG_PATHGROUP) {
+		d->tables.unreg_pg = d->pg_id[d->cfg.unreg_pathgroup];
+		if (d->tables.unreg_pg == PG_NONE)
+			d->tables.unreg_policy = UNREG_DROP;
+	}
+	return 0;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The running daemon as the control thread sees it: config, ports, the
+ * forwarding tables it alone writes, workers and their counters. The
+ * control socket, telemetry and BGP act on it through these functions,
+ * all called on the control thread (telemetry callbacks take d->lock).
+ */
+#ifndef PEERFWD_DAEMON_H
+#define PEERFWD_DAEMON_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "control/config/config.h"
+#include "control/ev/ev.h"
+#include "control/routes/routes.h"
+#include "dataplane/fwd/fwd.h"
+#include "dataplane/worker/worker.h"
+#include "drivers/port.h"
+
+#define PF_FAILOVER_HISTORY 256
+
+struct pf_link {
+	bool carrier;	  /* physical / kernel interface state */
+	bool admin_down;  /* forced down by an operator (maintenance) */
+	bool alive;	  /* what the workers see: carrier && !admin_down */
+	uint64_t changes; /* alive transitions */
+	uint64_t last_change_ms;
+};
+
+struct pf_failover_event {
+	struct timespec when; /* CLOCK_REALTIME */
+	unsigned port;	      /* config port index */
+	bool alive;
+	char reason[48];
+};
+
+struct daemon {
+	struct config cfg;
+	char config_path[4096];
+	struct fwd_tables tables;
+	struct routes *routes;
+	struct rte_mempool *mp;
+	struct rte_ring *punt;
+	struct ev_loop *ev;
+	pthread_mutex_t lock; /* control thread vs telemetry thread */
+
+	unsigned n_ports;
+	struct port_rt port[PF_MAX_PORTS];
+	struct pf_link link[PF_MAX_PORTS];
+	uint16_t nh_id[PF_MAX_NEXTHOPS];   /* config next hop -> fwd next hop, NH_NONE */
+	uint16_t pg_id[PF_MAX_PATHGROUPS]; /* config path group -> fwd path group */
+
+	unsigned n_workers;
+	struct worker worker[16];
+	struct pf_lcore_counters *ctr[16];
+	volatile bool workers_quit;
+
+	uint64_t punted, punt_arp, punt_ipv4, punt_ipv6, punt_other;
+	struct pf_failover_event history[PF_FAILOVER_HISTORY];
+	uint64_t n_history;
+	time_t started;
+	volatile bool quit;
+};
+
+/* Re-evaluate a link after carrier or admin changes; one store moves all
+ * traffic using it. reason is logged and kept in the failover history. */
+void daemon_link_update(struct daemon *d, unsigned port, const char *reason);
+int daemon_link_admin(struct daemon *d, unsigned port, bool down);
+
+/* Sum every worker's counters (control or telemetry thread). */
+void daemon_counters(const struct daemon *d, struct pf_lcore_counters *out);
+
+/* Apply config routes, next hops, path groups, registered prefixes and
+ * local addresses to fresh tables. Errors go to err. */
+int daemon_program(struct daemon *d, char *err, size_t errlen);
+
+int daemon_telemetry_init(struct daemon *d);
+
+#endif

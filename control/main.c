@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * peerfwd: check the config (before touching any port), start EAL, ports
+ * and workers, program the tables, then run the control loop until
+ * SIGINT/SIGTERM.
+ *
+ *   peerfwd -c FILE [--check] [-- extra EAL args]
+ *
+ * Exit status: 0 clean stop, 2 bad config or arguments, 1 runtime failure.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "control/ctlsock/ctlsock.h"
+#include "control/daemon/daemon.h"
+#include "control/daemon/log.h"
+
+#define EXIT_CONFIG 2
+#define MAX_EAL_ARGS 128
+#define PUNT_RING_SIZE 4096
+#define LINK_POLL_MS 10
+
+static struct daemon D;
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: peerfwd -c FILE [--check] [-- EAL args...]\n"
+		   "  -c, --config FILE  configuration (libconfig), see configs/\n"
+		   "      --check        validate the configuration and exit (0 ok, 2 error)\n"
+		   "  -V, --version      print the version\n");
+}
+
+static int build_eal_args(const struct config *cfg, int extra_argc, char **extra_argv,
+			  char **argv, char *lcores, size_t lcores_len, char *main_lcore)
+{
+	int argc = 0;
+	bool has_pci = false, no_pci = false;
+	size_t off;
+
+	argv[argc++] = "peerfwd";
+	off = (size_t)snprintf(lcores, lcores_len, "%u", cfg->main_lcore);
+	for (unsigned i = 0; i < cfg->n_workers && off < lcores_len; i++)
+		off += (size_t)snprintf(lcores + off, lcores_len - off, ",%u",
+					cfg->workers[i].lcore);
+	sprintf(main_lcore, "%u", cfg->main_lcore);
+	argv[argc++] = "-l";
+	argv[argc++] = lcores;
+	argv[argc++] = "--main-lcore";
+	argv[argc++] = main_lcore;
+	if (port_eal_args(cfg, argv, &argc, MAX_EAL_ARGS - 8) < 0)
+		return -E2BIG;
+	for (unsigned i = 0; i < cfg->n_ports; i++)
+		has_pci |= cfg->ports[i].is_pci;
+	for (unsigned i = 0; i < cfg->n_eal_args; i++) {
+		if (argc >= MAX_EAL_ARGS - 4)
+			return -E2BIG;
+		no_pci |= strcmp(cfg->eal_args[i], "--no-pci") == 0;
+		argv[argc++] = cfg->eal_args[i];
+	}
+	for (int i = 0; i < extra_argc; i++) {
+		if (argc >= MAX_EAL_ARGS - 2)
+			return -E2BIG;
+		argv[argc++] = extra_argv[i];
+	}
+	if (!has_pci && !no_pci)
+		argv[argc++] = "--no-pci";
+	argv[argc] = NULL;
+	return argc;
+}
+
+static int start_ports(struct daemon *d)
+{
+	const struct config *cfg = &d->cfg;
+	unsigned n_mbufs = 8192;
+	char err[512];
+
+	for (unsigned i = 0; i < cfg->n_ports; i++)
+		n_mbufs += (cfg->ports[i].n_rxq + cfg->n_workers) * 1024u + 2048u;
+	d->mp = rte_pktmbuf_pool_create("pf_mbufs", n_mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					(int)rte_socket_id());
+	if (d->mp == NULL) {
+		PF_LOG(ERR, "mbuf pool of %u: %s", n_mbufs, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		int ret = port_start(cfg, i, cfg->ports[i].n_rxq, (uint16_t)cfg->n_workers, d->mp,
+				     &d->port[i], err, sizeof(err));
+		if (ret < 0) {
+			PF_LOG(ERR, "%s", err);
+			return ret;
+		}
+		d->n_ports = i + 1;
+		PF_LOG(INFO, "port %s: %s, ethdev %u, %u rx / %u tx queues, mac " RTE_ETHER_ADDR_PRT_FMT,
+		       cfg->ports[i].name, d->port[i].driver, d->port[i].port_id,
+		       d->port[i].n_rxq, d->port[i].n_txq,
+		       RTE_ETHER_ADDR_BYTES(&d->port[i].mac));
+	}
+	return 0;
+}
+
+static int start_workers(struct daemon *d)
+{
+	const struct config *cfg = &d->cfg;
+
+	for (unsigned i = 0; i < cfg->n_workers; i++) {
+		struct worker *w = &d->worker[i];
+		d->ctr[i] = rte_zmalloc("pf_ctr", sizeof(struct pf_lcore_counters),
+					RTE_CACHE_LINE_SIZE);
+		if (d->ctr[i] == NULL)
+			return -ENOMEM;
+		w->lcore_id = cfg->workers[i].lcore;
+		w->index = i;
+		w->n_rxq = cfg->workers[i].n_rxq;
+		for (unsigned q = 0; q < w->n_rxq; q++) {
+			w->rxq[q].port_id = d->port[cfg->workers[i].rxq[q].port].port_id;
+			w->rxq[q].queue_id = cfg->workers[i].rxq[q].queue;
+		}
+		for (unsigned p = 0; p < d->n_ports; p++) {
+			w->port_ids[p] = d->port[p].port_id;
+			w->port_mac[d->port[p].port_id] = d->port[p].mac;
+		}
+		w->n_ports = d->n_ports;
+		w->tables = &d->tables;
+		w->punt = d->punt;
+		w->ctr = d->ctr[i];
+		w->quit = &d->workers_quit;
+	}
+	d->n_workers = cfg->n_workers;
+	for (unsigned i = 0; i < d->n_workers; i++) {
+		int ret = rte_eal_remote_launch(worker_main, &d->worker[i], d->worker[i].lcore_id);
+		if (ret < 0) {
+			PF_LOG(ERR, "worker on lcore %u: %s", d->worker[i].lcore_id, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void drain_punt(struct daemon *d)
+{
+	struct rte_mbuf *m[64];
+	unsigned n = rte_ring_dequeue_burst(d->punt, (void **)m, 64, NULL);
+
+	/* The kernel interfaces of af_packet/af_xdp ports see control traffic
+	 * themselves (BGP, ARP, ND run there); the copy punted here is counted.
+	 * TODO: exception path (TAP) for PCI ports. */
+	for (unsigned i = 0; i < n; i++) {
+		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m[i], struct rte_ether_hdr *);
+		uint16_t type = rte_be_to_cpu_16(eth->ether_type);
+		d->punt_arp += type == RTE_ETHER_TYPE_ARP;
+		d->punt_ipv4 += type == RTE_ETHER_TYPE_IPV4;
+		d->punt_ipv6 += type == RTE_ETHER_TYPE_IPV6;
+		d->punt_other += type != RTE_ETHER_TYPE_ARP && type != RTE_ETHER_TYPE_IPV4 &&
+				 type != RTE_ETHER_TYPE_IPV6;
+		rte_pktmbuf_free(m[i]);
+	}
+	d->punted += n;
+}
+
+static void poll_links(struct ev_loop *loop, struct ev_timer *t, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)loop;
+	for (unsigned i = 0; i < d->n_ports; i++) {
+		bool c = port_carrier(&d->cfg.ports[i], &d->port[i]);
+		if (c != d->link[i].carrier) {
+			d->link[i].carrier = c;
+			pthread_mutex_lock(&d->lock);
+			daemon_link_update(d, i, c ? "carrier up" : "carrier lost");
+			pthread_mutex_unlock(&d->lock);
+		}
+	}
+	ev_timer_start(t, LINK_POLL_MS);
+}
+
+static void on_signal(struct ev_loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct signalfd_siginfo si;
+	struct daemon *d = arg;
+
+	(void)loop;
+	(void)events;
+	if (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		PF_LOG(NOTICE, "signal %u: stopping", si.ssi_signo);
+		d->quit = true;
+	}
+}
+
+static int tables_init(struct daemon *d)
+{
+	const struct config *cfg = &d->cfg;
+	struct fwd_conf fc = {
+		.max_routes4 = cfg->max_routes4,
+		.n_tbl8_4 = cfg->n_tbl8_4,
+		.max_routes6 = cfg->max_routes6,
+		.n_groups6 = cfg->n_groups6,
+		.max_readers = cfg->n_workers,
+		.socket_id = (int)rte_socket_id(),
+	};
+	struct routes_conf rc = {.max_entries = cfg->max_routes4 + cfg->max_routes6 +
+						PF_MAX_PREFIXES + 2 * PF_MAX_PORTS * CFG_MAX_ADDRS};
+	char err[512];
+	int ret;
+
+	if ((ret = fwd_tables_create(&d->tables, &fc)) < 0) {
+		PF_LOG(ERR, "forwarding tables: %s", strerror(-ret));
+		return ret;
+	}
+	d->routes = routes_create(&d->tables, &rc);
+	if (d->routes == NULL) {
+		PF_LOG(ERR, "route table: out of memory");
+		return -ENOMEM;
+	}
+	if ((ret = daemon_program(d, err, sizeof(err))) < 0) {
+		PF_LOG(ERR, "%s", err);
+		return ret;
+	}
+	d->punt = rte_ring_create("pf_punt", PUNT_RING_SIZE, (int)rte_socket_id(),
+				  RING_F_SC_DEQ);
+	return d->punt == NULL ? -ENOMEM : 0;
+}
+
+static int control_loop(struct daemon *d, int sigfd)
+{
+	struct ev_timer *links;
+	struct ctlsock *cs;
+
+	if (ev_fd_add(d->ev, sigfd, EPOLLIN, on_signal, d) < 0)
+		return -1;
+	links = ev_timer_new(d->ev, poll_links, d);
+	poll_links(d->ev, links, d);
+	cs = ctlsock_open(d, d->cfg.ctl_socket);
+	if (cs == NULL)
+		PF_LOG(WARNING, "control socket %s unavailable: continuing without it",
+		       d->cfg.ctl_socket);
+	PF_LOG(NOTICE, "peerfwd %s running: %u ports, %u workers, %u routes, %u registered",
+	       PEERFWD_VERSION, d->n_ports, d->n_workers, routes_count(d->routes, 0),
+	       routes_registered_count(d->routes));
+	while (!d->quit) {
+		ev_run_once(d->ev, 1);
+		drain_punt(d);
+	}
+	ctlsock_close(cs);
+	ev_timer_free(links);
+	return 0;
+}
+
+static void shutdown_all(struct daemon *d)
+{
+	d->workers_quit = true;
+	rte_eal_mp_wait_lcore();
+	for (unsigned i = 0; i < d->n_ports; i++)
+		port_stop(&d->port[i]);
+	routes_free(d->routes);
+	fwd_tables_free(&d->tables);
+	for (unsigned i = 0; i < d->n_workers; i++)
+		rte_free(d->ctr[i]);
+	rte_ring_free(d->punt);
+	rte_mempool_free(d->mp);
+	ev_loop_free(d->ev);
+	config_free(&d->cfg);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check", no_argument, NULL, 'k'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	char *eal_argv[MAX_EAL_ARGS + 1], lcores[256], main_lcore[16], err[1024];
+	const char *path = NULL;
+	bool check = false;
+	int opt, eal_argc, ret = 1;
+
+	while ((opt = getopt_long(argc, argv, "c:Vh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': path = optarg; break;
+		case 'k': check = true; break;
+		case 'V': printf("peerfwd %s\n", PEERFWD_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_CONFIG;
+		}
+	}
+	if (path == NULL) {
+		usage(stderr);
+		return EXIT_CONFIG;
+	}
+	/* The whole config is checked before EAL or any port is touched. */
+	if (config_load(path, &D.cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "peerfwd: %s\n", err);
+		return EXIT_CONFIG;
+	}
+	if (check) {
+		printf("%s: ok\n", path);
+		config_free(&D.cfg);
+		return 0;
+	}
+	snprintf(D.config_path, sizeof(D.config_path), "%s", path);
+	eal_argc = build_eal_args(&D.cfg, argc - optind, argv + optind, eal_argv, lcores,
+				  sizeof(lcores), main_lcore);
+	if (eal_argc < 0) {
+		fprintf(stderr, "peerfwd: %s: too many EAL arguments\n", path);
+		return EXIT_CONFIG;
+	}
+
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* inherited by EAL's threads */
+	int sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+
+	if (rte_eal_init(eal_argc, eal_argv) < 0) {
+		fprintf(stderr, "peerfwd: EAL: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	pthread_mutex_init(&D.lock, NULL);
+	D.started = time(NULL);
+	D.ev = ev_loop_create();
+	if (D.ev == NULL || sigfd < 0 || start_ports(&D) < 0 || tables_init(&D) < 0 ||
+	    daemon_telemetry_init(&D) != 0 || start_workers(&D) < 0)
+		goto out;
+	ret = control_loop(&D, sigfd) < 0;
+out:
+	shutdown_all(&D);
+	rte_eal_cleanup();
+	return ret;
+}

@@ -1,0 +1,683 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Keeps the FIB equal to routes + registered + local prefixes; see routes.h. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_hash.h>
+#include <rte_jhash.h>
+#include <rte_rcu_qsbr.h>
+
+#include "control/routes/routes.h"
+
+#define NO_DEST	 UINT32_MAX
+#define NO_ENTRY UINT32_MAX
+
+struct pkey {
+	uint8_t family, len, pad[2];
+	uint8_t bytes[16];
+};
+
+struct rentry {
+	struct prefix p;
+	uint16_t pg[ROUTE__SOURCES]; /* PG_NONE when the source has no route */
+	uint32_t reg;		     /* registered slot when p itself is registered */
+	uint32_t dest;		     /* programmed dest id, NO_DEST if none */
+	bool local;
+	bool used;
+};
+
+struct reg_slot {
+	bool used;
+	struct prefix p;
+	char customer[64];
+	uint32_t entry;
+};
+
+struct pg_slot {
+	uint32_t ref;
+	unsigned n;
+	uint16_t nh[PF_PG_MEMBERS];
+};
+
+/* Ids freed while a worker may still hold them: reused after a grace period. */
+struct id_pool {
+	uint32_t max, next_fresh, n_free, n_pending;
+	uint32_t *free, *pending;
+};
+
+struct routes {
+	struct fwd_tables *t;
+	struct rte_hash *index; /* pkey -> entry */
+	struct rentry *entries;
+	uint32_t n_entries, cap_entries, max_entries, *free_entries, n_free_entries;
+	/* per family (0 v4, 1 v6) and length: how many entries / routes /
+	 * registered prefixes, to skip empty lengths in the searches */
+	uint32_t len_entries[2][129], len_routes[2][129], len_reg[2][129];
+	uint32_t count[2];
+
+	struct reg_slot *reg; /* [PF_MAX_PREFIXES] */
+	uint32_t n_reg, reg_hi; /* reg_hi: one past the highest used slot */
+
+	struct rte_hash *dest_index; /* dest word -> dest id */
+	uint32_t *dest_ref;
+	struct id_pool dest_ids;
+
+	struct pg_slot *pg; /* [PF_MAX_PATHGROUPS] */
+	struct id_pool pg_ids;
+};
+
+static int fam(const struct prefix *p)
+{
+	return p->addr.family == AF_INET6;
+}
+
+static unsigned maxlen(int f)
+{
+	return f ? 128 : 32;
+}
+
+static void pkey_make(const struct prefix *p, struct pkey *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = p->addr.family;
+	k->len = p->len;
+	memcpy(k->bytes, p->addr.bytes, 16);
+}
+
+static int pool_init(struct id_pool *p, uint32_t max)
+{
+	p->max = max;
+	p->free = calloc(max, sizeof(uint32_t));
+	p->pending = calloc(max, sizeof(uint32_t));
+	return p->free && p->pending ? 0 : -ENOMEM;
+}
+
+static void pool_fini(struct id_pool *p)
+{
+	free(p->free);
+	free(p->pending);
+}
+
+static int pool_get(struct id_pool *p, struct rte_rcu_qsbr *qsbr, uint32_t *id)
+{
+	if (p->n_free == 0 && p->next_fresh == p->max && p->n_pending > 0) {
+		rte_rcu_qsbr_synchronize(qsbr, RTE_QSBR_THRID_INVALID);
+		memcpy(p->free, p->pending, p->n_pending * sizeof(uint32_t));
+		p->n_free = p->n_pending;
+		p->n_pending = 0;
+	}
+	if (p->n_free > 0)
+		*id = p->free[--p->n_free];
+	else if (p->next_fresh < p->max)
+		*id = p->next_fresh++;
+	else
+		return -ENOSPC;
+	return 0;
+}
+
+static void pool_put(struct id_pool *p, uint32_t id)
+{
+	p->pending[p->n_pending++] = id;
+}
+
+struct routes *routes_create(struct fwd_tables *t, const struct routes_conf *conf)
+{
+	static unsigned seq;
+	char n1[RTE_HASH_NAMESIZE], n2[RTE_HASH_NAMESIZE];
+	struct routes *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	snprintf(n1, sizeof(n1), "routes_%u", seq);
+	snprintf(n2, sizeof(n2), "dests_%u", seq++);
+	struct rte_hash_parameters hp = {
+		.name = n1,
+		.entries = conf->max_entries,
+		.key_len = sizeof(struct pkey),
+		.hash_func = rte_jhash,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	struct rte_hash_parameters dp = {
+		.name = n2,
+		.entries = PF_MAX_DESTS,
+		.key_len = sizeof(uint64_t),
+		.hash_func = rte_jhash,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	r->t = t;
+	r->max_entries = conf->max_entries;
+	r->index = rte_hash_create(&hp);
+	r->dest_index = rte_hash_create(&dp);
+	r->reg = calloc(PF_MAX_PREFIXES, sizeof(*r->reg));
+	r->pg = calloc(PF_MAX_PATHGROUPS, sizeof(*r->pg));
+	r->dest_ref = calloc(PF_MAX_DESTS, sizeof(uint32_t));
+	r->free_entries = calloc(conf->max_entries, sizeof(uint32_t));
+	if (r->index == NULL || r->dest_index == NULL || r->reg == NULL || r->pg == NULL ||
+	    r->dest_ref == NULL || r->free_entries == NULL ||
+	    pool_init(&r->dest_ids, PF_MAX_DESTS) < 0 ||
+	    pool_init(&r->pg_ids, PF_MAX_PATHGROUPS) < 0) {
+		routes_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void routes_free(struct routes *r)
+{
+	if (r == NULL)
+		return;
+	rte_hash_free(r->index);
+	rte_hash_free(r->dest_index);
+	free(r->entries);
+	free(r->free_entries);
+	free(r->reg);
+	free(r->pg);
+	free(r->dest_ref);
+	pool_fini(&r->dest_ids);
+	pool_fini(&r->pg_ids);
+	free(r);
+}
+
+/* ---- path groups ---- */
+
+int routes_pathgroup_get(struct routes *r, const uint16_t *nh, unsigned n, uint16_t *pg)
+{
+	uint32_t id;
+	int ret;
+
+	if (n == 0 || n > PF_PG_MEMBERS)
+		return -EINVAL;
+	for (uint32_t i = 0; i < r->pg_ids.next_fresh; i++) {
+		struct pg_slot *s = &r->pg[i];
+		if (s->ref > 0 && s->n == n && memcmp(s->nh, nh, n * sizeof(*nh)) == 0) {
+			s->ref++;
+			*pg = (uint16_t)i;
+			return 0;
+		}
+	}
+	if ((ret = pool_get(&r->pg_ids, r->t->qsbr, &id)) < 0)
+		return ret;
+	if (id == PG_NONE) /* never hand out the "none" id */
+		return -ENOSPC;
+	if ((ret = pathgroup_set(r->t, (uint16_t)id, nh, n)) < 0) {
+		pool_put(&r->pg_ids, id);
+		return ret;
+	}
+	r->pg[id] = (struct pg_slot){.ref = 1, .n = n};
+	memcpy(r->pg[id].nh, nh, n * sizeof(*nh));
+	*pg = (uint16_t)id;
+	return 0;
+}
+
+void routes_pathgroup_put(struct routes *r, uint16_t pg)
+{
+	if (pg >= PF_MAX_PATHGROUPS || r->pg[pg].ref == 0)
+		return;
+	if (--r->pg[pg].ref == 0)
+		pool_put(&r->pg_ids, pg); /* word stays until reuse: readers are safe */
+}
+
+unsigned routes_pathgroup_members(const struct routes *r, uint16_t pg, uint16_t nh[PF_PG_MEMBERS])
+{
+	if (pg >= PF_MAX_PATHGROUPS || r->pg[pg].ref == 0)
+		return 0;
+	memcpy(nh, r->pg[pg].nh, sizeof(r->pg[pg].nh));
+	return r->pg[pg].n;
+}
+
+/* ---- dests ---- */
+
+static int dest_get(struct routes *r, uint64_t w, uint32_t *id)
+{
+	void *data;
+	int ret;
+
+	if (rte_hash_lookup_data(r->dest_index, &w, &data) >= 0) {
+		*id = (uint32_t)(uintptr_t)data;
+		r->dest_ref[*id]++;
+		return 0;
+	}
+	if ((ret = pool_get(&r->dest_ids, r->t->qsbr, id)) < 0)
+		return ret;
+	if ((ret = rte_hash_add_key_data(r->dest_index, &w, (void *)(uintptr_t)*id)) < 0) {
+		pool_put(&r->dest_ids, *id);
+		return ret;
+	}
+	dest_set(r->t, *id, DEST_PG(w), DEST_FLAGS(w), DEST_PREFIX(w));
+	r->dest_ref[*id] = 1;
+	return 0;
+}
+
+static void dest_put(struct routes *r, uint32_t id)
+{
+	if (id == NO_DEST || --r->dest_ref[id] > 0)
+		return;
+	uint64_t w = r->t->dest[id];
+	rte_hash_del_key(r->dest_index, &w);
+	pool_put(&r->dest_ids, id);
+}
+
+/* ---- entries ---- */
+
+static struct rentry *entry_find(const struct routes *r, const struct prefix *p)
+{
+	struct pkey k;
+	void *data;
+
+	pkey_make(p, &k);
+	if (rte_hash_lookup_data(r->index, &k, &data) < 0)
+		return NULL;
+	return &r->entries[(uintptr_t)data];
+}
+
+static struct rentry *entry_create(struct routes *r, const struct prefix *p)
+{
+	uint32_t i;
+	struct pkey k;
+
+	if (r->n_free_entries > 0) {
+		i = r->free_entries[--r->n_free_entries];
+	} else {
+		if (r->n_entries == r->max_entries)
+			return NULL;
+		if (r->n_entries == r->cap_entries) {
+			uint32_t cap = r->cap_entries ? r->cap_entries * 2 : 1024;
+			if (cap > r->max_entries)
+				cap = r->max_entries;
+			struct rentry *e = realloc(r->entries, cap * sizeof(*e));
+			if (e == NULL)
+				return NULL;
+			r->entries = e;
+			r->cap_entries = cap;
+		}
+		i = r->n_entries++;
+	}
+	pkey_make(p, &k);
+	if (rte_hash_add_key_data(r->index, &k, (void *)(uintptr_t)i) < 0) {
+		r->free_entries[r->n_free_entries++] = i;
+		return NULL;
+	}
+	r->entries[i] = (struct rentry){
+		.p = *p, .pg = {PG_NONE, PG_NONE}, .reg = ROUTES_NO_REG, .dest = NO_DEST, .used = true};
+	r->len_entries[fam(p)][p->len]++;
+	r->count[fam(p)]++;
+	return &r->entries[i];
+}
+
+static bool entry_has_route(const struct rentry *e)
+{
+	return e->pg[ROUTE_STATIC] != PG_NONE || e->pg[ROUTE_BGP] != PG_NONE;
+}
+
+static uint16_t entry_own_pg(const struct rentry *e)
+{
+	return e->pg[ROUTE_STATIC] != PG_NONE ? e->pg[ROUTE_STATIC] : e->pg[ROUTE_BGP];
+}
+
+static int fib_write(struct routes *r, const struct prefix *p, uint32_t dest)
+{
+	if (p->addr.family == AF_INET)
+		return fib4_add(r->t->fib4, ip_addr_v4_host(&p->addr), p->len, dest);
+	return fib6_add(r->t->fib6, p->addr.bytes, p->len, dest);
+}
+
+static int fib_erase(struct routes *r, const struct prefix *p)
+{
+	if (p->addr.family == AF_INET)
+		return fib4_del(r->t->fib4, ip_addr_v4_host(&p->addr), p->len);
+	return fib6_del(r->t->fib6, p->addr.bytes, p->len);
+}
+
+/* The longest entry strictly shorter than p.len covering p for which
+ * want(entry) holds, using the per-length counts to skip empty lengths. */
+static struct rentry *covering(const struct routes *r, const struct prefix *p,
+			       const uint32_t *len_count, bool (*want)(const struct rentry *))
+{
+	for (int l = (int)p->len - 1; l >= 0; l--) {
+		if (len_count[l] == 0)
+			continue;
+		struct prefix q = *p;
+		q.len = (uint8_t)l;
+		prefix_mask(&q);
+		struct rentry *e = entry_find(r, &q);
+		if (e != NULL && want(e))
+			return e;
+	}
+	return NULL;
+}
+
+static bool is_registered(const struct rentry *e)
+{
+	return e->reg != ROUTES_NO_REG;
+}
+
+static void effective(const struct routes *r, const struct rentry *e, uint16_t *pg, uint32_t *reg,
+		      const struct rentry **via)
+{
+	const struct rentry *rt = entry_has_route(e) ? e
+			      : covering(r, &e->p, r->len_routes[fam(&e->p)], entry_has_route);
+	const struct rentry *rg = is_registered(e) ? e
+			      : covering(r, &e->p, r->len_reg[fam(&e->p)], is_registered);
+
+	*pg = rt != NULL ? entry_own_pg(rt) : PG_NONE;
+	*reg = rg != NULL ? rg->reg : ROUTES_NO_REG;
+	if (via != NULL)
+		*via = rt;
+}
+
+static uint64_t entry_word(const struct routes *r, const struct rentry *e)
+{
+	uint16_t pg, flags = 0;
+	uint32_t reg;
+
+	if (e->local)
+		return DEST_WORD(PG_NONE, DEST_F_VALID | DEST_F_LOCAL, 0);
+	effective(r, e, &pg, &reg, NULL);
+	if (pg != PG_NONE)
+		flags |= DEST_F_VALID;
+	if (reg != ROUTES_NO_REG)
+		flags |= DEST_F_REGISTERED;
+	return DEST_WORD(pg, flags, reg == ROUTES_NO_REG ? 0 : reg);
+}
+
+static void entry_remove(struct routes *r, struct rentry *e)
+{
+	struct pkey k;
+	void *data;
+
+	fib_erase(r, &e->p);
+	dest_put(r, e->dest);
+	pkey_make(&e->p, &k);
+	rte_hash_lookup_data(r->index, &k, &data);
+	rte_hash_del_key(r->index, &k);
+	r->len_entries[fam(&e->p)][e->p.len]--;
+	r->count[fam(&e->p)]--;
+	e->used = false;
+	r->free_entries[r->n_free_entries++] = (uint32_t)(uintptr_t)data;
+}
+
+/* Make the FIB hold what e stands for now; drop e if it stands for nothing. */
+static int entry_program(struct routes *r, struct rentry *e)
+{
+	uint32_t dest;
+	int ret;
+
+	if (!entry_has_route(e) && !is_registered(e) && !e->local) {
+		entry_remove(r, e);
+		return 0;
+	}
+	uint64_t w = entry_word(r, e);
+	if (e->dest != NO_DEST && r->t->dest[e->dest] == w)
+		return 0;
+	if ((ret = dest_get(r, w, &dest)) < 0)
+		return ret;
+	if ((ret = fib_write(r, &e->p, dest)) < 0) {
+		dest_put(r, dest);
+		return ret;
+	}
+	dest_put(r, e->dest);
+	e->dest = dest;
+	return 0;
+}
+
+/* Entries strictly inside p whose answer depends on p: registered ones
+ * without a route of their own (for a route change), or all of them (for
+ * a registration change). */
+static void reprogram_inside(struct routes *r, const struct prefix *p, bool all)
+{
+	if (!all) {
+		for (uint32_t i = 0; i < r->reg_hi; i++) {
+			struct reg_slot *s = &r->reg[i];
+			if (!s->used || s->p.len <= p->len || !prefix_contains(p, &s->p))
+				continue;
+			struct rentry *e = &r->entries[s->entry];
+			if (!entry_has_route(e))
+				entry_program(r, e);
+		}
+		return;
+	}
+	for (uint32_t i = 0; i < r->n_entries; i++) {
+		struct rentry *e = &r->entries[i];
+		if (e->used && e->p.len > p->len && e->p.addr.family == p->addr.family &&
+		    prefix_contains(p, &e->p))
+			entry_program(r, e);
+	}
+}
+
+static bool prefix_ok(const struct prefix *p)
+{
+	return (p->addr.family == AF_INET && p->len <= 32) ||
+	       (p->addr.family == AF_INET6 && p->len <= 128);
+}
+
+int routes_set(struct routes *r, const struct prefix *p, enum route_source src, uint16_t pg)
+{
+	struct rentry *e;
+	int ret;
+
+	if (!prefix_ok(p) || src >= ROUTE__SOURCES || pg >= PF_MAX_PATHGROUPS || r->pg[pg].ref == 0)
+		return -EINVAL;
+	e = entry_find(r, p);
+	if (e == NULL && (e = entry_create(r, p)) == NULL)
+		return -ENOSPC;
+	bool had = entry_has_route(e);
+	uint16_t old_pg = had ? entry_own_pg(e) : PG_NONE;
+	uint16_t old_src_pg = e->pg[src];
+
+	e->pg[src] = pg;
+	r->pg[pg].ref++;
+	if (!had)
+		r->len_routes[fam(p)][p->len]++;
+	if ((ret = entry_program(r, e)) < 0) {
+		e->pg[src] = old_src_pg;
+		r->pg[pg].ref--;
+		if (!had) {
+			r->len_routes[fam(p)][p->len]--;
+			entry_program(r, e);
+		}
+		return ret;
+	}
+	if (old_src_pg != PG_NONE)
+		routes_pathgroup_put(r, old_src_pg);
+	if (old_pg != entry_own_pg(e))
+		reprogram_inside(r, p, false);
+	return 0;
+}
+
+int routes_unset(struct routes *r, const struct prefix *p, enum route_source src)
+{
+	struct rentry *e;
+
+	if (!prefix_ok(p) || src >= ROUTE__SOURCES)
+		return -EINVAL;
+	e = entry_find(r, p);
+	if (e == NULL || e->pg[src] == PG_NONE)
+		return -ENOENT;
+	uint16_t old_pg = entry_own_pg(e), src_pg = e->pg[src];
+
+	e->pg[src] = PG_NONE;
+	bool has = entry_has_route(e);
+	if (!has)
+		r->len_routes[fam(p)][p->len]--;
+	entry_program(r, e); /* may remove e */
+	routes_pathgroup_put(r, src_pg);
+	if (!has || entry_own_pg(e) != old_pg)
+		reprogram_inside(r, p, false);
+	return 0;
+}
+
+int routes_register(struct routes *r, const struct prefix *p, const char *customer, uint32_t *idx)
+{
+	struct rentry *e;
+	uint32_t slot;
+	int ret;
+
+	if (!prefix_ok(p))
+		return -EINVAL;
+	e = entry_find(r, p);
+	if (e != NULL && is_registered(e))
+		return -EEXIST;
+	for (slot = 0; slot < PF_MAX_PREFIXES && r->reg[slot].used; slot++)
+		;
+	if (slot == PF_MAX_PREFIXES)
+		return -ENOSPC;
+	if (e == NULL && (e = entry_create(r, p)) == NULL)
+		return -ENOSPC;
+	e->reg = slot;
+	r->len_reg[fam(p)][p->len]++;
+	if ((ret = entry_program(r, e)) < 0) {
+		e->reg = ROUTES_NO_REG;
+		r->len_reg[fam(p)][p->len]--;
+		entry_program(r, e);
+		return ret;
+	}
+	r->reg[slot] = (struct reg_slot){.used = true, .p = *p, .entry = (uint32_t)(e - r->entries)};
+	snprintf(r->reg[slot].customer, sizeof(r->reg[slot].customer), "%s",
+		 customer ? customer : "");
+	r->n_reg++;
+	if (slot >= r->reg_hi)
+		r->reg_hi = slot + 1;
+	reprogram_inside(r, p, true);
+	if (idx != NULL)
+		*idx = slot;
+	return 0;
+}
+
+int routes_unregister(struct routes *r, const struct prefix *p)
+{
+	struct rentry *e = prefix_ok(p) ? entry_find(r, p) : NULL;
+
+	if (e == NULL || !is_registered(e))
+		return -ENOENT;
+	r->reg[e->reg].used = false;
+	r->n_reg--;
+	e->reg = ROUTES_NO_REG;
+	r->len_reg[fam(p)][p->len]--;
+	entry_program(r, e);
+	reprogram_inside(r, p, true);
+	return 0;
+}
+
+int routes_local_add(struct routes *r, const struct ip_addr *a)
+{
+	struct prefix p = {.addr = *a, .len = (uint8_t)ip_addr_bits(a)};
+	struct rentry *e = entry_find(r, &p);
+
+	if (e == NULL && (e = entry_create(r, &p)) == NULL)
+		return -ENOSPC;
+	e->local = true;
+	return entry_program(r, e);
+}
+
+/* ---- reading ---- */
+
+static void reg_info(const struct routes *r, const struct reg_slot *s, uint32_t slot,
+		     struct registered_info *out)
+{
+	const struct rentry *e = &r->entries[s->entry];
+	const struct rentry *via;
+	uint16_t pg;
+	uint32_t reg;
+
+	memset(out, 0, sizeof(*out));
+	out->prefix = s->p;
+	memcpy(out->customer, s->customer, sizeof(out->customer));
+	out->idx = slot;
+	effective(r, e, &pg, &reg, &via);
+	out->routed = via != NULL;
+	out->pg = pg;
+	if (via != NULL)
+		out->via = via->p;
+}
+
+unsigned routes_registered_count(const struct routes *r)
+{
+	return r->n_reg;
+}
+
+int routes_registered_foreach(const struct routes *r,
+			      int (*cb)(const struct registered_info *, void *), void *arg)
+{
+	struct registered_info info;
+
+	for (uint32_t i = 0; i < r->reg_hi; i++) {
+		if (!r->reg[i].used)
+			continue;
+		reg_info(r, &r->reg[i], i, &info);
+		int ret = cb(&info, arg);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}
+
+int routes_registered_get(const struct routes *r, const struct prefix *p,
+			  struct registered_info *out)
+{
+	const struct rentry *e = prefix_ok(p) ? entry_find(r, p) : NULL;
+
+	if (e == NULL || !is_registered(e))
+		return -ENOENT;
+	reg_info(r, &r->reg[e->reg], e->reg, out);
+	return 0;
+}
+
+static void route_info(const struct routes *r, const struct rentry *e, struct route_info *out)
+{
+	uint64_t w = e->dest != NO_DEST ? r->t->dest[e->dest] : 0;
+
+	memset(out, 0, sizeof(*out));
+	out->prefix = e->p;
+	out->has_route = entry_has_route(e);
+	out->source = e->pg[ROUTE_STATIC] != PG_NONE ? ROUTE_STATIC : ROUTE_BGP;
+	out->pg = (DEST_FLAGS(w) & DEST_F_VALID) && !e->local ? DEST_PG(w) : PG_NONE;
+	out->local = e->local;
+	out->registered = DEST_FLAGS(w) & DEST_F_REGISTERED;
+	out->reg_idx = out->registered ? DEST_PREFIX(w) : ROUTES_NO_REG;
+	out->dest = e->dest;
+}
+
+int routes_lookup(const struct routes *r, const struct ip_addr *a, struct route_info *out)
+{
+	int f = a->family == AF_INET6;
+
+	for (int l = (int)maxlen(f); l >= 0; l--) {
+		if (r->len_entries[f][l] == 0)
+			continue;
+		struct prefix q = {.addr = *a, .len = (uint8_t)l};
+		prefix_mask(&q);
+		const struct rentry *e = entry_find(r, &q);
+		if (e != NULL) {
+			route_info(r, e, out);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+unsigned routes_list(const struct routes *r, int family, uint32_t *cursor, struct route_info *out,
+		     unsigned max)
+{
+	unsigned n = 0;
+	uint32_t i;
+
+	for (i = *cursor; i < r->n_entries && n < max; i++) {
+		const struct rentry *e = &r->entries[i];
+		if (e->used && (family == 0 || e->p.addr.family == family))
+			route_info(r, e, &out[n++]);
+	}
+	*cursor = i < r->n_entries ? i : 0;
+	return n;
+}
+
+uint32_t routes_count(const struct routes *r, int family)
+{
+	if (family == AF_INET)
+		return r->count[0];
+	if (family == AF_INET6)
+		return r->count[1];
+	return r->count[0] + r->count[1];
+}

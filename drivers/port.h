@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Port bring-up: one ethdev per configured port, PCI NIC or vdev (af_xdp,
+ * af_packet, pcap, ring, null, tap). RSS spreads a port's rx queues over
+ * the workers; every worker has its own tx queue on every port. Offloads
+ * are requested only where the device reports them.
+ */
+#ifndef PEERFWD_PORT_H
+#define PEERFWD_PORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <rte_ether.h>
+#include <rte_mempool.h>
+
+#include "control/config/config.h"
+
+struct port_rt {
+	uint16_t port_id;
+	uint16_t n_rxq, n_txq;
+	struct rte_ether_addr mac;
+	bool has_iface; /* vdev on a kernel interface: carrier read from it */
+	char driver[32];
+};
+
+/* EAL arguments that make the ports of cfg exist: "--vdev X" per vdev,
+ * "-a BDF" per PCI NIC. Appends to argv from *argc; returns 0 or -E2BIG. */
+int port_eal_args(const struct config *cfg, char **argv, int *argc, int max);
+
+/* Configure and start cfg->ports[i]. Errors are explained in err. */
+int port_start(const struct config *cfg, unsigned i, uint16_t n_rxq, uint16_t n_txq,
+	       struct rte_mempool *mp, struct port_rt *out, char *err, size_t errlen);
+void port_stop(struct port_rt *p);
+
+/* Carrier of a started port: kernel interface flags for af_packet/af_xdp
+ * vdevs (which report their link as always up), ethdev link otherwise. */
+bool port_carrier(const struct cfg_port *cp, const struct port_rt *p);
+/* Link speed in Mb/s, 0 if unknown. */
+uint32_t port_speed(const struct port_rt *p);
+
+#endif
