@@ -124,11 +124,16 @@ static int prefix_cb(const struct registered_info *ri, void *arg)
 	if (p == NULL)
 		return -1;
 	rte_tel_data_start_dict(p);
+	rte_tel_data_add_dict_string(p, "prefix", prefix_format(&ri->prefix, name, sizeof(name)));
 	rte_tel_data_add_dict_string(p, "customer", ri->customer);
 	rte_tel_data_add_dict_string(p, "state", ri->routed ? "active" : "not_announced");
 	rte_tel_data_add_dict_u64(p, "packets", c->prefix[ri->idx].pkts);
 	rte_tel_data_add_dict_u64(p, "bytes", c->prefix[ri->idx].bytes);
-	rte_tel_data_add_dict_container(t, prefix_format(&ri->prefix, name, sizeof(name)), p, 0);
+	/* telemetry names allow only [A-Za-z0-9_/]: 203.0.113.0/24 -> 203_0_113_0/24 */
+	for (char *c = name; *c; c++)
+		if (*c == '.' || *c == ':')
+			*c = '_';
+	rte_tel_data_add_dict_container(t, name, p, 0);
 	return 0;
 }
 
@@ -141,7 +146,7 @@ static int tel_prefixes(const char *cmd, const char *params, struct rte_tel_data
 	(void)params;
 	if (c == NULL)
 		return -1;
-	rte_tel_data_start_dict(t);
+	rte_tel_data_start_dict(t); /* at most RTE_TEL_MAX_DICT_ENTRIES shown */
 	pthread_mutex_lock(&tel_d->lock);
 	routes_registered_foreach(tel_d->routes, prefix_cb, arg);
 	pthread_mutex_unlock(&tel_d->lock);
