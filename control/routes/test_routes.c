@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * routes: what the FIB answers after routes, registrations and local
+ * addresses come and go, read back through the real fib4/fib6 and dest
+ * table (the same words a worker reads).
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <rte_eal.h>
+
+#include "control/routes/routes.h"
+
+static struct fwd_tables T;
+static struct routes *R;
+static uint16_t PG_A, PG_B;
+
+static struct prefix P(const char *s)
+{
+	struct prefix p;
+	assert_int_equal(prefix_parse(s, &p, false), 0);
+	return p;
+}
+
+/* The dest word a worker would read for address s (0 when the FIB misses). */
+static uint64_t word(const char *s)
+{
+	struct ip_addr a;
+	uint32_t v;
+
+	assert_int_equal(ip_addr_parse(s, &a), 0);
+	v = a.family == AF_INET ? fib4_lookup(T.fib4, ip_addr_v4_host(&a))
+				: fib6_lookup(T.fib6, a.bytes);
+	return v == FIB_MISS ? 0 : T.dest[v];
+}
+
+static int setup(void **state)
+{
+	struct fwd_conf fc = {.max_routes4 = 1024, .n_tbl8_4 = 64, .max_routes6 = 1024,
+			      .n_groups6 = 256, .max_readers = 1};
+	struct routes_conf rc = {.max_entries = 4096};
+	struct nexthop nh = {.port_id = 1, .link_id = 1};
+	uint16_t a, b;
+
+	(void)state;
+	memset(&T, 0, sizeof(T));
+	assert_int_equal(fwd_tables_create(&T, &fc), 0);
+	R = routes_create(&T, &rc);
+	assert_non_null(R);
+	assert_int_equal(nexthop_alloc(&T, &nh, &a), 0);
+	nh.link_id = 2;
+	assert_int_equal(nexthop_alloc(&T, &nh, &b), 0);
+	uint16_t ab[] = {a, b}, ba[] = {b, a};
+	assert_int_equal(routes_pathgroup_get(R, ab, 2, &PG_A), 0);
+	assert_int_equal(routes_pathgroup_get(R, ba, 2, &PG_B), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	routes_free(R);
+	fwd_tables_free(&T);
+	return 0;
+}
+
+static void pathgroups_shared(void **state)
+{
+	uint16_t nh[PF_PG_MEMBERS], pg;
+
+	(void)state;
+	assert_int_equal(routes_pathgroup_members(R, PG_A, nh), 2);
+	/* same members, same order: same group; other order: another one */
+	assert_int_equal(routes_pathgroup_get(R, nh, 2, &pg), 0);
+	assert_int_equal(pg, PG_A);
+	routes_pathgroup_put(R, pg);
+	assert_int_not_equal(PG_A, PG_B);
+	assert_int_equal(routes_pathgroup_get(R, nh, 0, &pg), -EINVAL);
+}
+
+static void registered_inherits_default(void **state)
+{
+	struct prefix def = P("0.0.0.0/0"), reg = P("203.0.113.0/24");
+	struct registered_info ri;
+	uint32_t idx;
+
+	(void)state;
+	assert_int_equal(routes_register(R, &reg, "acme", &idx), 0);
+	/* registered but no route: in the FIB, registered, not valid (no route) */
+	uint64_t w = word("203.0.113.9");
+	assert_true(DEST_FLAGS(w) & DEST_F_REGISTERED);
+	assert_false(DEST_FLAGS(w) & DEST_F_VALID);
+	assert_int_equal(DEST_PREFIX(w), idx);
+	assert_int_equal(routes_registered_get(R, &reg, &ri), 0);
+	assert_false(ri.routed);
+
+	assert_int_equal(routes_set(R, &def, ROUTE_STATIC, PG_A), 0);
+	w = word("203.0.113.9");
+	assert_int_equal(DEST_FLAGS(w), DEST_F_VALID | DEST_F_REGISTERED);
+	assert_int_equal(DEST_PG(w), PG_A);
+	assert_int_equal(DEST_PREFIX(w), idx);
+	assert_int_equal(routes_registered_get(R, &reg, &ri), 0);
+	assert_true(ri.routed);
+	assert_true(prefix_equal(&ri.via, &def));
+	/* outside: routed but not registered */
+	w = word("198.18.0.1");
+	assert_int_equal(DEST_FLAGS(w), DEST_F_VALID);
+	assert_int_equal(DEST_PG(w), PG_A);
+
+	/* default moves to another group: the registered prefix follows */
+	assert_int_equal(routes_set(R, &def, ROUTE_STATIC, PG_B), 0);
+	assert_int_equal(DEST_PG(word("203.0.113.9")), PG_B);
+	/* a BGP route for the same prefix loses to the static one */
+	assert_int_equal(routes_set(R, &def, ROUTE_BGP, PG_A), 0);
+	assert_int_equal(DEST_PG(word("203.0.113.9")), PG_B);
+	assert_int_equal(routes_unset(R, &def, ROUTE_STATIC), 0);
+	assert_int_equal(DEST_PG(word("203.0.113.9")), PG_A);
+	assert_int_equal(routes_unset(R, &def, ROUTE_BGP), 0);
+	assert_false(DEST_FLAGS(word("203.0.113.9")) & DEST_F_VALID);
+	assert_int_equal(word("198.18.0.1"), 0);
+
+	assert_int_equal(routes_unregister(R, &reg), 0);
+	assert_int_equal(word("203.0.113.9"), 0);
+	assert_int_equal(routes_unregister(R, &reg), -ENOENT);
+	assert_int_equal(routes_count(R, 0), 0);
+}
+
+static void more_specific_inside_registered(void **state)
+{
+	struct prefix reg = P("2001:db8:c000::/48"), in = P("2001:db8:c000:1::/64"),
+		      cover = P("2001:db8::/32");
+	uint32_t idx;
+
+	(void)state;
+	assert_int_equal(routes_set(R, &in, ROUTE_BGP, PG_B), 0);
+	assert_int_equal(routes_set(R, &cover, ROUTE_BGP, PG_A), 0);
+	/* before registration: plain routes */
+	assert_int_equal(DEST_FLAGS(word("2001:db8:c000:1::5")), DEST_F_VALID);
+	assert_int_equal(routes_register(R, &reg, "acme", &idx), 0);
+	/* the /64 keeps its own group but is now counted under the /48 */
+	uint64_t w = word("2001:db8:c000:1::5");
+	assert_int_equal(DEST_FLAGS(w), DEST_F_VALID | DEST_F_REGISTERED);
+	assert_int_equal(DEST_PG(w), PG_B);
+	assert_int_equal(DEST_PREFIX(w), idx);
+	/* the rest of the /48 inherits the /32 */
+	w = word("2001:db8:c000:2::5");
+	assert_int_equal(DEST_PG(w), PG_A);
+	assert_true(DEST_FLAGS(w) & DEST_F_REGISTERED);
+	/* outside the /48: not registered */
+	assert_int_equal(DEST_FLAGS(word("2001:db8:c001::5")), DEST_F_VALID);
+	assert_int_equal(routes_unregister(R, &reg), 0);
+	assert_int_equal(DEST_FLAGS(word("2001:db8:c000:1::5")), DEST_F_VALID);
+	assert_int_equal(routes_unset(R, &in, ROUTE_BGP), 0);
+	assert_int_equal(routes_unset(R, &cover, ROUTE_BGP), 0);
+	assert_int_equal(routes_count(R, 0), 0);
+}
+
+static void local_and_lookup(void **state)
+{
+	struct prefix def = P("::/0");
+	struct route_info ri;
+	struct ip_addr a;
+
+	(void)state;
+	assert_int_equal(ip_addr_parse("2001:db8:1::1", &a), 0);
+	assert_int_equal(routes_local_add(R, &a), 0);
+	assert_int_equal(routes_set(R, &def, ROUTE_STATIC, PG_A), 0);
+	assert_int_equal(DEST_FLAGS(word("2001:db8:1::1")), DEST_F_VALID | DEST_F_LOCAL);
+	assert_int_equal(routes_lookup(R, &a, &ri), 0);
+	assert_true(ri.local);
+	assert_int_equal(ip_addr_parse("2001:db8:1::2", &a), 0);
+	assert_int_equal(routes_lookup(R, &a, &ri), 0);
+	assert_false(ri.local);
+	assert_int_equal(ri.prefix.len, 0);
+	assert_int_equal(ri.pg, PG_A);
+	assert_int_equal(routes_unset(R, &def, ROUTE_STATIC), 0);
+	assert_int_equal(routes_lookup(R, &a, &ri), -ENOENT);
+}
+
+static void dests_are_interned(void **state)
+{
+	char buf[32];
+	struct prefix p;
+
+	(void)state;
+	uint32_t before = routes_count(R, 0), fib_before = fib4_count(T.fib4);
+	/* 200 routes to one group share one dest */
+	for (unsigned i = 0; i < 200; i++) {
+		snprintf(buf, sizeof(buf), "10.%u.0.0/16", i);
+		p = P(buf);
+		assert_int_equal(routes_set(R, &p, ROUTE_BGP, PG_A), 0);
+	}
+	struct ip_addr a1, a2;
+	uint32_t v1, v2;
+	ip_addr_parse("10.1.0.1", &a1);
+	ip_addr_parse("10.199.0.1", &a2);
+	v1 = fib4_lookup(T.fib4, ip_addr_v4_host(&a1));
+	v2 = fib4_lookup(T.fib4, ip_addr_v4_host(&a2));
+	assert_int_equal(v1, v2);
+	for (unsigned i = 0; i < 200; i++) {
+		snprintf(buf, sizeof(buf), "10.%u.0.0/16", i);
+		p = P(buf);
+		assert_int_equal(routes_unset(R, &p, ROUTE_BGP), 0);
+	}
+	assert_int_equal(routes_count(R, 0), before);
+	assert_int_equal(fib4_count(T.fib4), fib_before);
+	p = P("10.0.0.0/8");
+	assert_int_equal(routes_set(R, &p, ROUTE_BGP, 4000), -EINVAL); /* unknown group */
+}
+
+int main(int argc, char **argv)
+{
+	char *eal[] = {argv[0], "--no-huge", "-m", "512", "--no-shconf", "--no-pci",
+		       "--no-telemetry", "-l", "0", "--log-level=error", NULL};
+	(void)argc;
+	if (rte_eal_init(10, eal) < 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(pathgroups_shared),
+		cmocka_unit_test(registered_inherits_default),
+		cmocka_unit_test(more_specific_inside_registered),
+		cmocka_unit_test(local_and_lookup),
+		cmocka_unit_test(dests_are_interned),
+	};
+	int ret = cmocka_run_group_tests(tests, setup, teardown);
+	rte_eal_cleanup();
+	return ret;
+}
