@@ -52,7 +52,9 @@ struct routes {
 	struct fwd_tables *t;
 	struct rte_hash *index; /* pkey -> entry */
 	struct rentry *entries;
-	uint32_t n_entries, cap_entries, max_entries, *free_entries, n_free_entries;
+	/* entries[] is indexed by the key's position in index: one hash
+	 * operation finds or creates an entry. n_entries: highest position + 1. */
+	uint32_t n_entries, max_entries;
 	/* per family (0 v4, 1 v6) and length: how many entries / routes /
 	 * registered prefixes, to skip empty lengths in the searches */
 	uint32_t len_entries[2][129], len_routes[2][129], len_reg[2][129];
@@ -154,11 +156,12 @@ struct routes *routes_create(struct fwd_tables *t, const struct routes_conf *con
 	r->reg = calloc(PF_MAX_PREFIXES, sizeof(*r->reg));
 	r->pg = calloc(PF_MAX_PATHGROUPS, sizeof(*r->pg));
 	r->dest_ref = calloc(PF_MAX_DESTS, sizeof(uint32_t));
-	r->free_entries = calloc(conf->max_entries, sizeof(uint32_t));
 	if (r->index == NULL || r->dest_index == NULL || r->reg == NULL || r->pg == NULL ||
-	    r->dest_ref == NULL || r->free_entries == NULL ||
+	    r->dest_ref == NULL ||
 	    pool_init(&r->dest_ids, PF_MAX_DESTS) < 0 ||
-	    pool_init(&r->pg_ids, PF_MAX_PATHGROUPS) < 0) {
+	    pool_init(&r->pg_ids, PF_MAX_PATHGROUPS) < 0 ||
+	    (r->entries = calloc((size_t)rte_hash_max_key_id(r->index) + 1, sizeof(*r->entries))) ==
+		    NULL) {
 		routes_free(r);
 		return NULL;
 	}
@@ -172,7 +175,6 @@ void routes_free(struct routes *r)
 	rte_hash_free(r->index);
 	rte_hash_free(r->dest_index);
 	free(r->entries);
-	free(r->free_entries);
 	free(r->reg);
 	free(r->pg);
 	free(r->dest_ref);
@@ -265,46 +267,33 @@ static void dest_put(struct routes *r, uint32_t id)
 static struct rentry *entry_find(const struct routes *r, const struct prefix *p)
 {
 	struct pkey k;
-	void *data;
+	int32_t pos;
 
 	pkey_make(p, &k);
-	if (rte_hash_lookup_data(r->index, &k, &data) < 0)
-		return NULL;
-	return &r->entries[(uintptr_t)data];
+	pos = rte_hash_lookup(r->index, &k);
+	return pos < 0 ? NULL : &r->entries[pos];
 }
 
-static struct rentry *entry_create(struct routes *r, const struct prefix *p)
+/* The entry for p, created if new. NULL when the table is full. */
+static struct rentry *entry_get(struct routes *r, const struct prefix *p)
 {
-	uint32_t i;
 	struct pkey k;
+	int32_t pos;
 
-	if (r->n_free_entries > 0) {
-		i = r->free_entries[--r->n_free_entries];
-	} else {
-		if (r->n_entries == r->max_entries)
-			return NULL;
-		if (r->n_entries == r->cap_entries) {
-			uint32_t cap = r->cap_entries ? r->cap_entries * 2 : 1024;
-			if (cap > r->max_entries)
-				cap = r->max_entries;
-			struct rentry *e = realloc(r->entries, cap * sizeof(*e));
-			if (e == NULL)
-				return NULL;
-			r->entries = e;
-			r->cap_entries = cap;
-		}
-		i = r->n_entries++;
-	}
 	pkey_make(p, &k);
-	if (rte_hash_add_key_data(r->index, &k, (void *)(uintptr_t)i) < 0) {
-		r->free_entries[r->n_free_entries++] = i;
+	pos = rte_hash_add_key(r->index, &k);
+	if (pos < 0)
 		return NULL;
+	struct rentry *e = &r->entries[pos];
+	if (!e->used) {
+		*e = (struct rentry){.p = *p, .pg = {PG_NONE, PG_NONE}, .reg = ROUTES_NO_REG,
+				     .dest = NO_DEST, .used = true};
+		r->len_entries[fam(p)][p->len]++;
+		r->count[fam(p)]++;
+		if ((uint32_t)pos >= r->n_entries)
+			r->n_entries = (uint32_t)pos + 1;
 	}
-	r->entries[i] = (struct rentry){
-		.p = *p, .pg = {PG_NONE, PG_NONE}, .reg = ROUTES_NO_REG, .dest = NO_DEST, .used = true};
-	r->len_entries[fam(p)][p->len]++;
-	r->count[fam(p)]++;
-	return &r->entries[i];
+	return e;
 }
 
 static bool entry_has_route(const struct rentry *e)
@@ -386,17 +375,14 @@ static uint64_t entry_word(const struct routes *r, const struct rentry *e)
 static void entry_remove(struct routes *r, struct rentry *e)
 {
 	struct pkey k;
-	void *data;
 
 	fib_erase(r, &e->p);
 	dest_put(r, e->dest);
 	pkey_make(&e->p, &k);
-	rte_hash_lookup_data(r->index, &k, &data);
 	rte_hash_del_key(r->index, &k);
 	r->len_entries[fam(&e->p)][e->p.len]--;
 	r->count[fam(&e->p)]--;
 	e->used = false;
-	r->free_entries[r->n_free_entries++] = (uint32_t)(uintptr_t)data;
 }
 
 /* Make the FIB hold what e stands for now; drop e if it stands for nothing. */
@@ -460,8 +446,7 @@ int routes_set(struct routes *r, const struct prefix *p, enum route_source src, 
 
 	if (!prefix_ok(p) || src >= ROUTE__SOURCES || pg >= PF_MAX_PATHGROUPS || r->pg[pg].ref == 0)
 		return -EINVAL;
-	e = entry_find(r, p);
-	if (e == NULL && (e = entry_create(r, p)) == NULL)
+	if ((e = entry_get(r, p)) == NULL)
 		return -ENOSPC;
 	bool had = entry_has_route(e);
 	uint16_t old_pg = had ? entry_own_pg(e) : PG_NONE;
@@ -524,7 +509,7 @@ int routes_register(struct routes *r, const struct prefix *p, const char *custom
 		;
 	if (slot == PF_MAX_PREFIXES)
 		return -ENOSPC;
-	if (e == NULL && (e = entry_create(r, p)) == NULL)
+	if (e == NULL && (e = entry_get(r, p)) == NULL)
 		return -ENOSPC;
 	e->reg = slot;
 	r->len_reg[fam(p)][p->len]++;
@@ -564,9 +549,9 @@ int routes_unregister(struct routes *r, const struct prefix *p)
 int routes_local_add(struct routes *r, const struct ip_addr *a)
 {
 	struct prefix p = {.addr = *a, .len = (uint8_t)ip_addr_bits(a)};
-	struct rentry *e = entry_find(r, &p);
+	struct rentry *e = entry_get(r, &p);
 
-	if (e == NULL && (e = entry_create(r, &p)) == NULL)
+	if (e == NULL)
 		return -ENOSPC;
 	e->local = true;
 	return entry_program(r, e);

@@ -306,16 +306,17 @@ int mtrie_add(struct mtrie *t, const uint8_t *key, uint8_t depth, uint32_t value
 	if (depth == 0)
 		return default_set(t, value, true);
 	rule_key_make(t, key, depth, &rk);
-	bool replace = rule_find(t, &rk, &old) == 0;
-	if (!replace) {
-		if (t->n_rules >= t->max_rules)
-			return -ENOSPC;
-		if (groups_reserve(t, depth > ROOT_BITS ? (depth - ROOT_BITS + 7) / 8 : 0) < 0)
-			return -ENOSPC;
-	}
+	/* Reserve before touching the rules: a new route must not fail half
+	 * way. Only when that fails is it worth asking whether p is a replace
+	 * (which needs nothing); otherwise one hash operation does it all. */
+	uint32_t need = depth > ROOT_BITS ? (depth - ROOT_BITS + 7) / 8 : 0;
+	if ((t->n_rules >= t->max_rules || groups_reserve(t, need) < 0) &&
+	    rule_find(t, &rk, &old) < 0)
+		return -ENOSPC;
+	int32_t before = rte_hash_count(t->rules);
 	if (rte_hash_add_key_data(t->rules, &rk, (void *)(uintptr_t)value) < 0)
 		return -ENOSPC;
-	if (!replace) {
+	if (rte_hash_count(t->rules) != before) {
 		t->n_rules++;
 		t->depth_count[depth]++;
 	}
