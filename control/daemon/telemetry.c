@@ -99,7 +99,7 @@ static int tel_workers(const char *cmd, const char *params, struct rte_tel_data 
 	for (unsigned i = 0; i < tel_d->n_workers; i++) {
 		const struct pf_lcore_counters *c = tel_d->ctr[i];
 		struct rte_tel_data *w = rte_tel_data_alloc();
-		char name[16];
+		char name[24];
 		if (w == NULL)
 			break;
 		rte_tel_data_start_dict(w);

@@ -15,7 +15,7 @@ import sys
 import time
 
 SRC = os.environ.get("PEERFWD_SRCDIR", os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("PEERFWD_BUILDDIR", os.path.join(SRC, "build"))
+BUILD = os.path.abspath(os.environ.get("PEERFWD_BUILDDIR", os.path.join(SRC, "build")))
 sys.path.insert(0, os.path.join(SRC, "scripts", "lab"))
 import pflab  # noqa: E402
 
@@ -142,10 +142,28 @@ def test_counters():
     check(w["worker0"]["polls_busy"] > 0, "worker load counters move")
 
 
+def test_bad_config():
+    """A config error stops the daemon before any port: exit 2, FILE:LINE: SETTING."""
+    bad = "/tmp/peerfwd-bad.cfg"
+    text = open(os.path.join(SRC, "configs", "lab.cfg")).read()
+    text = text.replace('tier = "primary";', 'tier = "primray";')
+    open(bad, "w").write(text)
+    line = next(i + 1 for i, l in enumerate(text.splitlines()) if "primray" in l)
+    r = subprocess.run([os.path.join(BUILD, "peerfwd"), "-c", bad], capture_output=True,
+                       text=True, timeout=30)
+    check(r.returncode == 2 and f"{bad}:{line}: ports[1].tier" in r.stderr,
+          f"bad config: exit {r.returncode}, message {r.stderr.strip()!r}")
+    r = subprocess.run([os.path.join(BUILD, "peerfwd"), "-c",
+                        os.path.join(SRC, "configs", "lab.cfg"), "--check"],
+                       capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0, "--check accepts configs/lab.cfg")
+
+
 def main():
     if os.geteuid() != 0:
         print("test_lab: needs root (network namespaces)")
         return 77
+    test_bad_config()
     subprocess.run([os.path.join(SRC, "scripts", "lab", "up")], check=True)
     d = None
     try:
