@@ -26,6 +26,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "control/bgp/bgp.h"
 #include "control/ctlsock/ctlsock.h"
 #include "control/daemon/daemon.h"
 #include "control/daemon/log.h"
@@ -231,6 +232,10 @@ static int tables_init(struct daemon *d)
 		PF_LOG(ERR, "%s", err);
 		return ret;
 	}
+	/* Registrations made over the control socket; an unreadable state
+	 * file is fatal rather than silently dropping customers' traffic. */
+	if ((ret = ctlsock_state_load(d)) < 0)
+		return ret;
 	d->punt = rte_ring_create("pf_punt", PUNT_RING_SIZE, (int)rte_socket_id(),
 				  RING_F_SC_DEQ);
 	return d->punt == NULL ? -ENOMEM : 0;
@@ -249,6 +254,7 @@ static int control_loop(struct daemon *d, int sigfd)
 	if (cs == NULL)
 		PF_LOG(WARNING, "control socket %s unavailable: continuing without it",
 		       d->cfg.ctl_socket);
+	d->bgp = bgp_start(d);
 	PF_LOG(NOTICE, "peerfwd %s running: %u ports, %u workers, %u routes, %u registered",
 	       PEERFWD_VERSION, d->n_ports, d->n_workers, routes_count(d->routes, 0),
 	       routes_registered_count(d->routes));
@@ -256,6 +262,7 @@ static int control_loop(struct daemon *d, int sigfd)
 		ev_run_once(d->ev, 1);
 		drain_punt(d);
 	}
+	bgp_stop(d->bgp);
 	ctlsock_close(cs);
 	ev_timer_free(links);
 	return 0;

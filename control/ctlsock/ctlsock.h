@@ -14,4 +14,14 @@ struct ctlsock;
 struct ctlsock *ctlsock_open(struct daemon *d, const char *path);
 void ctlsock_close(struct ctlsock *cs);
 
+/*
+ * Re-register the prefixes registered over the socket before the last stop
+ * (STATE_DIR/registered.json). Call once the tables are programmed from the
+ * config (daemon_program), before workers forward. 0, also when there is
+ * no state file yet; -EINVAL when the file is unreadable (logged; it is left
+ * alone for the operator). A single bad or conflicting entry is logged and
+ * skipped.
+ */
+int ctlsock_state_load(struct daemon *d);
+
 #endif

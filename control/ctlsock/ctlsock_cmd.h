@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Inside the control socket: the command handlers (ctlsock_cmd.c) and the
+ * durable registrations (ctlsock_state.c), called by the server
+ * (ctlsock.c) on the control thread.
+ */
+#ifndef PEERFWD_CTLSOCK_CMD_H
+#define PEERFWD_CTLSOCK_CMD_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <jansson.h>
+
+#include "control/ctlsock/ctlsock_req.h"
+#include "control/daemon/daemon.h"
+
+/* What outlives a request: state kept by the socket for the daemon. */
+struct ctlsock_shared {
+	struct daemon *d;
+	int forced_tier;      /* -1, or the tier tier.force left carrying traffic */
+	uint64_t tier_downed; /* ports tier.force put admin-down (bit = port) */
+	/* workers: busy/idle polls one sample ago, for load over the last second */
+	uint64_t prev_busy[16], prev_idle[16];
+	double load_pct[16];
+};
+
+struct ctlsock_ctx {
+	struct ctlsock_shared *sh;
+	const struct ucred *peer;
+};
+
+/* Run a validated request: the result object (owned by the caller), or
+ * NULL with err set. */
+json_t *ctlsock_cmd_run(struct ctlsock_ctx *c, const struct ctlsock_req *req,
+			struct ctlsock_err *err);
+
+/* Once a second: worker load. */
+void ctlsock_cmd_sample(struct ctlsock_shared *sh);
+
+/* Registrations: "config" when the config file lists the prefix, else
+ * "managed" (made over the socket and kept in the state file). */
+bool ctlsock_state_is_config(const struct daemon *d, const struct prefix *p);
+/* Write every managed registration to the state file, atomically. 0 or
+ * -errno with the reason in err. */
+int ctlsock_state_save(struct daemon *d, char *err, size_t errlen);
+void ctlsock_state_fini(void);
+/* mkdir -p: 0 or -errno. */
+int ctlsock_mkdir_p(const char *path, mode_t mode);
+
+#endif

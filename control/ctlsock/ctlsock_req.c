@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Control socket requests: framing, the command table, validation. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/ctlsock/ctlsock_req.h"
+
+int ctlsock_err_set(struct ctlsock_err *err, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+const char *ctlsock_tier_name(enum pf_tier t)
+{
+	switch (t) {
+	case TIER_PRIMARY:
+		return "primary";
+	case TIER_LOCAL:
+		return "local";
+	case TIER_GEO:
+		return "geo";
+	default:
+		return "none";
+	}
+}
+
+/* ---- typed fields ---- */
+
+/* 1 when present, 0 when absent and optional, -1 (err set) otherwise. */
+static int field(const json_t *req, const char *key, bool required, json_type type,
+		 const char *type_name, const json_t **out, struct ctlsock_err *err)
+{
+	const json_t *v = json_object_get(req, key);
+
+	if (v == NULL || json_is_null(v)) {
+		if (required)
+			return ctlsock_err_set(err, CTLSOCK_E_BAD_REQUEST, "missing field '%s'",
+					       key);
+		return 0;
+	}
+	if (json_typeof(v) != type)
+		return ctlsock_err_set(err, CTLSOCK_E_BAD_REQUEST, "field '%s' must be %s", key,
+				       type_name);
+	*out = v;
+	return 1;
+}
+
+static int get_string(const json_t *req, const char *key, bool required, char *out, size_t len,
+		      struct ctlsock_err *err)
+{
+	const json_t *v = NULL;
+	int ret = field(req, key, required, JSON_STRING, "a string", &v, err);
+
+	if (ret <= 0)
+		return ret;
+	if (json_string_length(v) >= len)
+		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+				       "field '%s' is longer than %zu bytes", key, len - 1);
+	/* Strings end up in logs, state files and tables: no control bytes
+	 * (an embedded NUL would also silently truncate). */
+	const char *s = json_string_value(v);
+	for (size_t i = 0; i < json_string_length(v); i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+					       "field '%s' contains control characters", key);
+	memcpy(out, s, json_string_length(v) + 1);
+	return 1;
+}
+
+static int get_uint(const json_t *req, const char *key, uint64_t min, uint64_t max, uint64_t *out,
+		    struct ctlsock_err *err)
+{
+	const json_t *v = NULL;
+	int ret = field(req, key, false, JSON_INTEGER, "an integer", &v, err);
+
+	if (ret <= 0)
+		return ret;
+	json_int_t i = json_integer_value(v);
+	if (i < 0 || (uint64_t)i < min || (uint64_t)i > max)
+		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+				       "field '%s' must be between %llu and %llu", key,
+				       (unsigned long long)min, (unsigned long long)max);
+	*out = (uint64_t)i;
+	return 1;
+}
+
+static int get_prefix(const json_t *req, const char *key, struct prefix *p, struct ctlsock_err *err)
+{
+	char s[PREFIX_STRLEN + 8], hint[PREFIX_STRLEN];
+	int ret = get_string(req, key, true, s, sizeof(s), err);
+
+	if (ret < 0)
+		return ret;
+	if (prefix_parse(s, p, false) == 0)
+		return 0;
+	if (prefix_parse(s, p, true) == 0) {
+		prefix_mask(p);
+		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+				       "prefix '%s' has host bits set (did you mean %s?)", s,
+				       prefix_format(p, hint, sizeof(hint)));
+	}
+	return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+			       "'%s' is not an IPv4 or IPv6 prefix (a.b.c.d/len, x:y::/len)", s);
+}
+
+/* "ipv4"/"ipv6" (or "4"/"6"); absent is both. */
+static int get_family(const json_t *req, int *family, struct ctlsock_err *err)
+{
+	char s[8];
+	int ret = get_string(req, "family", false, s, sizeof(s), err);
+
+	*family = 0;
+	if (ret == 0)
+		return 0;
+	if (ret > 0 && (strcmp(s, "ipv4") == 0 || strcmp(s, "4") == 0))
+		*family = AF_INET;
+	else if (ret > 0 && (strcmp(s, "ipv6") == 0 || strcmp(s, "6") == 0))
+		*family = AF_INET6;
+	else
+		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+				       "field 'family' must be \"ipv4\" or \"ipv6\"");
+	return 0;
+}
+
+/* ---- per-command validation ---- */
+
+static int parse_none(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
+{
+	(void)req;
+	(void)out;
+	(void)err;
+	return 0;
+}
+
+static int parse_register(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
+{
+	if (get_prefix(req, "prefix", &out->reg.prefix, err) < 0 ||
+	    get_string(req, "customer", false, out->reg.customer, sizeof(out->reg.customer), err) <
+		    0)
+		return -1;
+	return 0;
+}
+
+static int parse_unregister(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
+{
+	return get_prefix(req, "prefix", &out->reg.prefix, err);
+}
+
+static int parse_list(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
+{
+	uint64_t cursor = 0, limit = CTLSOCK_LIST_DEFAULT;
+
+	if (get_family(req, &out->list.family, err) < 0 ||
+	    get_uint(req, "cursor", 0, UINT32_MAX, &cursor, err) < 0 ||
+	    get_uint(req, "limit", 1, CTLSOCK_LIST_MAX, &limit, err) < 0)
+		return -1;
+	out->list.cursor = (uint32_t)cursor;
+	out->list.limit = (unsigned)limit;
+	return 0;
+}
+
+static int parse_history(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
+{
+	uint64_t limit = CTLSOCK_LIST_MAX;
+
+	if (get_uint(req, "limit", 1, CTLSOCK_LIST_MAX, &limit, err) < 0)
+		return -1;
+	out->list.limit = (unsigned)limit;
+	return 0;
+}
+
+static int parse_lookup(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
+{
+	char s[64];
+
+	if (get_string(req, "address", true, s, sizeof(s), err) < 0)
+		return -1;
+	if (ip_addr_parse(s, &out->lookup.addr) < 0)
+		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+				       "'%s' is not an IPv4 or IPv6 address", s);
+	return 0;
+}
+
+static int parse_link_set(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
+{
+	char state[8];
+
+	if (get_string(req, "port", true, out->link.port, sizeof(out->link.port), err) < 0 ||
+	    get_string(req, "state", true, state, sizeof(state), err) < 0)
+		return -1;
+	if (strcmp(state, "down") == 0)
+		out->link.down = true;
+	else if (strcmp(state, "up") == 0)
+		out->link.down = false;
+	else
+		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+				       "field 'state' must be \"down\" or \"up\"");
+	return 0;
+}
+
+static int parse_tier(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
+{
+	char s[16];
+
+	if (get_string(req, "tier", true, s, sizeof(s), err) < 0)
+		return -1;
+	for (int t = 0; t < TIER__MAX; t++)
+		if (strcmp(s, ctlsock_tier_name((enum pf_tier)t)) == 0) {
+			out->tier.tier = (enum pf_tier)t;
+			return 0;
+		}
+	return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+			       "field 'tier' must be \"primary\", \"local\" or \"geo\"");
+}
+
+static int parse_config_check(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
+{
+	out->check.path[0] = '\0';
+	return get_string(req, "path", false, out->check.path, sizeof(out->check.path), err) < 0
+		       ? -1
+		       : 0;
+}
+
+/* ---- the table ---- */
+
+static const char *const k_none[] = {NULL};
+static const char *const k_register[] = {"prefix", "customer", NULL};
+static const char *const k_prefix[] = {"prefix", NULL};
+static const char *const k_list[] = {"family", "cursor", "limit", NULL};
+static const char *const k_limit[] = {"limit", NULL};
+static const char *const k_address[] = {"address", NULL};
+static const char *const k_link[] = {"port", "state", NULL};
+static const char *const k_tier[] = {"tier", NULL};
+static const char *const k_path[] = {"path", NULL};
+
+#define CMD(i, n, m, k, p, h)                                                                      \
+	[i] = {.name = n, .id = i, .mutating = m, .keys = k, .parse = p, .help = h}
+
+const struct ctlsock_cmd_spec ctlsock_cmds[CTLSOCK_CMD__MAX] = {
+	CMD(CTLSOCK_CMD_HELP, "help", false, k_none, parse_none, "list the commands"),
+	CMD(CTLSOCK_CMD_VERSION, "version", false, k_none, parse_none, "daemon and API version"),
+	CMD(CTLSOCK_CMD_STATUS, "status", false, k_none, parse_none,
+	    "uptime, ports, workers, route and prefix counts, traffic totals"),
+	CMD(CTLSOCK_CMD_PORTS, "ports", false, k_none, parse_none,
+	    "per port: driver, MAC, tier, link/carrier/admin state, speed, counters"),
+	CMD(CTLSOCK_CMD_WORKERS, "workers", false, k_none, parse_none,
+	    "per worker: lcore, busy/idle polls, load"),
+	CMD(CTLSOCK_CMD_DROPS, "drops", false, k_none, parse_none, "drop counters by reason"),
+	CMD(CTLSOCK_CMD_PREFIX_REGISTER, "prefix.register", true, k_register, parse_register,
+	    "register a customer prefix {prefix, customer?} (kept across restarts)"),
+	CMD(CTLSOCK_CMD_PREFIX_UNREGISTER, "prefix.unregister", true, k_prefix, parse_unregister,
+	    "unregister a prefix registered over this socket {prefix}"),
+	CMD(CTLSOCK_CMD_PREFIX_LIST, "prefix.list", false, k_list, parse_list,
+	    "registered prefixes: state, route, path group, counters {family?, cursor?, limit?}"),
+	CMD(CTLSOCK_CMD_ROUTE_LOOKUP, "route.lookup", false, k_address, parse_lookup,
+	    "where traffic to an address goes now {address}"),
+	CMD(CTLSOCK_CMD_ROUTE_LIST, "route.list", false, k_list, parse_list,
+	    "table entries, paged {family?, cursor?, limit?}"),
+	CMD(CTLSOCK_CMD_LINK_SET, "link.set", true, k_link, parse_link_set,
+	    "force a link down for maintenance or release it {port, state: down|up}"),
+	CMD(CTLSOCK_CMD_FAILOVER_HISTORY, "failover.history", false, k_limit, parse_history,
+	    "recent link liveness changes, newest first {limit?}"),
+	CMD(CTLSOCK_CMD_TIER_FORCE, "tier.force", true, k_tier, parse_tier,
+	    "carry traffic on one tier only: force the other tiers' links down {tier}"),
+	CMD(CTLSOCK_CMD_TIER_RELEASE, "tier.release", true, k_none, parse_none, "undo tier.force"),
+	CMD(CTLSOCK_CMD_CONFIG_CHECK, "config.check", false, k_path, parse_config_check,
+	    "validate a config file (default: the running one) {path?}"),
+};
+
+const struct ctlsock_cmd_spec *ctlsock_cmd_find(const char *name)
+{
+	for (unsigned i = 0; i < CTLSOCK_CMD__MAX; i++)
+		if (strcmp(ctlsock_cmds[i].name, name) == 0)
+			return &ctlsock_cmds[i];
+	return NULL;
+}
+
+static bool key_allowed(const struct ctlsock_cmd_spec *c, const char *key)
+{
+	if (strcmp(key, "cmd") == 0 || strcmp(key, "id") == 0)
+		return true;
+	for (const char *const *k = c->keys; *k != NULL; k++)
+		if (strcmp(*k, key) == 0)
+			return true;
+	return false;
+}
+
+static int req_validate(const json_t *j, struct ctlsock_req *out, struct ctlsock_err *err)
+{
+	const json_t *cmd = json_object_get(j, "cmd");
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(j))
+		return ctlsock_err_set(err, CTLSOCK_E_BAD_REQUEST,
+				       "a request is a JSON object {\"cmd\": ...}");
+	if (cmd == NULL)
+		return ctlsock_err_set(err, CTLSOCK_E_BAD_REQUEST, "missing field 'cmd'");
+	if (!json_is_string(cmd))
+		return ctlsock_err_set(err, CTLSOCK_E_BAD_REQUEST, "field 'cmd' must be a string");
+	out->cmd = ctlsock_cmd_find(json_string_value(cmd));
+	if (out->cmd == NULL)
+		return ctlsock_err_set(err, CTLSOCK_E_UNKNOWN_COMMAND,
+				       "unknown command '%.64s' (see 'help')",
+				       json_string_value(cmd));
+	/* An unknown field is most likely a typo: refuse rather than ignore it. */
+	json_object_foreach(
+		(json_t *)j, key,
+		v) if (!key_allowed(out->cmd,
+				    key)) return ctlsock_err_set(err, CTLSOCK_E_BAD_REQUEST,
+								 "%s: unknown field '%.64s'",
+								 out->cmd->name, key);
+	return out->cmd->parse(j, out, err);
+}
+
+int ctlsock_req_parse(const char *line, size_t len, struct ctlsock_req *out,
+		      struct ctlsock_err *err)
+{
+	json_error_t jerr;
+	json_t *j, *id;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (len > CTLSOCK_MAX_REQUEST)
+		return ctlsock_err_set(err, CTLSOCK_E_TOO_LARGE, "request longer than %u bytes",
+				       CTLSOCK_MAX_REQUEST);
+	j = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	if (j == NULL)
+		return ctlsock_err_set(err, CTLSOCK_E_BAD_JSON, "column %d: %s", jerr.column,
+				       jerr.text);
+	ret = req_validate(j, out, err);
+	id = json_is_object(j) ? json_object_get(j, "id") : NULL;
+	out->id = id != NULL ? json_incref(id) : NULL;
+	json_decref(j);
+	if (ret < 0)
+		out->cmd = NULL; /* out->id stays: the error answer echoes it */
+	return ret;
+}
+
+void ctlsock_req_fini(struct ctlsock_req *req)
+{
+	json_decref(req->id);
+	req->id = NULL;
+}
+
+/* ---- answers ---- */
+
+static char *answer_dump(json_t *a, const json_t *id)
+{
+	char *s, *line;
+	size_t n;
+
+	if (a == NULL)
+		return NULL;
+	if (id != NULL)
+		json_object_set(a, "id", (json_t *)id);
+	s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	if (s == NULL)
+		return NULL;
+	n = strlen(s);
+	line = realloc(s, n + 2);
+	if (line == NULL) {
+		free(s);
+		return NULL;
+	}
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	return line;
+}
+
+char *ctlsock_answer_ok(const json_t *result, const json_t *id)
+{
+	json_t *a = json_pack("{s:b}", "ok", 1);
+
+	if (a != NULL && result != NULL && json_object_update(a, (json_t *)result) < 0) {
+		json_decref(a);
+		return NULL;
+	}
+	return answer_dump(a, id);
+}
+
+char *ctlsock_answer_err(const struct ctlsock_err *err, const json_t *id)
+{
+	return answer_dump(json_pack("{s:b,s:{s:s,s:s}}", "ok", 0, "error", "code",
+				     err->code ? err->code : CTLSOCK_E_INTERNAL, "message",
+				     err->message),
+			   id);
+}
+
+/* ---- framing ---- */
+
+#define LINEBUF_MIN 4096
+#define LINEBUF_MAX (CTLSOCK_MAX_REQUEST + 1) /* a maximal request and its newline */
+
+char *ctlsock_linebuf_space(struct ctlsock_linebuf *lb, size_t *avail)
+{
+	if (lb->start > 0) {
+		memmove(lb->buf, lb->buf + lb->start, lb->len - lb->start);
+		lb->len -= lb->start;
+		lb->start = 0;
+	}
+	if (lb->len == lb->cap) {
+		size_t cap = lb->cap ? lb->cap * 2 : LINEBUF_MIN;
+		if (cap > LINEBUF_MAX)
+			cap = LINEBUF_MAX;
+		if (cap == lb->cap)
+			return NULL;		     /* full: a request too large */
+		char *b = realloc(lb->buf, cap + 1); /* + NUL terminator */
+		if (b == NULL)
+			return NULL;
+		lb->buf = b;
+		lb->cap = cap;
+	}
+	*avail = lb->cap - lb->len;
+	return lb->buf + lb->len;
+}
+
+void ctlsock_linebuf_commit(struct ctlsock_linebuf *lb, size_t n)
+{
+	lb->len += n;
+}
+
+int ctlsock_linebuf_next(struct ctlsock_linebuf *lb, char **line, size_t *len)
+{
+	char *p =
+		lb->start < lb->len ? memchr(lb->buf + lb->start, '\n', lb->len - lb->start) : NULL;
+
+	if (p == NULL)
+		return lb->len - lb->start > CTLSOCK_MAX_REQUEST ? -EMSGSIZE : 0;
+	*line = lb->buf + lb->start;
+	*len = (size_t)(p - *line);
+	*p = '\0';
+	lb->start += *len + 1;
+	if (*len > 0 && (*line)[*len - 1] == '\r') /* tolerate CRLF from nc/telnet users */
+		(*line)[--*len] = '\0';
+	if (*len > CTLSOCK_MAX_REQUEST)
+		return -EMSGSIZE;
+	return 1;
+}
+
+void ctlsock_linebuf_free(struct ctlsock_linebuf *lb)
+{
+	free(lb->buf);
+	*lb = (struct ctlsock_linebuf){0};
+}

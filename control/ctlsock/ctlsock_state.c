@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Durable state: prefixes registered over the control socket ("managed")
+ * survive a restart in STATE_DIR/registered.json. The file is replaced
+ * atomically (write a temporary, fsync, rename, fsync the directory), so
+ * after a crash it holds either the old or the new set, never half.
+ * Prefixes the config file registers are "config" origin and never written:
+ * the config stays their single source of truth.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "control/ctlsock/ctlsock.h"
+#include "control/ctlsock/ctlsock_cmd.h"
+#include "control/daemon/log.h"
+
+#define STATE_FILE    "registered.json"
+#define STATE_VERSION 1
+
+/* ---- origin: the config's registered prefixes, sorted once ---- */
+
+static struct prefix *cfg_sorted;
+static unsigned n_cfg_sorted;
+static const struct daemon *cfg_owner;
+
+static int prefix_cmp(const void *a, const void *b)
+{
+	const struct prefix *x = a, *y = b;
+
+	if (x->addr.family != y->addr.family)
+		return x->addr.family < y->addr.family ? -1 : 1;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return memcmp(x->addr.bytes, y->addr.bytes, ip_addr_bits(&x->addr) / 8);
+}
+
+bool ctlsock_state_is_config(const struct daemon *d, const struct prefix *p)
+{
+	if (cfg_owner != d) {
+		free(cfg_sorted);
+		n_cfg_sorted = 0;
+		cfg_owner = NULL;
+		cfg_sorted = malloc((d->cfg.n_registered + 1) * sizeof(*cfg_sorted));
+		if (cfg_sorted == NULL)
+			return false;
+		for (unsigned i = 0; i < d->cfg.n_registered; i++)
+			cfg_sorted[i] = d->cfg.registered[i].prefix;
+		n_cfg_sorted = d->cfg.n_registered;
+		qsort(cfg_sorted, n_cfg_sorted, sizeof(*cfg_sorted), prefix_cmp);
+		cfg_owner = d;
+	}
+	return bsearch(p, cfg_sorted, n_cfg_sorted, sizeof(*cfg_sorted), prefix_cmp) != NULL;
+}
+
+void ctlsock_state_fini(void)
+{
+	free(cfg_sorted);
+	cfg_sorted = NULL;
+	n_cfg_sorted = 0;
+	cfg_owner = NULL;
+}
+
+int ctlsock_mkdir_p(const char *path, mode_t mode)
+{
+	char buf[4096];
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (char *s = buf + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* ---- save ---- */
+
+static int add_managed(const struct registered_info *ri, void *arg)
+{
+	struct daemon *d = ((void **)arg)[0];
+	json_t *list = ((void **)arg)[1];
+	char buf[PREFIX_STRLEN];
+
+	if (ctlsock_state_is_config(d, &ri->prefix))
+		return 0;
+	return json_array_append_new(list, json_pack("{s:s,s:s}", "prefix",
+						     prefix_format(&ri->prefix, buf, sizeof(buf)),
+						     "customer", ri->customer));
+}
+
+static int write_all(int fd, const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, s, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int write_atomic(const char *dir, const char *name, const char *data, char *err,
+			size_t errlen)
+{
+	char tmp[4096], path[4096];
+	int fd, ret;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path) ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name) >= sizeof(tmp)) {
+		snprintf(err, errlen, "state_dir %s: path too long", dir);
+		return -ENAMETOOLONG;
+	}
+	if ((ret = ctlsock_mkdir_p(dir, 0750)) < 0) {
+		snprintf(err, errlen, "state_dir %s: %s", dir, strerror(-ret));
+		return ret;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", tmp, strerror(-ret));
+		return ret;
+	}
+	ret = write_all(fd, data, strlen(data));
+	if (ret == 0 && fsync(fd) < 0)
+		ret = -errno;
+	if (close(fd) < 0 && ret == 0)
+		ret = -errno;
+	if (ret == 0 && rename(tmp, path) < 0)
+		ret = -errno;
+	if (ret < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+		unlink(tmp);
+		return ret;
+	}
+	/* the rename is durable only once the directory is */
+	if ((ret = fsync_dir(dir)) < 0)
+		snprintf(err, errlen, "%s: fsync: %s", dir, strerror(-ret));
+	return ret;
+}
+
+int ctlsock_state_save(struct daemon *d, char *err, size_t errlen)
+{
+	json_t *list = json_array(), *root;
+	void *arg[2] = {d, list};
+	char *s;
+	int ret;
+
+	if (list == NULL || routes_registered_foreach(d->routes, add_managed, arg) != 0) {
+		json_decref(list);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	root = json_pack("{s:i,s:o}", "version", STATE_VERSION, "registered", list);
+	s = root != NULL ? json_dumps(root, JSON_INDENT(1)) : NULL;
+	json_decref(root);
+	if (s == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	ret = write_atomic(d->cfg.state_dir, STATE_FILE, s, err, errlen);
+	free(s);
+	return ret;
+}
+
+/* ---- load ---- */
+
+static int load_entry(struct daemon *d, const json_t *e, size_t i, const char *path)
+{
+	const char *ps = json_string_value(json_object_get(e, "prefix"));
+	const json_t *cj = json_object_get(e, "customer");
+	const char *customer = json_is_string(cj) ? json_string_value(cj) : "";
+	struct prefix p;
+	int ret;
+
+	if (ps == NULL || prefix_parse(ps, &p, false) < 0 || strlen(customer) >= 64) {
+		PF_LOG(ERR, "%s: registered[%zu]: not a valid entry: skipped", path, i);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&d->lock);
+	ret = routes_register(d->routes, &p, customer, NULL);
+	pthread_mutex_unlock(&d->lock);
+	if (ret == -EEXIST) {
+		PF_LOG(INFO, "%s: %s is registered by the config file now", path, ps);
+		return 0;
+	}
+	if (ret < 0)
+		PF_LOG(ERR, "%s: registering %s: %s", path, ps, strerror(-ret));
+	return ret;
+}
+
+int ctlsock_state_load(struct daemon *d)
+{
+	char path[4096];
+	json_error_t jerr;
+	unsigned loaded = 0, failed = 0;
+	const json_t *list, *e;
+	json_t *root;
+	size_t i;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", d->cfg.state_dir, STATE_FILE) >=
+	    sizeof(path))
+		return -ENAMETOOLONG;
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		return 0; /* first start: nothing registered over the socket yet */
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		PF_LOG(ERR, "state file %s:%d: %s", path, jerr.line, jerr.text);
+		return -EINVAL;
+	}
+	list = json_object_get(root, "registered");
+	if (json_integer_value(json_object_get(root, "version")) != STATE_VERSION ||
+	    !json_is_array(list)) {
+		PF_LOG(ERR, "state file %s: not a version %d registrations file", path,
+		       STATE_VERSION);
+		json_decref(root);
+		return -EINVAL;
+	}
+	json_array_foreach(list, i, e)
+	{
+		if (load_entry(d, e, i, path) < 0)
+			failed++;
+		else
+			loaded++;
+	}
+	json_decref(root);
+	PF_LOG(NOTICE, "state file %s: %u managed registrations restored, %u failed", path, loaded,
+	       failed);
+	return 0;
+}

@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The control socket's wire layer: framing, parsing, validation, answers. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "control/ctlsock/ctlsock_req.h"
+
+/* Parse s; expect failure with code. */
+static void expect_err(const char *s, const char *code)
+{
+	struct ctlsock_req req;
+	struct ctlsock_err err = {0};
+
+	if (ctlsock_req_parse(s, strlen(s), &req, &err) == 0)
+		fail_msg("accepted: %s", s);
+	ctlsock_req_fini(&req);
+	if (err.code == NULL || strcmp(err.code, code) != 0)
+		fail_msg("%s: got %s (%s), expected %s", s, err.code, err.message, code);
+	assert_true(err.message[0] != '\0');
+}
+
+static const struct ctlsock_req *expect_ok(const char *s, enum ctlsock_cmd_id id)
+{
+	static struct ctlsock_req req;
+	struct ctlsock_err err = {0};
+
+	if (ctlsock_req_parse(s, strlen(s), &req, &err) != 0)
+		fail_msg("%s: rejected: %s: %s", s, err.code, err.message);
+	assert_non_null(req.cmd);
+	assert_int_equal(req.cmd->id, id);
+	ctlsock_req_fini(&req);
+	return &req;
+}
+
+static void malformed_json(void **state)
+{
+	(void)state;
+	expect_err("", CTLSOCK_E_BAD_JSON);
+	expect_err("{", CTLSOCK_E_BAD_JSON);
+	expect_err("{\"cmd\":\"version\"", CTLSOCK_E_BAD_JSON);
+	expect_err("{\"cmd\":'version'}", CTLSOCK_E_BAD_JSON);
+	expect_err("{\"cmd\":\"version\"}}", CTLSOCK_E_BAD_JSON);
+	expect_err("{\"cmd\":\"version\",}", CTLSOCK_E_BAD_JSON);
+	expect_err("\xff\xfe{}", CTLSOCK_E_BAD_JSON);
+	/* duplicate keys are ambiguous: which prefix was meant? */
+	expect_err("{\"cmd\":\"prefix.unregister\",\"prefix\":\"192.0.2.0/24\","
+		   "\"prefix\":\"198.51.100.0/24\"}",
+		   CTLSOCK_E_BAD_JSON);
+	/* an embedded NUL ends nothing early */
+	const char nul[] = "{\"cmd\":\"version\"}\0garbage";
+	struct ctlsock_req req;
+	struct ctlsock_err err = {0};
+	assert_int_equal(ctlsock_req_parse(nul, sizeof(nul) - 1, &req, &err), -1);
+	assert_string_equal(err.code, CTLSOCK_E_BAD_JSON);
+	ctlsock_req_fini(&req);
+}
+
+static void wrong_shapes(void **state)
+{
+	(void)state;
+	expect_err("[]", CTLSOCK_E_BAD_REQUEST);
+	expect_err("\"version\"", CTLSOCK_E_BAD_REQUEST);
+	expect_err("42", CTLSOCK_E_BAD_REQUEST);
+	expect_err("null", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"command\":\"version\"}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":7}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":null}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":[\"version\"]}", CTLSOCK_E_BAD_REQUEST);
+	/* wrong types of arguments */
+	expect_err("{\"cmd\":\"prefix.register\",\"prefix\":24}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"prefix.register\",\"prefix\":[\"192.0.2.0/24\"]}",
+		   CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"prefix.register\",\"prefix\":\"192.0.2.0/24\",\"customer\":1}",
+		   CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"route.list\",\"limit\":\"10\"}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"route.list\",\"limit\":10.5}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"route.list\",\"cursor\":true}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"link.set\",\"port\":\"p0\",\"state\":false}", CTLSOCK_E_BAD_REQUEST);
+	/* a typo in a field name is refused, not ignored */
+	expect_err("{\"cmd\":\"prefix.register\",\"prefx\":\"192.0.2.0/24\"}",
+		   CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"status\",\"verbose\":true}", CTLSOCK_E_BAD_REQUEST);
+}
+
+static void unknown_commands(void **state)
+{
+	(void)state;
+	expect_err("{\"cmd\":\"\"}", CTLSOCK_E_UNKNOWN_COMMAND);
+	expect_err("{\"cmd\":\"reboot\"}", CTLSOCK_E_UNKNOWN_COMMAND);
+	expect_err("{\"cmd\":\"VERSION\"}", CTLSOCK_E_UNKNOWN_COMMAND);
+	expect_err("{\"cmd\":\"prefix\"}", CTLSOCK_E_UNKNOWN_COMMAND);
+	expect_err("{\"cmd\":\"prefix.register \"}", CTLSOCK_E_UNKNOWN_COMMAND);
+	/* peering is the BGP module's, not this socket's (yet) */
+	expect_err("{\"cmd\":\"peering.add\"}", CTLSOCK_E_UNKNOWN_COMMAND);
+	expect_err("{\"cmd\":\"bgp.neighbors\"}", CTLSOCK_E_UNKNOWN_COMMAND);
+}
+
+static void missing_fields(void **state)
+{
+	(void)state;
+	expect_err("{\"cmd\":\"prefix.register\"}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"prefix.register\",\"customer\":\"acme\"}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"prefix.register\",\"prefix\":null}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"prefix.unregister\"}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"route.lookup\"}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"link.set\",\"port\":\"p0\"}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"link.set\",\"state\":\"down\"}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"tier.force\"}", CTLSOCK_E_BAD_REQUEST);
+}
+
+static void bad_values(void **state)
+{
+	static const char *const prefixes[] = {
+		"",
+		"192.0.2.0",
+		"192.0.2.0/33",
+		"192.0.2.1/24",
+		"2001:db8::1/32",
+		"2001:db8::/129",
+		"300.0.0.0/8",
+		"acme",
+		"192.0.2.0/24 ",
+		" 192.0.2.0/24",
+		"192.0.2.0/-1",
+		"::/",
+		"192.0.2.0/24\\n",
+	};
+	char buf[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		snprintf(buf, sizeof(buf), "{\"cmd\":\"prefix.register\",\"prefix\":\"%s\"}",
+			 prefixes[i]);
+		expect_err(buf, CTLSOCK_E_INVALID_ARGUMENT);
+		snprintf(buf, sizeof(buf), "{\"cmd\":\"prefix.unregister\",\"prefix\":\"%s\"}",
+			 prefixes[i]);
+		expect_err(buf, CTLSOCK_E_INVALID_ARGUMENT);
+	}
+	expect_err("{\"cmd\":\"route.lookup\",\"address\":\"192.0.2.0/24\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"route.lookup\",\"address\":\"192.0.2\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"route.lookup\",\"address\":\"\"}", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"link.set\",\"port\":\"p0\",\"state\":\"off\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"link.set\",\"port\":\"p0\",\"state\":\"DOWN\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"link.set\",\"port\":\"a-very-long-port-name-beyond-32-bytes\","
+		   "\"state\":\"down\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"tier.force\",\"tier\":\"backup\"}", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"tier.force\",\"tier\":\"none\"}", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"route.list\",\"limit\":0}", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"route.list\",\"limit\":1001}", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"route.list\",\"limit\":-1}", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"route.list\",\"cursor\":-5}", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"route.list\",\"cursor\":4294967296}", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"route.list\",\"family\":\"ipx\"}", CTLSOCK_E_INVALID_ARGUMENT);
+	/* customers end up in logs and the state file */
+	expect_err("{\"cmd\":\"prefix.register\",\"prefix\":\"192.0.2.0/24\","
+		   "\"customer\":\"ac\\nme\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"prefix.register\",\"prefix\":\"192.0.2.0/24\","
+		   "\"customer\":\"a\\u0000b\"}",
+		   CTLSOCK_E_BAD_JSON);
+	memset(buf, 0, sizeof(buf));
+	int n = snprintf(
+		buf, sizeof(buf),
+		"{\"cmd\":\"prefix.register\",\"prefix\":\"192.0.2.0/24\",\"customer\":\"");
+	memset(buf + n, 'x', 64);
+	strcpy(buf + n + 64, "\"}");
+	expect_err(buf, CTLSOCK_E_INVALID_ARGUMENT);
+}
+
+static void host_bits_hint(void **state)
+{
+	struct ctlsock_req req;
+	struct ctlsock_err err = {0};
+	const char *s = "{\"cmd\":\"prefix.register\",\"prefix\":\"203.0.113.7/24\"}";
+
+	(void)state;
+	assert_int_equal(ctlsock_req_parse(s, strlen(s), &req, &err), -1);
+	assert_string_equal(err.code, CTLSOCK_E_INVALID_ARGUMENT);
+	assert_non_null(strstr(err.message, "203.0.113.0/24"));
+	ctlsock_req_fini(&req);
+}
+
+static void valid_requests(void **state)
+{
+	const struct ctlsock_req *r;
+	char buf[PREFIX_STRLEN];
+
+	(void)state;
+	for (unsigned i = 0; i < CTLSOCK_CMD__MAX; i++)
+		assert_ptr_equal(ctlsock_cmd_find(ctlsock_cmds[i].name), &ctlsock_cmds[i]);
+	expect_ok("{\"cmd\":\"version\"}", CTLSOCK_CMD_VERSION);
+	expect_ok("  {\"cmd\" : \"status\"}  ", CTLSOCK_CMD_STATUS);
+	r = expect_ok("{\"cmd\":\"prefix.register\",\"prefix\":\"203.0.113.0/24\","
+		      "\"customer\":\"acme\"}",
+		      CTLSOCK_CMD_PREFIX_REGISTER);
+	assert_string_equal(prefix_format(&r->reg.prefix, buf, sizeof(buf)), "203.0.113.0/24");
+	assert_string_equal(r->reg.customer, "acme");
+	assert_true(r->cmd->mutating);
+	r = expect_ok("{\"cmd\":\"prefix.register\",\"prefix\":\"2001:db8:100::/48\"}",
+		      CTLSOCK_CMD_PREFIX_REGISTER);
+	assert_int_equal(r->reg.prefix.addr.family, AF_INET6);
+	assert_string_equal(r->reg.customer, "");
+	r = expect_ok("{\"cmd\":\"route.lookup\",\"address\":\"2001:db8::1\"}",
+		      CTLSOCK_CMD_ROUTE_LOOKUP);
+	assert_int_equal(r->lookup.addr.family, AF_INET6);
+	assert_false(r->cmd->mutating);
+	r = expect_ok("{\"cmd\":\"route.list\"}", CTLSOCK_CMD_ROUTE_LIST);
+	assert_int_equal(r->list.limit, CTLSOCK_LIST_DEFAULT);
+	assert_int_equal(r->list.cursor, 0);
+	assert_int_equal(r->list.family, 0);
+	r = expect_ok("{\"cmd\":\"route.list\",\"family\":\"ipv6\",\"cursor\":4294967295,"
+		      "\"limit\":1000}",
+		      CTLSOCK_CMD_ROUTE_LIST);
+	assert_int_equal(r->list.family, AF_INET6);
+	assert_int_equal(r->list.cursor, UINT32_MAX);
+	assert_int_equal(r->list.limit, 1000);
+	r = expect_ok("{\"cmd\":\"link.set\",\"port\":\"p0\",\"state\":\"down\"}",
+		      CTLSOCK_CMD_LINK_SET);
+	assert_string_equal(r->link.port, "p0");
+	assert_true(r->link.down);
+	r = expect_ok("{\"cmd\":\"tier.force\",\"tier\":\"geo\"}", CTLSOCK_CMD_TIER_FORCE);
+	assert_int_equal(r->tier.tier, TIER_GEO);
+	r = expect_ok("{\"cmd\":\"config.check\"}", CTLSOCK_CMD_CONFIG_CHECK);
+	assert_string_equal(r->check.path, "");
+	r = expect_ok("{\"cmd\":\"config.check\",\"path\":\"/etc/peerfwd.cfg\"}",
+		      CTLSOCK_CMD_CONFIG_CHECK);
+	assert_string_equal(r->check.path, "/etc/peerfwd.cfg");
+	/* optional fields may be null */
+	expect_ok("{\"cmd\":\"prefix.list\",\"limit\":null}", CTLSOCK_CMD_PREFIX_LIST);
+}
+
+static void huge_request(void **state)
+{
+	size_t n = CTLSOCK_MAX_REQUEST + 100;
+	char *s = malloc(n + 1);
+	struct ctlsock_req req;
+	struct ctlsock_err err = {0};
+
+	(void)state;
+	int h = sprintf(s, "{\"cmd\":\"status\",\"id\":\"");
+	memset(s + h, 'a', n - (size_t)h - 2);
+	strcpy(s + n - 2, "\"}");
+	assert_int_equal(ctlsock_req_parse(s, n, &req, &err), -1);
+	assert_string_equal(err.code, CTLSOCK_E_TOO_LARGE);
+	ctlsock_req_fini(&req);
+	free(s);
+}
+
+static void answers(void **state)
+{
+	struct ctlsock_req req;
+	struct ctlsock_err err = {0};
+	const char *s = "{\"cmd\":\"nope\",\"id\":17}";
+	json_t *res = json_pack("{s:s}", "version", "1.2.3");
+	char *a;
+
+	(void)state;
+	assert_int_equal(ctlsock_req_parse(s, strlen(s), &req, &err), -1);
+	a = ctlsock_answer_err(&err, req.id);
+	assert_non_null(a);
+	assert_non_null(strstr(a, "\"ok\":false"));
+	assert_non_null(strstr(a, "\"code\":\"unknown_command\""));
+	assert_non_null(strstr(a, "\"id\":17"));
+	assert_int_equal(a[strlen(a) - 1], '\n');
+	assert_ptr_equal(strchr(a, '\n'), a + strlen(a) - 1); /* one line */
+	free(a);
+	ctlsock_req_fini(&req);
+
+	a = ctlsock_answer_ok(res, NULL);
+	assert_string_equal(a, "{\"ok\":true,\"version\":\"1.2.3\"}\n");
+	free(a);
+	json_decref(res);
+}
+
+/* Feed s to lb in chunks of step bytes, collecting complete lines. */
+static int feed(struct ctlsock_linebuf *lb, const char *s, size_t n, size_t step, char out[][128],
+		int max)
+{
+	int lines = 0;
+
+	for (size_t off = 0; off < n;) {
+		size_t avail, k;
+		char *p = ctlsock_linebuf_space(lb, &avail);
+		char *line;
+		size_t len;
+		int ret;
+		if (p == NULL)
+			return -EMSGSIZE;
+		k = n - off < step ? n - off : step;
+		if (k > avail)
+			k = avail;
+		memcpy(p, s + off, k);
+		ctlsock_linebuf_commit(lb, k);
+		off += k;
+		while ((ret = ctlsock_linebuf_next(lb, &line, &len)) == 1) {
+			assert_true(lines < max);
+			assert_int_equal(strlen(line), len);
+			snprintf(out[lines++], 128, "%s", line);
+		}
+		if (ret < 0)
+			return ret;
+	}
+	return lines;
+}
+
+static void framing(void **state)
+{
+	const char *s = "{\"cmd\":\"version\"}\n{\"cmd\":\"status\"}\r\n\n{\"cmd\":\"po";
+	struct ctlsock_linebuf lb = {0};
+	char out[8][128];
+
+	(void)state;
+	for (size_t step = 1; step <= strlen(s); step++) {
+		assert_int_equal(feed(&lb, s, strlen(s), step, out, 8), 3);
+		assert_string_equal(out[0], "{\"cmd\":\"version\"}");
+		assert_string_equal(out[1], "{\"cmd\":\"status\"}"); /* CR stripped */
+		assert_string_equal(out[2], "");
+		/* the partial request waits for the rest */
+		assert_int_equal(feed(&lb, "rts\"}\n", 6, step, out, 8), 1);
+		assert_string_equal(out[0], "{\"cmd\":\"ports\"}");
+		ctlsock_linebuf_free(&lb);
+	}
+}
+
+static void framing_too_large(void **state)
+{
+	size_t n = 3 * CTLSOCK_MAX_REQUEST;
+	char *s = malloc(n), out[1][128];
+	struct ctlsock_linebuf lb = {0};
+
+	(void)state;
+	memset(s, ' ', n);
+	/* a request exactly at the limit passes */
+	s[CTLSOCK_MAX_REQUEST] = '\n';
+	assert_int_equal(feed(&lb, s, CTLSOCK_MAX_REQUEST + 1, 4096, out, 1), 1);
+	ctlsock_linebuf_free(&lb);
+	/* one byte more without a newline in sight is refused, memory bounded */
+	s[CTLSOCK_MAX_REQUEST] = ' ';
+	assert_int_equal(feed(&lb, s, n, 4096, out, 1), -EMSGSIZE);
+	assert_true(lb.cap <= CTLSOCK_MAX_REQUEST + 1);
+	ctlsock_linebuf_free(&lb);
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(malformed_json),    cmocka_unit_test(wrong_shapes),
+		cmocka_unit_test(unknown_commands),  cmocka_unit_test(missing_fields),
+		cmocka_unit_test(bad_values),	     cmocka_unit_test(host_bits_hint),
+		cmocka_unit_test(valid_requests),    cmocka_unit_test(huge_request),
+		cmocka_unit_test(answers),	     cmocka_unit_test(framing),
+		cmocka_unit_test(framing_too_large),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
