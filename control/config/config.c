@@ -185,33 +185,42 @@ static unsigned list_len(const config_setting_t *g, const char *name)
 	return s != NULL && config_setting_is_aggregate(s) ? (unsigned)config_setting_length(s) : 0;
 }
 
-/* name = ( { ... }, ... ): at most max groups holding only allowed keys. */
-static int each_group(struct cfg_parse *p, const config_setting_t *parent, const char *name,
-		      unsigned max, const char *const *allowed, cfg_group_fn fn)
+/* name = ( { ... }, ... ) below the group at ppath: at most max groups holding
+ * only allowed keys. */
+static int each_group_in(struct cfg_parse *p, const config_setting_t *parent, const char *ppath,
+			 const char *name, unsigned max, const char *const *allowed,
+			 cfg_group_fn fn)
 {
 	const config_setting_t *l = config_setting_get_member(parent, name);
-	char gpath[CFG_PATH_LEN];
+	char gpath[CFG_PATH_LEN], lpath[CFG_PATH_LEN];
 	unsigned n;
 	int rc;
 
 	if (l == NULL)
 		return 0;
+	path_join(lpath, ppath, name);
 	if (!is_list(l, CONFIG_TYPE_LIST))
-		return cfg_error(p, l, name, "expected a list of groups: %s = ( { ... }, ... )",
+		return cfg_error(p, l, lpath, "expected a list of groups: %s = ( { ... }, ... )",
 				 name);
 	n = (unsigned)config_setting_length(l);
 	if (n > max)
-		return cfg_error(p, l, name, "%u entries, at most %u allowed", n, max);
+		return cfg_error(p, l, lpath, "%u entries, at most %u allowed", n, max);
 	for (unsigned i = 0; i < n; i++) {
 		const config_setting_t *g = config_setting_get_elem(l, i);
 
-		path_index(gpath, name, i);
+		path_index(gpath, lpath, i);
 		if (config_setting_type(g) != CONFIG_TYPE_GROUP)
 			return cfg_error(p, g, gpath, "expected a group { ... }");
 		if ((rc = check_keys(p, g, gpath, allowed)) < 0 || (rc = fn(p, g, gpath)) < 0)
 			return rc;
 	}
 	return 0;
+}
+
+static int each_group(struct cfg_parse *p, const config_setting_t *parent, const char *name,
+		      unsigned max, const char *const *allowed, cfg_group_fn fn)
+{
+	return each_group_in(p, parent, "", name, max, allowed, fn);
 }
 
 /* name = [ "a", "b" ]: returns the number of strings (at most max) or -EINVAL. */
@@ -844,6 +853,279 @@ static int check_port_queues(struct cfg_parse *p)
 	return 0;
 }
 
+/* --- bgp --- */
+
+static int get_bool(struct cfg_parse *p, const config_setting_t *g, const char *gpath,
+		    const char *name, bool *out)
+{
+	const config_setting_t *s = config_setting_get_member(g, name);
+	char path[CFG_PATH_LEN];
+
+	if (s == NULL)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return cfg_error(p, s, path_join(path, gpath, name), "expected true or false");
+	*out = config_setting_get_bool(s) != 0;
+	return 1;
+}
+
+static int service_add(struct cfg_parse *p, const config_setting_t *s, const char *path,
+		       const char *v, void *arg)
+{
+	struct cfg_bgp *b = &p->cfg->bgp;
+	struct prefix *pfx = &b->service[b->n_service];
+
+	(void)arg;
+	if (prefix_parse(v, pfx, false) < 0)
+		return cfg_error(p, s, path, "\"%s\" is not a prefix without host bits", v);
+	for (unsigned i = 0; i < b->n_service; i++)
+		if (prefix_equal(&b->service[i], pfx))
+			return cfg_error(p, s, path, "\"%s\" listed twice", v);
+	b->n_service++;
+	return 0;
+}
+
+/* ipv4_lengths = [min, max]: accepted prefix lengths. */
+static int get_lengths(struct cfg_parse *p, const config_setting_t *g, const char *gpath,
+		       const char *name, unsigned bits, uint8_t *min, uint8_t *max)
+{
+	const config_setting_t *s = config_setting_get_member(g, name);
+	char path[CFG_PATH_LEN];
+	long long lo, hi;
+
+	*min = 0;
+	*max = (uint8_t)bits;
+	if (s == NULL)
+		return 0;
+	path_join(path, gpath, name);
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY || config_setting_length(s) != 2 ||
+	    config_setting_type(config_setting_get_elem(s, 0)) != CONFIG_TYPE_INT)
+		return cfg_error(p, s, path, "expected [min, max], e.g. [8, %u]",
+				 bits == 32 ? 24 : 48);
+	lo = config_setting_get_int_elem(s, 0);
+	hi = config_setting_get_int_elem(s, 1);
+	if (lo < 0 || hi > bits || lo > hi)
+		return cfg_error(p, s, path, "[%lld, %lld]: need 0 <= min <= max <= %u", lo, hi,
+				 bits);
+	*min = (uint8_t)lo;
+	*max = (uint8_t)hi;
+	return 0;
+}
+
+static int policy_local_pref(struct cfg_parse *p, const config_setting_t *g, const char *gpath,
+			     struct cfg_bgp_policy *pol)
+{
+	static const char *const keys[] = {"primary", "local", "geo", "none", NULL};
+	const config_setting_t *lp = config_setting_get_member(g, "local_pref");
+	char path[CFG_PATH_LEN];
+	int rc;
+
+	/* Tier order unless told otherwise: primary, local, geo, then none. */
+	pol->local_pref[TIER_PRIMARY] = 300;
+	pol->local_pref[TIER_LOCAL] = 200;
+	pol->local_pref[TIER_GEO] = 100;
+	pol->local_pref[TIER__MAX] = 50;
+	if (lp == NULL)
+		return 0;
+	path_join(path, gpath, "local_pref");
+	if (config_setting_type(lp) != CONFIG_TYPE_GROUP)
+		return cfg_error(p, lp, path,
+				 "expected { primary = 300; local = 200; geo = 100; }");
+	if ((rc = check_keys(p, lp, path, keys)) < 0)
+		return rc;
+	for (unsigned t = 0; keys[t] != NULL; t++)
+		if ((rc = get_u32(p, lp, path, keys[t], 0, UINT32_MAX, &pol->local_pref[t])) < 0)
+			return rc;
+	return 0;
+}
+
+static int parse_bgp_policy(struct cfg_parse *p, const config_setting_t *g, const char *gpath)
+{
+	struct cfg_bgp *b = &p->cfg->bgp;
+	struct cfg_bgp_policy *pol = &b->policies[b->n_policies];
+	int rc;
+
+	pol->bogons = true;
+	if ((rc = get_name(p, g, gpath, pol->name)) < 0 ||
+	    (rc = dup_name(p, g, gpath, "bgp.policies",
+			   config_bgp_policy_index(p->cfg, pol->name))) < 0 ||
+	    (rc = get_u32(p, g, gpath, "max_prefixes", 0, UINT32_MAX, &pol->max_prefixes)) < 0 ||
+	    (rc = get_u32(p, g, gpath, "restart_after", 0, 86400, &pol->restart_after)) < 0 ||
+	    (rc = get_lengths(p, g, gpath, "ipv4_lengths", 32, &pol->min_len4, &pol->max_len4)) <
+		    0 ||
+	    (rc = get_lengths(p, g, gpath, "ipv6_lengths", 128, &pol->min_len6, &pol->max_len6)) <
+		    0 ||
+	    (rc = get_bool(p, g, gpath, "bogons", &pol->bogons)) < 0 ||
+	    (rc = policy_local_pref(p, g, gpath, pol)) < 0)
+		return rc;
+	b->n_policies++;
+	return 0;
+}
+
+static int peer_family_add(struct cfg_parse *p, const config_setting_t *s, const char *path,
+			   const char *v, void *arg)
+{
+	struct cfg_bgp_peer *peer = arg;
+
+	if (strcmp(v, "ipv4") == 0)
+		peer->ipv4 = true;
+	else if (strcmp(v, "ipv6") == 0)
+		peer->ipv6 = true;
+	else
+		return cfg_error(p, s, path, "\"%s\": expected \"ipv4\" or \"ipv6\"", v);
+	return 0;
+}
+
+/* Directly connected eBGP: the peer sits on one of the port's subnets. */
+static int peer_address(struct cfg_parse *p, const config_setting_t *g, const char *gpath,
+			struct cfg_bgp_peer *peer)
+{
+	const struct cfg_port *port = &p->cfg->ports[peer->port];
+	const config_setting_t *s = config_setting_get_member(g, "address");
+	char buf[INET6_ADDRSTRLEN], path[CFG_PATH_LEN];
+	const struct cfg_bgp *b = &p->cfg->bgp;
+	int rc = get_string(p, g, gpath, "address", buf, sizeof(buf));
+	bool on_link = false;
+
+	if ((rc = required(p, g, gpath, "address", rc)) < 0)
+		return rc;
+	path_join(path, gpath, "address");
+	if (ip_addr_parse(buf, &peer->addr) < 0)
+		return cfg_error(p, s, path, "\"%s\" is not an IPv4 or IPv6 address", buf);
+	for (unsigned i = 0; i < port->n_addrs; i++) {
+		if (memcmp(&port->addrs[i].addr, &peer->addr, sizeof(peer->addr)) == 0)
+			return cfg_error(p, s, path, "%s is our own address on port \"%s\"", buf,
+					 port->name);
+		on_link |= prefix_contains_addr(&port->addrs[i], &peer->addr);
+	}
+	if (!on_link)
+		return cfg_error(p, s, path, "%s is on none of port \"%s\"'s subnets", buf,
+				 port->name);
+	for (unsigned i = 0; i < b->n_peers; i++)
+		if (memcmp(&b->peers[i].addr, &peer->addr, sizeof(peer->addr)) == 0)
+			return cfg_error(p, s, path, "%s is also bgp.peers[%u]", buf, i);
+	return 0;
+}
+
+static int peer_policy(struct cfg_parse *p, const config_setting_t *g, const char *gpath,
+		       struct cfg_bgp_peer *peer)
+{
+	char name[CFG_NAME_LEN], path[CFG_PATH_LEN];
+	int rc = get_string(p, g, gpath, "policy", name, sizeof(name));
+
+	peer->policy = -1;
+	if (rc <= 0)
+		return rc;
+	peer->policy = config_bgp_policy_index(p->cfg, name);
+	if (peer->policy < 0)
+		return cfg_error(p, config_setting_get_member(g, "policy"),
+				 path_join(path, gpath, "policy"), "unknown policy \"%s\"", name);
+	return 0;
+}
+
+static int peer_numbers(struct cfg_parse *p, const config_setting_t *g, const char *gpath,
+			struct cfg_bgp_peer *peer)
+{
+	uint32_t hold = 90, retry = 5;
+	char path[CFG_PATH_LEN];
+	int rc;
+
+	if ((rc = required(p, g, gpath, "remote_as",
+			   get_u32(p, g, gpath, "remote_as", 1, UINT32_MAX, &peer->remote_as))) <
+		    0 ||
+	    (rc = get_u32(p, g, gpath, "hold_time", 0, 65535, &hold)) < 0 ||
+	    (rc = get_u32(p, g, gpath, "connect_retry", 1, 65535, &retry)) < 0)
+		return rc;
+	/* RFC 4271 4.2: zero or at least three seconds. */
+	if (hold == 1 || hold == 2)
+		return cfg_error(p, config_setting_get_member(g, "hold_time"),
+				 path_join(path, gpath, "hold_time"), "0 or 3..65535 seconds");
+	peer->hold_time = (uint16_t)hold;
+	peer->connect_retry = (uint16_t)retry;
+	return 0;
+}
+
+static int parse_bgp_peer(struct cfg_parse *p, const config_setting_t *g, const char *gpath)
+{
+	struct cfg_bgp *b = &p->cfg->bgp;
+	struct cfg_bgp_peer *peer = &b->peers[b->n_peers];
+	int rc;
+
+	if ((rc = get_name(p, g, gpath, peer->name)) < 0 ||
+	    (rc = dup_name(p, g, gpath, "bgp.peers", config_bgp_peer_index(p->cfg, peer->name))) <
+		    0 ||
+	    (rc = get_port_ref(p, g, gpath, &peer->port)) < 0 ||
+	    (rc = peer_address(p, g, gpath, peer)) < 0 ||
+	    (rc = peer_numbers(p, g, gpath, peer)) < 0 ||
+	    (rc = peer_policy(p, g, gpath, peer)) < 0 ||
+	    (rc = get_bool(p, g, gpath, "passive", &peer->passive)) < 0 ||
+	    (rc = get_string(p, g, gpath, "md5", peer->md5, sizeof(peer->md5))) < 0 ||
+	    (rc = get_bool(p, g, gpath, "ttl_security", &peer->ttl_security)) < 0 ||
+	    (rc = each_string(p, g, gpath, "families", 2, peer_family_add, peer)) < 0)
+		return rc;
+	if (rc == 0) { /* the family of the session's address */
+		peer->ipv4 = peer->addr.family == AF_INET;
+		peer->ipv6 = peer->addr.family == AF_INET6;
+	}
+	b->n_peers++;
+	return 0;
+}
+
+static int bgp_router_id(struct cfg_parse *p, const config_setting_t *g)
+{
+	const config_setting_t *s = config_setting_get_member(g, "router_id");
+	char buf[INET6_ADDRSTRLEN];
+	struct ip_addr a;
+	int rc = get_string(p, g, "bgp", "router_id", buf, sizeof(buf));
+
+	if ((rc = required(p, g, "bgp", "router_id", rc)) < 0)
+		return rc;
+	/* RFC 6286 2.1: a non-zero four-octet number, written as an IPv4 address. */
+	if (ip_addr_parse(buf, &a) < 0 || a.family != AF_INET || ip_addr_v4_host(&a) == 0)
+		return cfg_error(p, s, "bgp.router_id",
+				 "\"%s\": expected a non-zero IPv4 address like 198.51.100.1", buf);
+	p->cfg->bgp.router_id = ip_addr_v4_host(&a);
+	return 0;
+}
+
+static int parse_bgp(struct cfg_parse *p, const config_setting_t *root)
+{
+	static const char *const keys[] = {"asn",      "router_id", "service_prefixes",
+					   "policies", "peers",	    NULL};
+	static const char *const pol_keys[] = {
+		"name",		"max_prefixes", "restart_after", "ipv4_lengths",
+		"ipv6_lengths", "bogons",	"local_pref",	 NULL};
+	static const char *const peer_keys[] = {
+		"name",	   "port", "address",	   "remote_as", "policy",	 "hold_time",
+		"passive", "md5",  "ttl_security", "families",	"connect_retry", NULL};
+	const config_setting_t *g = config_setting_get_member(root, "bgp");
+	struct cfg_bgp *b = &p->cfg->bgp;
+	int rc;
+
+	if (g == NULL)
+		return 0;
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+		return cfg_error(p, g, "bgp", "expected a group { ... }");
+	b->enabled = true;
+	if ((rc = check_keys(p, g, "bgp", keys)) < 0 ||
+	    (rc = required(p, g, "bgp", "asn",
+			   get_u32(p, g, "bgp", "asn", 1, UINT32_MAX, &b->asn))) < 0)
+		return rc;
+	/* RFC 6793 9: AS_TRANS is for the 2-octet field, not a speaker's AS. */
+	if (b->asn == 23456)
+		return cfg_error(p, config_setting_get_member(g, "asn"), "bgp.asn",
+				 "23456 is AS_TRANS (RFC 6793), not usable as a local AS");
+	if ((rc = bgp_router_id(p, g)) < 0 ||
+	    (rc = each_string(p, g, "bgp", "service_prefixes", CFG_BGP_MAX_SERVICE, service_add,
+			      NULL)) < 0 ||
+	    (rc = each_group_in(p, g, "bgp", "policies", CFG_BGP_MAX_POLICIES, pol_keys,
+				parse_bgp_policy)) < 0 ||
+	    (rc = each_group_in(p, g, "bgp", "peers", CFG_BGP_MAX_PEERS, peer_keys,
+				parse_bgp_peer)) < 0)
+		return rc;
+	return 0;
+}
+
 /* --- top level --- */
 
 static int alloc_lists(struct cfg_parse *p, const config_setting_t *root)
@@ -903,7 +1185,7 @@ static int parse_root(struct cfg_parse *p, const config_setting_t *top)
 	static const char *const keys[] = {"ctl_socket", "state_dir", "main_lcore", "eal_args",
 					   "fib",	 "ports",     "workers",    "nexthops",
 					   "pathgroups", "routes",    "registered", "unregistered",
-					   NULL};
+					   "bgp",	 NULL};
 	const config_setting_t *root = config_setting_get_member(top, "peerfwd");
 	int rc;
 
@@ -917,7 +1199,9 @@ static int parse_root(struct cfg_parse *p, const config_setting_t *top)
 	if ((rc = check_keys(p, root, "", keys)) < 0 || (rc = parse_globals(p, root)) < 0 ||
 	    (rc = parse_fib(p, root)) < 0 || (rc = alloc_lists(p, root)) < 0)
 		return rc;
-	return parse_sections(p, root);
+	if ((rc = parse_sections(p, root)) < 0)
+		return rc;
+	return parse_bgp(p, root);
 }
 
 static int read_file(struct cfg_parse *p, config_t *lc, const char *path)
@@ -1017,6 +1301,22 @@ int config_nexthop_index(const struct config *cfg, const char *name)
 {
 	for (unsigned i = 0; i < cfg->n_nexthops; i++)
 		if (strcmp(cfg->nexthops[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int config_bgp_policy_index(const struct config *cfg, const char *name)
+{
+	for (unsigned i = 0; i < cfg->bgp.n_policies; i++)
+		if (strcmp(cfg->bgp.policies[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int config_bgp_peer_index(const struct config *cfg, const char *name)
+{
+	for (unsigned i = 0; i < cfg->bgp.n_peers; i++)
+		if (strcmp(cfg->bgp.peers[i].name, name) == 0)
 			return (int)i;
 	return -1;
 }

@@ -73,6 +73,48 @@ struct cfg_registered {
 	char customer[64];
 };
 
+/* BGP (control/bgp): limits of the lab-to-edge scale peerfwd targets. */
+#define CFG_BGP_MAX_PEERS    32
+#define CFG_BGP_MAX_POLICIES 16
+#define CFG_BGP_MAX_SERVICE  64
+#define CFG_BGP_MD5_LEN	     80 /* TCP_MD5SIG_MAXKEYLEN */
+
+/* Import policy of a group of peers. */
+struct cfg_bgp_policy {
+	char name[CFG_NAME_LEN];
+	uint32_t max_prefixes;	/* 0: no limit; more: Cease 6/1 (RFC 4486) */
+	uint32_t restart_after; /* seconds after a max-prefix Cease; 0: stay down */
+	uint8_t min_len4, max_len4, min_len6, max_len6; /* accepted prefix lengths */
+	bool bogons;				    /* reject RFC 7454 special-purpose prefixes */
+	uint32_t local_pref[TIER__MAX + 1];	    /* by tier of the peer's port */
+};
+
+struct cfg_bgp_peer {
+	char name[CFG_NAME_LEN];
+	uint16_t port; /* index into cfg.ports: its tier ranks the peer's routes */
+	struct ip_addr addr;
+	uint32_t remote_as;
+	int policy;	    /* index into bgp.policies; -1: none (RFC 8212: eBGP denied) */
+	uint16_t hold_time; /* 0 or 3..65535 s */
+	uint16_t connect_retry; /* s */
+	bool passive;	    /* wait for the peer to connect */
+	char md5[CFG_BGP_MD5_LEN + 1]; /* TCP MD5 signature key (RFC 2385), "" none */
+	bool ttl_security;	       /* RFC 5082 GTSM */
+	bool ipv4, ipv6;	       /* address families (MP capabilities) */
+};
+
+struct cfg_bgp {
+	bool enabled; /* a bgp section is present */
+	uint32_t asn;
+	uint32_t router_id; /* host order */
+	unsigned n_service;
+	struct prefix service[CFG_BGP_MAX_SERVICE]; /* announced to every peer, next hop self */
+	unsigned n_policies;
+	struct cfg_bgp_policy policies[CFG_BGP_MAX_POLICIES];
+	unsigned n_peers;
+	struct cfg_bgp_peer peers[CFG_BGP_MAX_PEERS];
+};
+
 struct config {
 	char path[4096];
 	char ctl_socket[108];  /* control socket path */
@@ -98,6 +140,8 @@ struct config {
 
 	enum pf_unreg_policy unreg_policy;
 	uint16_t unreg_pathgroup; /* index into cfg.pathgroups when UNREG_PATHGROUP */
+
+	struct cfg_bgp bgp;
 };
 
 /*
@@ -110,5 +154,7 @@ void config_free(struct config *cfg);
 int config_port_index(const struct config *cfg, const char *name);
 int config_pathgroup_index(const struct config *cfg, const char *name);
 int config_nexthop_index(const struct config *cfg, const char *name);
+int config_bgp_policy_index(const struct config *cfg, const char *name);
+int config_bgp_peer_index(const struct config *cfg, const char *name);
 
 #endif

@@ -429,6 +429,148 @@ static void test_err_unregistered(void **state)
 	expect_error(36, "  unregistered = \"forward\";", 36, "unregistered");
 }
 
+/* --- bgp: base with this section after line 36 (lines 37..52) --- */
+
+/* clang-format off */
+static const char *const bgp_lines[] = {
+	/* 37 */ "  bgp: {",
+	/* 38 */ "    asn = 64500;",
+	/* 39 */ "    router_id = \"198.51.100.1\";",
+	/* 40 */ "    service_prefixes = [\"192.0.2.0/24\", \"2001:db8:ff::/48\"];",
+	/* 41 */ "    policies = (",
+	/* 42 */ "      { name = \"carrier\"; max_prefixes = 100; restart_after = 30;",
+	/* 43 */ "        ipv4_lengths = [8, 24]; bogons = false;",
+	/* 44 */ "        local_pref = { primary = 300; local = 250; }; }",
+	/* 45 */ "    );",
+	/* 46 */ "    peers = (",
+	/* 47 */ "      { name = \"pri4\"; port = \"pri\"; address = \"198.51.100.2\"; remote_as = 64496;",
+	/* 48 */ "        policy = \"carrier\"; hold_time = 30; md5 = \"secret\"; ttl_security = true; },",
+	/* 49 */ "      { name = \"pri6\"; port = \"pri\"; address = \"2001:db8:1::2\"; remote_as = 64496;",
+	/* 50 */ "        families = [\"ipv4\", \"ipv6\"]; passive = true; }",
+	/* 51 */ "    );",
+	/* 52 */ "  };",
+};
+/* clang-format on */
+
+/* base plus the bgp section, its line `line` (37..52; 0 none) replaced. */
+static char *bgp_with(unsigned line, const char *repl)
+{
+	static char text[16384];
+	size_t n = 0;
+
+	for (unsigned i = 0; i < BASE_LINES - 1; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s\n", base[i]);
+	for (unsigned i = 0; i < sizeof(bgp_lines) / sizeof(bgp_lines[0]); i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s\n",
+				      i + 37 == line ? repl : bgp_lines[i]);
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "};\n");
+	assert_true(n < sizeof(text));
+	return text;
+}
+
+static void test_bgp_valid(void **state)
+{
+	struct config cfg;
+	char err[512];
+	int rc;
+
+	(void)state;
+	write_text(bgp_with(0, NULL));
+	rc = config_load(tmp_path, &cfg, err, sizeof(err));
+	unlink(tmp_path);
+	if (rc != 0)
+		fail_msg("%s", err);
+	const struct cfg_bgp *b = &cfg.bgp;
+	assert_true(b->enabled);
+	assert_int_equal(b->asn, 64500);
+	assert_int_equal(b->router_id, 0xc6336401);
+	assert_int_equal(b->n_service, 2);
+	assert_int_equal(b->n_policies, 1);
+	assert_int_equal(b->policies[0].max_prefixes, 100);
+	assert_int_equal(b->policies[0].restart_after, 30);
+	assert_int_equal(b->policies[0].min_len4, 8);
+	assert_int_equal(b->policies[0].max_len4, 24);
+	assert_int_equal(b->policies[0].max_len6, 128);
+	assert_false(b->policies[0].bogons);
+	assert_int_equal(b->policies[0].local_pref[TIER_LOCAL], 250);
+	assert_int_equal(b->policies[0].local_pref[TIER_GEO], 100); /* default */
+	assert_int_equal(b->n_peers, 2);
+	assert_int_equal(b->peers[0].port, 1);
+	assert_int_equal(b->peers[0].policy, 0);
+	assert_int_equal(b->peers[0].hold_time, 30);
+	assert_string_equal(b->peers[0].md5, "secret");
+	assert_true(b->peers[0].ttl_security);
+	assert_true(b->peers[0].ipv4);
+	assert_false(b->peers[0].ipv6);
+	assert_int_equal(b->peers[1].policy, -1);
+	assert_int_equal(b->peers[1].hold_time, 90);
+	assert_true(b->peers[1].passive);
+	assert_true(b->peers[1].ipv4 && b->peers[1].ipv6);
+	assert_int_equal(config_bgp_peer_index(&cfg, "pri6"), 1);
+	config_free(&cfg);
+
+	/* no bgp section: disabled */
+	assert_int_equal(load(0, NULL, &cfg, err, sizeof(err)), 0);
+	assert_false(cfg.bgp.enabled);
+	config_free(&cfg);
+}
+
+static void test_bgp_errors(void **state)
+{
+	(void)state;
+	expect_error_text(bgp_with(38, "    asn = 23456;"), 38, "bgp.asn");
+	expect_error_text(bgp_with(38, "    asn = 0;"), 38, "bgp.asn");
+	expect_error_text(bgp_with(39, "    router_id = \"2001:db8::1\";"), 39, "bgp.router_id");
+	expect_error_text(bgp_with(39, "    router_id = \"0.0.0.0\";"), 39, "bgp.router_id");
+	expect_error_text(bgp_with(39, ""), 37, "bgp.router_id");
+	expect_error_text(bgp_with(40, "    service_prefixes = [\"192.0.2.1/24\"];"), 40,
+			  "bgp.service_prefixes[0]");
+	expect_error_text(bgp_with(43, "        ipv4_lengths = [24, 8]; bogons = false;"), 43,
+			  "bgp.policies[0].ipv4_lengths");
+	expect_error_text(bgp_with(43, "        ipv4_lengths = [8, 33]; bogons = false;"), 43,
+			  "bgp.policies[0].ipv4_lengths");
+	expect_error_text(bgp_with(43, "        ipv4_lengths = [8, 24]; bogons = 1;"), 43,
+			  "bgp.policies[0].bogons");
+	expect_error_text(bgp_with(44, "        local_pref = { backup = 1; }; }"), 44,
+			  "bgp.policies[0].local_pref.backup");
+	expect_error_text(
+		bgp_with(47, "      { name = \"pri4\"; port = \"pri\"; address = \"198.51.100.9\"; "
+			     "remote_as = 64496;"),
+		47, "bgp.peers[0].address");
+	expect_error_text(
+		bgp_with(47, "      { name = \"pri4\"; port = \"pri\"; address = \"198.51.100.1\"; "
+			     "remote_as = 64496;"),
+		47, "bgp.peers[0].address");
+	expect_error_text(
+		bgp_with(47,
+			 "      { name = \"pri4\"; port = \"nope\"; address = \"198.51.100.2\"; "
+			 "remote_as = 64496;"),
+		47, "bgp.peers[0].port");
+	expect_error_text(bgp_with(48, "        policy = \"strict\"; },"), 48,
+			  "bgp.peers[0].policy");
+	expect_error_text(bgp_with(48, "        policy = \"carrier\"; hold_time = 2; },"), 48,
+			  "bgp.peers[0].hold_time");
+	expect_error_text(bgp_with(48, "        policy = \"carrier\"; ttl_security = \"yes\"; },"),
+			  48, "bgp.peers[0].ttl_security");
+	expect_error_text(bgp_with(50, "        families = [\"ipx\"]; }"), 50,
+			  "bgp.peers[1].families[0]");
+	expect_error_text(bgp_with(50, "        foo = 1; }"), 50, "bgp.peers[1].foo");
+	expect_error_text(
+		bgp_with(49,
+			 "      { name = \"pri6\"; port = \"pri\"; address = \"2001:db8:1::2\";"),
+		49, "bgp.peers[1].remote_as");
+	expect_error_text(
+		bgp_with(49,
+			 "      { name = \"pri4\"; port = \"pri\"; address = \"2001:db8:1::2\"; "
+			 "remote_as = 1;"),
+		49, "bgp.peers[1].name");
+	expect_error_text(
+		bgp_with(49, "      { name = \"pri6\"; port = \"pri\"; address = \"198.51.100.2\"; "
+			     "remote_as = 1;"),
+		49, "bgp.peers[1].address");
+	expect_error_text(bgp_with(38, "    asn = 64500; color = 1;"), 38, "bgp.color");
+}
+
 static void test_shipped_configs(void **state)
 {
 	const char *src = getenv("PEERFWD_SRCDIR");
@@ -480,6 +622,8 @@ int main(void)
 		cmocka_unit_test(test_err_queue_twice),
 		cmocka_unit_test(test_err_lcore),
 		cmocka_unit_test(test_err_unregistered),
+		cmocka_unit_test(test_bgp_valid),
+		cmocka_unit_test(test_bgp_errors),
 		cmocka_unit_test(test_shipped_configs),
 	};
 

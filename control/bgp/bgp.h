@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The BGP speaker of the control thread: one session per configured peer
+ * (control/config bgp.peers) over the kernel's TCP, driven by the control
+ * thread's event loop. Routes learned pass the peer's import policy into
+ * the RIB (bgp_rib.h), which installs them as ROUTE_BGP routes whose path
+ * group lists the announcing peers' next hops in tier order. The service
+ * prefixes are announced to every peer, next hop self.
+ *
+ * Everything here runs on the control thread. The functions below take
+ * d->lock themselves when they change state (call them without it);
+ * bgp_foreach_peer does not (hold d->lock when calling it from another
+ * thread, e.g. telemetry).
+ */
+#ifndef PEERFWD_BGP_H
+#define PEERFWD_BGP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "control/prefix/prefix.h"
+
+struct bgp;
+struct daemon;
+
+/* RFC 4271 8.2.2 */
+enum bgp_state {
+	BGP_IDLE = 0,
+	BGP_CONNECT,
+	BGP_ACTIVE,
+	BGP_OPENSENT,
+	BGP_OPENCONFIRM,
+	BGP_ESTABLISHED,
+};
+
+const char *bgp_state_name(enum bgp_state s);
+
+/* NULL when the config has no bgp section (or on failure, logged). */
+struct bgp *bgp_start(struct daemon *d);
+/* Cease (Administrative Shutdown) to every peer, BGP routes removed. */
+void bgp_stop(struct bgp *b);
+
+struct bgp_peer_info {
+	const char *name;
+	const char *port;
+	const char *policy; /* "" when none */
+	struct ip_addr addr;
+	uint32_t remote_as;
+	uint32_t remote_id; /* host order, 0 before the first OPEN */
+	enum bgp_state state;
+	uint64_t uptime_s;    /* since Established, 0 when not */
+	uint16_t hold_time;   /* negotiated */
+	bool ipv4, ipv6;      /* families negotiated (configured while down) */
+	uint64_t established; /* times it reached Established */
+	uint64_t updates_in, updates_out;
+	uint64_t prefixes_received; /* announcements seen, before policy */
+	uint64_t prefixes_filtered; /* announcements the policy rejected */
+	uint64_t treat_as_withdraw; /* RFC 7606 faults */
+	uint32_t prefixes_accepted; /* paths in the RIB now */
+	uint32_t prefixes_stale;    /* of those, kept across a graceful restart */
+	const char *last_error;	    /* "" when none */
+};
+
+/* Calls cb for every peer in config order; stops when cb returns non-zero
+ * and returns that. */
+int bgp_foreach_peer(struct bgp *b, int (*cb)(const struct bgp_peer_info *, void *), void *arg);
+
+/* Moves a peer to another import policy (NULL or "": none). A running
+ * session is hard reset (Cease 6/4) and comes back under the new policy.
+ * 0, -ENOENT (no such peer), -EINVAL (no such policy). */
+int bgp_peer_set_policy(struct bgp *b, const char *peer, const char *policy);
+/* soft: ask for the peer's routes again (ROUTE-REFRESH, RFC 2918) and
+ * re-announce ours; hard: Cease 6/4 and reconnect (also restarts a peer
+ * held down after max-prefix). 0 or -ENOENT. */
+int bgp_peer_reset(struct bgp *b, const char *peer, bool soft);
+
+#endif
