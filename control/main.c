@@ -198,6 +198,10 @@ static void on_signal(struct ev_loop *loop, int fd, uint32_t events, void *arg)
 	(void)loop;
 	(void)events;
 	if (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			daemon_reload_log(d);
+			return;
+		}
 		PF_LOG(NOTICE, "signal %u: stopping", si.ssi_signo);
 		d->quit = true;
 	}
@@ -333,6 +337,7 @@ int main(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP); /* reload the config */
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* inherited by EAL's threads */
 	int sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 

@@ -6,7 +6,8 @@
  * Nothing a client does can block the control thread or grow memory
  * without bound: a request is at most CTLSOCK_MAX_REQUEST bytes, a client
  * that stops reading stops being served once OUT_PAUSE bytes of answers
- * wait, and is dropped when they exceed OUT_MAX or make no progress for
+ * wait, and is dropped when they exceed OUT_MAX (one answer alone may be up
+ * to OUT_MAX_ONE: metrics of many prefixes) or make no progress for
  * STALL_MS.
  */
 #include <errno.h>
@@ -29,6 +30,7 @@
 #define MAX_CLIENTS 256
 #define OUT_PAUSE   (256 * 1024)  /* stop taking requests while this much is unsent */
 #define OUT_MAX	    (1024 * 1024) /* drop a client whose unsent answers exceed this */
+#define OUT_MAX_ONE (32u << 20)	  /* ... unless it is one answer, read by nobody yet */
 #define STALL_MS    10000	  /* drop a client that takes no bytes this long */
 #define DRAIN_MS    2000	  /* after a fatal error: time to read our last answer */
 #define TICK_MS	    1000
@@ -105,7 +107,7 @@ static void queue(struct client *c, const char *s)
 		c->out_len -= c->out_off;
 		c->out_off = 0;
 	}
-	if (c->out_len + n > OUT_MAX) {
+	if (c->out_len + n > (c->out_len == 0 ? OUT_MAX_ONE : OUT_MAX)) {
 		c->dead = true; /* a client that doesn't read its answers */
 		return;
 	}

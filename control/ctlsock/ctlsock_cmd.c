@@ -687,6 +687,68 @@ static json_t *cmd_config_check(struct ctlsock_ctx *c, const struct ctlsock_req 
 	return r ? r : nomem(err);
 }
 
+static json_t *counts(unsigned added, unsigned changed, unsigned removed)
+{
+	return json_pack("{s:i,s:i,s:i}", "added", (int)added, "changed", (int)changed, "removed",
+			 (int)removed);
+}
+
+static json_t *reload_json(const struct daemon *d, const struct reload_summary *s)
+{
+	json_t *notes = json_array();
+
+	for (unsigned i = 0; notes != NULL && i < s->n_notes; i++)
+		json_array_append_new(notes, json_string(s->notes[i]));
+	return json_pack(
+		"{s:s,s:o,s:o,s:o,s:{s:i,s:i,s:i},s:b,s:i,s:o*}", "path", d->config_path,
+		"nexthops", counts(s->nexthops_added, s->nexthops_changed, s->nexthops_removed),
+		"pathgroups",
+		counts(s->pathgroups_added, s->pathgroups_changed, s->pathgroups_removed), "routes",
+		counts(s->routes_added, s->routes_changed, s->routes_removed), "registered",
+		"added", (int)s->registered_added, "removed", (int)s->registered_removed, "adopted",
+		(int)s->registered_adopted, "unregistered_changed", s->unregistered_changed,
+		"nexthops_held", (int)s->nexthops_held, "notes", notes);
+}
+
+static json_t *cmd_config_reload(struct ctlsock_ctx *c, const struct ctlsock_req *req,
+				 struct ctlsock_err *err)
+{
+	struct daemon *d = c->sh->d;
+	struct reload_summary s;
+	char why[1024], why2[512];
+	int ret;
+	json_t *r;
+
+	(void)req;
+	ret = daemon_reload(d, why, sizeof(why), &s);
+	if (ret == -EINVAL)
+		return errj(err, CTLSOCK_E_INVALID_CONFIG, "%s", why);
+	if (ret == -EOPNOTSUPP)
+		return errj(err, CTLSOCK_E_RESTART_REQUIRED, "%s", why);
+	if (s.applied && s.registered_added + s.registered_removed + s.registered_adopted > 0 &&
+	    ctlsock_state_save(d, why2, sizeof(why2)) < 0)
+		/* the registrations run; only the state file lags (next save fixes it) */
+		PF_LOG(ERR, "ctl: config.reload: state not saved: %s", why2);
+	if (ret < 0)
+		return errj(err, CTLSOCK_E_INTERNAL, "%s", why);
+	r = reload_json(d, &s);
+	return r ? r : nomem(err);
+}
+
+static json_t *cmd_metrics(struct ctlsock_ctx *c, const struct ctlsock_req *req,
+			   struct ctlsock_err *err)
+{
+	char *text = ctlsock_metrics_text(c->sh->d);
+	json_t *r;
+
+	(void)req;
+	if (text == NULL)
+		return nomem(err);
+	r = json_pack("{s:s,s:s}", "format", "prometheus-text-0.0.4", "text", text);
+	free(text);
+	return r ? r : nomem(err);
+}
+
 static const ctlsock_handler handlers[CTLSOCK_CMD__MAX] = {
 	[CTLSOCK_CMD_HELP] = cmd_help,
 	[CTLSOCK_CMD_VERSION] = cmd_version,
@@ -704,6 +766,8 @@ static const ctlsock_handler handlers[CTLSOCK_CMD__MAX] = {
 	[CTLSOCK_CMD_TIER_FORCE] = cmd_tier_force,
 	[CTLSOCK_CMD_TIER_RELEASE] = cmd_tier_release,
 	[CTLSOCK_CMD_CONFIG_CHECK] = cmd_config_check,
+	[CTLSOCK_CMD_CONFIG_RELOAD] = cmd_config_reload,
+	[CTLSOCK_CMD_METRICS] = cmd_metrics,
 };
 
 json_t *ctlsock_cmd_run(struct ctlsock_ctx *c, const struct ctlsock_req *req,

@@ -35,6 +35,10 @@ struct ctlsock_ctx {
 json_t *ctlsock_cmd_run(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 			struct ctlsock_err *err);
 
+/* The metrics command's text (Prometheus format; the caller frees it), or
+ * NULL when out of memory. */
+char *ctlsock_metrics_text(const struct daemon *d);
+
 /* Once a second: worker load. */
 void ctlsock_cmd_sample(struct ctlsock_shared *sh);
 

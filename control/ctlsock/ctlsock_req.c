@@ -274,6 +274,12 @@ const struct ctlsock_cmd_spec ctlsock_cmds[CTLSOCK_CMD__MAX] = {
 	CMD(CTLSOCK_CMD_TIER_RELEASE, "tier.release", true, k_none, parse_none, "undo tier.force"),
 	CMD(CTLSOCK_CMD_CONFIG_CHECK, "config.check", false, k_path, parse_config_check,
 	    "validate a config file (default: the running one) {path?}"),
+	CMD(CTLSOCK_CMD_CONFIG_RELOAD, "config.reload", true, k_none, parse_none,
+	    "re-read the running config file and apply it without a restart: next hops, path "
+	    "groups, static routes, registered prefixes, unregistered policy"),
+	CMD(CTLSOCK_CMD_METRICS, "metrics", false, k_none, parse_none,
+	    "counters and states in Prometheus text format, in \"text\" (peerctl metrics prints "
+	    "it: a node_exporter textfile collector can use it)"),
 };
 
 const struct ctlsock_cmd_spec *ctlsock_cmd_find(const char *name)

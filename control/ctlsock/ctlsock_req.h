@@ -36,6 +36,7 @@
 #define CTLSOCK_E_READ_ONLY	   "read_only"	    /* owned by the config file */
 #define CTLSOCK_E_INVALID_CONFIG   "invalid_config" /* config.check: message is FILE:LINE: ... */
 #define CTLSOCK_E_BUSY		   "busy"
+#define CTLSOCK_E_RESTART_REQUIRED "restart_required" /* config.reload: message names what */
 #define CTLSOCK_E_INTERNAL	   "internal"
 
 struct ctlsock_err {
@@ -64,6 +65,8 @@ enum ctlsock_cmd_id {
 	CTLSOCK_CMD_TIER_FORCE,
 	CTLSOCK_CMD_TIER_RELEASE,
 	CTLSOCK_CMD_CONFIG_CHECK,
+	CTLSOCK_CMD_CONFIG_RELOAD,
+	CTLSOCK_CMD_METRICS,
 	CTLSOCK_CMD__MAX,
 };
 

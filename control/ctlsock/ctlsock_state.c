@@ -27,6 +27,8 @@
 static struct prefix *cfg_sorted;
 static unsigned n_cfg_sorted;
 static const struct daemon *cfg_owner;
+static const struct cfg_registered *cfg_list; /* d->cfg.registered it was built from:
+					       * config.reload swaps in another */
 
 static int prefix_cmp(const void *a, const void *b)
 {
@@ -41,7 +43,7 @@ static int prefix_cmp(const void *a, const void *b)
 
 bool ctlsock_state_is_config(const struct daemon *d, const struct prefix *p)
 {
-	if (cfg_owner != d) {
+	if (cfg_owner != d || cfg_list != d->cfg.registered) {
 		free(cfg_sorted);
 		n_cfg_sorted = 0;
 		cfg_owner = NULL;
@@ -53,6 +55,7 @@ bool ctlsock_state_is_config(const struct daemon *d, const struct prefix *p)
 		n_cfg_sorted = d->cfg.n_registered;
 		qsort(cfg_sorted, n_cfg_sorted, sizeof(*cfg_sorted), prefix_cmp);
 		cfg_owner = d;
+		cfg_list = d->cfg.registered;
 	}
 	return bsearch(p, cfg_sorted, n_cfg_sorted, sizeof(*cfg_sorted), prefix_cmp) != NULL;
 }
@@ -63,6 +66,7 @@ void ctlsock_state_fini(void)
 	cfg_sorted = NULL;
 	n_cfg_sorted = 0;
 	cfg_owner = NULL;
+	cfg_list = NULL;
 }
 
 int ctlsock_mkdir_p(const char *path, mode_t mode)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "control/ctlsock/ctlsock_prom.h"
 #include "control/ctlsock/ctlsock_req.h"
 
 /* Parse s; expect failure with code. */
@@ -354,6 +355,47 @@ static void framing_too_large(void **state)
 	free(s);
 }
 
+/* Prometheus text: families, labels, escaping of what customers name. */
+static void prom_format(void **state)
+{
+	struct prom_text t = {0};
+	const char *l[] = {"prefix", "203.0.113.0/24", "customer", "a\"b\\c\nd", NULL};
+	char *s;
+
+	(void)state;
+	prom_family(&t, "peerfwd_prefix_packets_total", "counter", "Packets\\to a\nprefix");
+	prom_sample(&t, "peerfwd_prefix_packets_total", l, 18446744073709551615ull);
+	prom_family(&t, "peerfwd_forwarded_packets_total", "counter", "Packets forwarded");
+	prom_sample(&t, "peerfwd_forwarded_packets_total", NULL, 0);
+	s = prom_text_take(&t);
+	assert_non_null(s);
+	assert_string_equal(s, "# HELP peerfwd_prefix_packets_total Packets\\\\to a\\nprefix\n"
+			       "# TYPE peerfwd_prefix_packets_total counter\n"
+			       "peerfwd_prefix_packets_total{prefix=\"203.0.113.0/24\","
+			       "customer=\"a\\\"b\\\\c\\nd\"} 18446744073709551615\n"
+			       "# HELP peerfwd_forwarded_packets_total Packets forwarded\n"
+			       "# TYPE peerfwd_forwarded_packets_total counter\n"
+			       "peerfwd_forwarded_packets_total 0\n");
+	free(s);
+	/* nothing written: an empty text, not an error */
+	s = prom_text_take(&t);
+	assert_non_null(s);
+	assert_string_equal(s, "");
+	free(s);
+}
+
+static void new_commands(void **state)
+{
+	(void)state;
+	expect_ok("{\"cmd\":\"metrics\"}", CTLSOCK_CMD_METRICS);
+	expect_ok("{\"cmd\":\"config.reload\",\"id\":7}", CTLSOCK_CMD_CONFIG_RELOAD);
+	assert_true(ctlsock_cmd_find("config.reload")->mutating);
+	assert_false(ctlsock_cmd_find("metrics")->mutating);
+	/* reload reads the running file only: a path would be a misunderstanding */
+	expect_err("{\"cmd\":\"config.reload\",\"path\":\"/tmp/x.cfg\"}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"metrics\",\"format\":\"json\"}", CTLSOCK_E_BAD_REQUEST);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -362,7 +404,8 @@ int main(void)
 		cmocka_unit_test(bad_values),	     cmocka_unit_test(host_bits_hint),
 		cmocka_unit_test(valid_requests),    cmocka_unit_test(huge_request),
 		cmocka_unit_test(answers),	     cmocka_unit_test(framing),
-		cmocka_unit_test(framing_too_large),
+		cmocka_unit_test(framing_too_large), cmocka_unit_test(prom_format),
+		cmocka_unit_test(new_commands),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -45,6 +45,7 @@ struct daemon {
 	struct rte_mempool *mp;
 	struct rte_ring *punt;
 	struct ev_loop *ev;
+	struct bgp *bgp; /* control/bgp, NULL without a bgp section */
 	pthread_mutex_t lock; /* control thread vs telemetry thread */
 
 	unsigned n_ports;
@@ -78,5 +79,38 @@ void daemon_counters(const struct daemon *d, struct pf_lcore_counters *out);
 int daemon_program(struct daemon *d, char *err, size_t errlen);
 
 int daemon_telemetry_init(struct daemon *d);
+
+/*
+ * config.reload: re-read d->config_path and move the running tables to it
+ * (next hops, path groups, static routes, config registrations, the
+ * unregistered policy) without a moment in which traffic loses its path.
+ * Call on the control thread without d->lock (taken around the changes).
+ *
+ *   0            applied (out says what changed)
+ *   -EINVAL      the file does not load; err is "FILE:LINE: SETTING: ..."
+ *   -EOPNOTSUPP  something only a restart can change (ports, workers, EAL
+ *                arguments, FIB sizes, main lcore, socket, state dir, bgp);
+ *                err names it; nothing changed
+ *   other -errno tables full or out of memory; err says whether anything
+ *                was applied
+ */
+#define RELOAD_MAX_NOTES 8
+
+struct reload_summary {
+	bool applied; /* the file's config runs now (also when ret < 0: partly) */
+	unsigned nexthops_added, nexthops_changed, nexthops_removed;
+	unsigned pathgroups_added, pathgroups_changed, pathgroups_removed;
+	unsigned routes_added, routes_changed, routes_removed;
+	unsigned registered_added, registered_removed;
+	unsigned registered_adopted; /* managed before, listed by the config now */
+	bool unregistered_changed;
+	unsigned nexthops_held; /* replaced but still named by BGP path groups */
+	unsigned n_notes;	/* things a person should know, e.g. not applied */
+	char notes[RELOAD_MAX_NOTES][160];
+};
+
+int daemon_reload(struct daemon *d, char *err, size_t errlen, struct reload_summary *out);
+/* daemon_reload with the outcome logged (for SIGHUP). */
+int daemon_reload_log(struct daemon *d);
 
 #endif

@@ -163,6 +163,7 @@ static int tel_pathgroups(const char *cmd, const char *params, struct rte_tel_da
 	if (c == NULL)
 		return -1;
 	rte_tel_data_start_dict(t);
+	pthread_mutex_lock(&tel_d->lock); /* a reload replaces cfg.pathgroups */
 	for (unsigned i = 0; i < tel_d->cfg.n_pathgroups; i++) {
 		uint16_t pg = tel_d->pg_id[i];
 		struct rte_tel_data *p = rte_tel_data_alloc();
@@ -173,6 +174,7 @@ static int tel_pathgroups(const char *cmd, const char *params, struct rte_tel_da
 		rte_tel_data_add_dict_u64(p, "bytes", pg == PG_NONE ? 0 : c->pathgroup[pg].bytes);
 		rte_tel_data_add_dict_container(t, tel_d->cfg.pathgroups[i].name, p, 0);
 	}
+	pthread_mutex_unlock(&tel_d->lock);
 	free(c);
 	return 0;
 }

@@ -134,6 +134,62 @@ def test_failover(lab):
     check(got == {"pri": 40, "loc": 0, "geo": 0}, f"primary back: traffic returns to it {got}")
 
 
+def peerctl(*args):
+    r = subprocess.run([os.path.join(BUILD, "tools", "peerctl", "peerctl"), "-s", CTL, *args],
+                       capture_output=True, text=True, timeout=30)
+    return r.returncode, r.stdout + r.stderr
+
+
+CTL = "/run/peerfwd-lab/ctl.sock"
+
+
+def test_control_socket(lab):
+    """Operator actions through peerctl move real traffic."""
+    rc, out = peerctl("link", "set", "pri", "down")
+    check(rc == 0, f"peerctl link set pri down: {out.strip()!r}")
+    got = burst_where(lab, "m1")
+    check(got == {"pri": 0, "loc": 40, "geo": 0}, f"maintenance on primary: traffic on local {got}")
+    rc, out = peerctl("link", "set", "pri", "up")
+    got = burst_where(lab, "m2")
+    check(rc == 0 and got == {"pri": 40, "loc": 0, "geo": 0}, f"released: back on primary {got}")
+    rc, out = peerctl("failover", "history")
+    check(rc == 0 and "operator" in out, "failover history records the operator's change")
+
+    frames = [pflab.ipv4_frame("198.18.0.1", f"g1-{i}") for i in range(20)]
+    got = send_and_collect(lab, frames, "g1-", None)
+    check(sum(len(v) for v in got.values()) == 0, "198.18.0.1 unregistered: dropped")
+    rc, out = peerctl("prefix", "register", "198.18.0.0/24", "customer=lab")
+    frames = [pflab.ipv4_frame("198.18.0.1", f"g2-{i}") for i in range(20)]
+    got = send_and_collect(lab, frames, "g2-", 20)
+    check(rc == 0 and len(got["pri"]) == 20, f"registered over the socket: forwarded {len(got['pri'])}/20")
+    rc, out = peerctl("prefix", "register", "not-a-prefix")
+    check(rc == 1 and "invalid" in out, f"bad prefix refused: {out.strip()!r}")
+
+
+def test_restart_keeps_state(d):
+    """Managed registrations survive a restart; then removed cleanly."""
+    d.stop()
+    d2 = pflab.Daemon(os.path.join(BUILD, "peerfwd"), os.path.join(SRC, "configs", "lab.cfg"),
+                      "/tmp/peerfwd-test-lab2.log")
+    rc, out = peerctl("prefix", "list")
+    check(rc == 0 and "198.18.0.0/24" in out, "registration made over the socket survives a restart")
+    lab = pflab.Lab()
+    frames = [pflab.ipv4_frame("198.18.0.1", f"g3-{i}") for i in range(20)]
+    got = send_and_collect(lab, frames, "g3-", 20)
+    check(len(got["pri"]) == 20, f"and still forwards after the restart ({len(got['pri'])}/20)")
+    rc, out = peerctl("prefix", "unregister", "198.18.0.0/24")
+    check(rc == 0, "unregister over the socket")
+    script = os.path.join(SRC, "tests", "integration", "test_ctlsock.sh")
+    env = dict(os.environ, PEERCTL_SOCKET=CTL,
+               PATH=os.path.join(BUILD, "tools", "peerctl") + ":" + os.environ["PATH"])
+    r = subprocess.run(["bash", script], env=env, capture_output=True, text=True, timeout=240)
+    last = (r.stdout.strip().splitlines() or [""])[-1]
+    check(r.returncode == 0, f"control socket suite (peerctl only): {last}")
+    if r.returncode != 0:
+        print(r.stdout[-3000:], r.stderr[-2000:])
+    return d2
+
+
 def test_counters():
     p = pflab.telemetry("/peerfwd/prefixes")
     v4 = p.get("203_0_113_0/24", {})
@@ -174,6 +230,8 @@ def main():
         test_drops(lab)
         test_failover(lab)
         test_counters()
+        test_control_socket(lab)
+        d = test_restart_keeps_state(d)
     finally:
         rc = d.stop() if d else None
         check(d is None or rc == 0, f"daemon stopped cleanly on SIGTERM (exit {rc})")

@@ -520,6 +520,37 @@ static void print_check(const json_t *a)
 	       f_int(a, "ports"), f_int(a, "workers"), f_int(a, "routes"), f_int(a, "registered"));
 }
 
+static void print_count(const char *what, const json_t *c)
+{
+	printf("%-12s +%s ~%s -%s\n", what, f_int(c, "added"), f_int(c, "changed"),
+	       f_int(c, "removed"));
+}
+
+static void print_reload(const json_t *a)
+{
+	const json_t *r = json_object_get(a, "registered");
+	size_t i;
+	json_t *n;
+
+	printf("%s: reloaded (+ added, ~ changed, - removed)\n", f_str(a, "path"));
+	print_count("next hops", json_object_get(a, "nexthops"));
+	print_count("path groups", json_object_get(a, "pathgroups"));
+	print_count("routes", json_object_get(a, "routes"));
+	printf("%-12s +%s -%s (%s taken over from the socket)\n", "registered", f_int(r, "added"),
+	       f_int(r, "removed"), f_int(r, "adopted"));
+	printf("%-12s %s\n", "unregistered",
+	       json_is_true(json_object_get(a, "unregistered_changed")) ? "policy changed"
+									: "unchanged");
+	json_array_foreach(json_object_get(a, "notes"), i, n)
+		printf("note: %s\n", json_string_value(n));
+}
+
+/* As is: the Prometheus text the daemon wrote. */
+static void print_metrics(const json_t *a)
+{
+	fputs(f_str(a, "text") ? f_str(a, "text") : "", stdout);
+}
+
 static void print_help(const json_t *a)
 {
 	size_t i;
@@ -572,6 +603,8 @@ static const struct verb verbs[] = {
 	{"tier force", "tier.force", {"tier"}, 1, print_tier, "tier force primary|local|geo"},
 	{"tier release", "tier.release", {0}, 0, print_tier, "tier release"},
 	{"config check", "config.check", {"path"}, 0, print_check, "config check [PATH]"},
+	{"config reload", "config.reload", {0}, 0, print_reload, "config reload"},
+	{"metrics", "metrics", {0}, 0, print_metrics, "metrics"},
 };
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
 
@@ -796,7 +829,8 @@ static void completion_bash(void)
 	       "  done\n"
 	       "  case \"${words[*]}\" in\n"
 	       "    '') COMPREPLY=($(compgen -W 'help version status ports workers drops prefix "
-	       "route link failover tier config watch completion --json --socket' -- \"$cur\"));;\n"
+	       "route link failover tier config metrics watch completion --json --socket' -- "
+	       "\"$cur\"));;\n"
 	       "    prefix) COMPREPLY=($(compgen -W 'register unregister list' -- \"$cur\"));;\n"
 	       "    'prefix register'*) COMPREPLY=($(compgen -W 'customer=' -- \"$cur\"));;\n"
 	       "    'prefix unregister') COMPREPLY=($(compgen -W \"$(peerctl \"${sock[@]}\" "
@@ -813,7 +847,7 @@ static void completion_bash(void)
 	       "    failover) COMPREPLY=($(compgen -W 'history' -- \"$cur\"));;\n"
 	       "    tier) COMPREPLY=($(compgen -W 'force release' -- \"$cur\"));;\n"
 	       "    'tier force') COMPREPLY=($(compgen -W 'primary local geo' -- \"$cur\"));;\n"
-	       "    config) COMPREPLY=($(compgen -W 'check' -- \"$cur\"));;\n"
+	       "    config) COMPREPLY=($(compgen -W 'check reload' -- \"$cur\"));;\n"
 	       "    'config check') COMPREPLY=($(compgen -f -- \"$cur\"));;\n"
 	       "    watch) COMPREPLY=($(compgen -W 'ports workers status drops' -- \"$cur\"));;\n"
 	       "    completion) COMPREPLY=($(compgen -W 'bash' -- \"$cur\"));;\n"
@@ -852,6 +886,12 @@ static void usage(FILE *f)
 	for (size_t v = 0; v < N_VERBS; v++)
 		fprintf(f, "  %s\n", verbs[v].usage);
 	fprintf(f, "  watch COMMAND      repeat every second (ports, workers, status, drops)\n"
+		   "metrics prints Prometheus text; for node_exporter's textfile collector:\n"
+		   "  peerctl metrics > DIR/peerfwd.prom.$$ && mv DIR/peerfwd.prom.$$ "
+		   "DIR/peerfwd.prom\n"
+		   "config reload applies the running config file again; changes to ports, "
+		   "workers,\n"
+		   "  EAL arguments, FIB sizes, main_lcore or bgp answer restart_required\n"
 		   "  completion bash    print a bash completion script\n"
 		   "arguments: key=value is a string (integer for cursor/limit), key:=JSON is raw\n"
 		   "exit status: 0 ok, 1 error answer, 2 usage, 3 no connection or no answer\n");

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The metrics command: the daemon's counters in Prometheus text format,
+ * for a node_exporter textfile collector fed by `peerctl metrics`.
+ * Counters are per-lcore blocks summed once per answer, so the series of
+ * one answer are from (nearly) one moment. Path group counters are per
+ * dataplane group: a config group whose members change (config.reload)
+ * moves to another group and its counters may restart.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/ctlsock/ctlsock_cmd.h"
+#include "control/ctlsock/ctlsock_prom.h"
+
+struct metrics {
+	const struct daemon *d;
+	const struct pf_lcore_counters *k;
+	struct prom_text t;
+};
+
+static void ports(struct metrics *m)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} f[] = {
+		{"peerfwd_port_rx_packets_total", "Packets received by a port's workers",
+		 offsetof(struct pf_port_count, rx_pkts)},
+		{"peerfwd_port_rx_bytes_total", "Bytes received by a port's workers",
+		 offsetof(struct pf_port_count, rx_bytes)},
+		{"peerfwd_port_tx_packets_total", "Packets transmitted on a port",
+		 offsetof(struct pf_port_count, tx_pkts)},
+		{"peerfwd_port_tx_bytes_total", "Bytes transmitted on a port",
+		 offsetof(struct pf_port_count, tx_bytes)},
+	};
+	const struct daemon *d = m->d;
+
+	for (unsigned i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		prom_family(&m->t, f[i].name, "counter", f[i].help);
+		for (unsigned p = 0; p < d->n_ports; p++) {
+			const char *l[] = {"port", d->cfg.ports[p].name, "tier",
+					   ctlsock_tier_name(d->cfg.ports[p].tier), NULL};
+			const struct pf_port_count *pc =
+				&m->k->port[d->port[p].port_id % PF_MAX_PORTS];
+			prom_sample(&m->t, f[i].name, l,
+				    *(const uint64_t *)((const char *)pc + f[i].off));
+		}
+	}
+	prom_family(&m->t, "peerfwd_port_link_up", "gauge",
+		    "1 when the workers may use the link (carrier and not forced down)");
+	for (unsigned p = 0; p < d->n_ports; p++) {
+		const char *l[] = {"port", d->cfg.ports[p].name, "tier",
+				   ctlsock_tier_name(d->cfg.ports[p].tier), NULL};
+		prom_sample(&m->t, "peerfwd_port_link_up", l, d->link[p].alive);
+	}
+	prom_family(&m->t, "peerfwd_link_changes_total", "counter",
+		    "Times a link went up or down (as the workers see it)");
+	for (unsigned p = 0; p < d->n_ports; p++) {
+		const char *l[] = {"port", d->cfg.ports[p].name, NULL};
+		prom_sample(&m->t, "peerfwd_link_changes_total", l, d->link[p].changes);
+	}
+}
+
+static void workers(struct metrics *m)
+{
+	const struct daemon *d = m->d;
+
+	prom_family(&m->t, "peerfwd_worker_polls_total", "counter",
+		    "Receive polls by a worker: busy returned packets, idle none");
+	for (unsigned w = 0; w < d->n_workers; w++) {
+		char idx[16], lcore[16];
+		snprintf(idx, sizeof(idx), "%u", w);
+		snprintf(lcore, sizeof(lcore), "%u", d->worker[w].lcore_id);
+		const char *busy[] = {"worker", idx, "lcore", lcore, "state", "busy", NULL};
+		const char *idle[] = {"worker", idx, "lcore", lcore, "state", "idle", NULL};
+		prom_sample(&m->t, "peerfwd_worker_polls_total", busy, d->ctr[w]->polls_busy);
+		prom_sample(&m->t, "peerfwd_worker_polls_total", idle, d->ctr[w]->polls_idle);
+	}
+}
+
+static void traffic(struct metrics *m)
+{
+	const struct pf_lcore_counters *k = m->k;
+
+	prom_family(&m->t, "peerfwd_forwarded_packets_total", "counter", "Packets forwarded");
+	prom_sample(&m->t, "peerfwd_forwarded_packets_total", NULL, k->forwarded);
+	prom_family(&m->t, "peerfwd_drops_total", "counter", "Packets dropped, by reason");
+	for (unsigned i = 0; i < PF_DROP__MAX; i++) {
+		const char *l[] = {"reason", pf_drop_names[i], NULL};
+		prom_sample(&m->t, "peerfwd_drops_total", l, k->drops[i]);
+	}
+	prom_family(&m->t, "peerfwd_unregistered_packets_total", "counter",
+		    "Packets to destinations outside every registered prefix");
+	prom_sample(&m->t, "peerfwd_unregistered_packets_total", NULL, k->unregistered.pkts);
+	prom_family(&m->t, "peerfwd_punted_packets_total", "counter",
+		    "Packets handed to the control thread");
+	prom_sample(&m->t, "peerfwd_punted_packets_total", NULL, m->d->punted);
+}
+
+enum prefix_series { PX_PACKETS, PX_BYTES, PX_ACTIVE };
+
+struct prefix_walk {
+	struct metrics *m;
+	enum prefix_series s;
+};
+
+static int prefix_one(const struct registered_info *ri, void *arg)
+{
+	struct prefix_walk *w = arg;
+	const struct pf_pkt_count *c = &w->m->k->prefix[ri->idx];
+	char ps[PREFIX_STRLEN];
+	const char *l[] = {"prefix", prefix_format(&ri->prefix, ps, sizeof(ps)), "customer",
+			   ri->customer, NULL};
+
+	if (w->s == PX_PACKETS)
+		prom_sample(&w->m->t, "peerfwd_prefix_packets_total", l, c->pkts);
+	else if (w->s == PX_BYTES)
+		prom_sample(&w->m->t, "peerfwd_prefix_bytes_total", l, c->bytes);
+	else
+		prom_sample(&w->m->t, "peerfwd_prefix_active", (const char *[]){l[0], l[1], NULL},
+			    ri->routed);
+	return w->m->t.failed ? -1 : 0;
+}
+
+static void prefixes(struct metrics *m)
+{
+	static const char *const fam[][3] = {
+		{"peerfwd_prefix_packets_total", "counter",
+		 "Packets forwarded to a registered prefix"},
+		{"peerfwd_prefix_bytes_total", "counter", "Bytes forwarded to a registered prefix"},
+		{"peerfwd_prefix_active", "gauge",
+		 "1 when a route covers the registered prefix (it is announced)"},
+	};
+
+	/* one walk per family: a family's samples must be together */
+	for (unsigned s = PX_PACKETS; s <= PX_ACTIVE; s++) {
+		struct prefix_walk w = {.m = m, .s = (enum prefix_series)s};
+		prom_family(&m->t, fam[s][0], fam[s][1], fam[s][2]);
+		routes_registered_foreach(m->d->routes, prefix_one, &w);
+	}
+}
+
+static void pathgroups(struct metrics *m)
+{
+	const struct daemon *d = m->d;
+
+	prom_family(&m->t, "peerfwd_pathgroup_packets_total", "counter",
+		    "Packets forwarded through a configured path group");
+	for (unsigned i = 0; i < d->cfg.n_pathgroups; i++) {
+		const char *l[] = {"pathgroup", d->cfg.pathgroups[i].name, NULL};
+		uint16_t pg = d->pg_id[i];
+		prom_sample(&m->t, "peerfwd_pathgroup_packets_total", l,
+			    pg == PG_NONE ? 0 : m->k->pathgroup[pg].pkts);
+	}
+	prom_family(&m->t, "peerfwd_pathgroup_bytes_total", "counter",
+		    "Bytes forwarded through a configured path group");
+	for (unsigned i = 0; i < d->cfg.n_pathgroups; i++) {
+		const char *l[] = {"pathgroup", d->cfg.pathgroups[i].name, NULL};
+		uint16_t pg = d->pg_id[i];
+		prom_sample(&m->t, "peerfwd_pathgroup_bytes_total", l,
+			    pg == PG_NONE ? 0 : m->k->pathgroup[pg].bytes);
+	}
+}
+
+static void tables(struct metrics *m)
+{
+	const char *v4[] = {"family", "ipv4", NULL}, *v6[] = {"family", "ipv6", NULL};
+
+	prom_family(&m->t, "peerfwd_routes", "gauge",
+		    "Table entries (routes, registered prefixes, local addresses)");
+	prom_sample(&m->t, "peerfwd_routes", v4, routes_count(m->d->routes, AF_INET));
+	prom_sample(&m->t, "peerfwd_routes", v6, routes_count(m->d->routes, AF_INET6));
+	prom_family(&m->t, "peerfwd_registered_prefixes", "gauge", "Registered prefixes");
+	prom_sample(&m->t, "peerfwd_registered_prefixes", NULL,
+		    routes_registered_count(m->d->routes));
+	prom_family(&m->t, "peerfwd_start_time_seconds", "gauge",
+		    "When the daemon started, seconds since the Unix epoch");
+	prom_sample(&m->t, "peerfwd_start_time_seconds", NULL, (uint64_t)m->d->started);
+}
+
+char *ctlsock_metrics_text(const struct daemon *d)
+{
+	struct pf_lcore_counters *k = malloc(sizeof(*k));
+	struct metrics m = {.d = d, .k = k};
+
+	if (k == NULL)
+		return NULL;
+	daemon_counters(d, k);
+	ports(&m);
+	workers(&m);
+	traffic(&m);
+	prefixes(&m);
+	pathgroups(&m);
+	tables(&m);
+	free(k);
+	return prom_text_take(&m.t);
+}

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * config.reload against real tables: the daemon is programmed from one
+ * file (daemon_program), the file is rewritten, and what a worker would
+ * read (FIB -> dest -> group -> next hop) is checked after daemon_reload.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <rte_eal.h>
+
+#include "control/daemon/daemon.h"
+
+static struct daemon D;
+static char path[64];
+
+/* The file: three ports and one worker fixed; the rest from the caller. */
+static void write_cfg(const char *port_pri, const char *nexthops, const char *rest)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fprintf(f,
+		"peerfwd: {\n"
+		" ctl_socket = \"/tmp/pf-test-reload.sock\"; state_dir = \"/tmp/pf-test-reload\";\n"
+		" main_lcore = 0; eal_args = [\"--no-huge\"];\n"
+		" fib = { max_routes4 = 1024; tbl8_groups4 = 64; max_routes6 = 1024; groups6 = "
+		"256; };\n"
+		" ports = (\n"
+		"  { name = \"in\"; device = \"net_null0\"; tier = \"none\"; },\n"
+		"  { name = \"pri\"; device = \"%s\"; tier = \"primary\";\n"
+		"    addresses = [\"198.51.100.1/30\"]; },\n"
+		"  { name = \"loc\"; device = \"net_null2\"; tier = \"local\";\n"
+		"    addresses = [\"198.51.100.5/30\"]; } );\n"
+		" workers = ( { lcore = 1; rx = [\"in:0\", \"pri:0\", \"loc:0\"]; } );\n"
+		" nexthops = ( %s );\n"
+		" %s\n"
+		"};\n",
+		port_pri, nexthops, rest);
+	assert_int_equal(fclose(f), 0);
+}
+
+#define NH_PRI(mac)                                                                                \
+	"{ name = \"pri-rtr\"; port = \"pri\"; address = \"198.51.100.2\"; mac = \"" mac "\"; }, " \
+	"{ name = \"loc-rtr\"; port = \"loc\"; address = \"198.51.100.6\"; "                       \
+	"mac = \"02:00:00:00:02:02\"; }"
+#define GROUPS                                                                                     \
+	"pathgroups = ( { name = \"carrier\"; members = [\"pri-rtr\", \"loc-rtr\"]; },"            \
+	" { name = \"backup\"; members = [\"loc-rtr\"]; } );"
+#define BASE                                                                                       \
+	GROUPS " routes = ( { prefix = \"0.0.0.0/0\"; pathgroup = \"carrier\"; } );"               \
+	       " registered = ( { prefix = \"203.0.113.0/24\"; customer = \"acme\"; } );"
+
+/* What a worker finds for address s: the next hop it transmits to, or NULL. */
+static const struct nexthop *worker_view(const char *s, uint16_t *flags)
+{
+	struct ip_addr a;
+	uint32_t v;
+	uint64_t w;
+
+	assert_int_equal(ip_addr_parse(s, &a), 0);
+	v = fib4_lookup(D.tables.fib4, ip_addr_v4_host(&a));
+	*flags = 0;
+	if (v == FIB_MISS)
+		return NULL;
+	w = D.tables.dest[v];
+	*flags = DEST_FLAGS(w);
+	return pathgroup_active_member(&D.tables, DEST_PG(w), UINT64_MAX);
+}
+
+static struct prefix P(const char *s) {
+	struct prefix p;
+
+	assert_int_equal(prefix_parse(s, &p, false), 0);
+	return p;
+}
+
+static int
+setup(void **state)
+{
+	struct fwd_conf fc = {.max_routes4 = 1024,
+			      .n_tbl8_4 = 64,
+			      .max_routes6 = 1024,
+			      .n_groups6 = 256,
+			      .max_readers = 1};
+	struct routes_conf rc = {.max_entries = 4096};
+	char err[512];
+
+	(void)state;
+	memset(&D, 0, sizeof(D));
+	snprintf(path, sizeof(path), "/tmp/pf-test-reload-%d.cfg", (int)getpid());
+	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"), BASE);
+	assert_int_equal(config_load(path, &D.cfg, err, sizeof(err)), 0);
+	snprintf(D.config_path, sizeof(D.config_path), "%s", path);
+	pthread_mutex_init(&D.lock, NULL);
+	D.n_ports = D.cfg.n_ports;
+	for (unsigned i = 0; i < D.n_ports; i++) {
+		D.port[i].port_id = (uint16_t)i;
+		D.port[i].mac.addr_bytes[5] = (uint8_t)(0x10 + i);
+	}
+	assert_int_equal(fwd_tables_create(&D.tables, &fc), 0);
+	D.routes = routes_create(&D.tables, &rc);
+	assert_non_null(D.routes);
+	if (daemon_program(&D, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	routes_free(D.routes);
+	fwd_tables_free(&D.tables);
+	config_free(&D.cfg);
+	unlink(path);
+	return 0;
+}
+
+static void reload_ok(struct reload_summary *s)
+{
+	char err[1024];
+
+	if (daemon_reload(&D, err, sizeof(err), s) != 0)
+		fail_msg("reload: %s", err);
+	assert_true(s->applied);
+}
+
+static void unchanged_file_changes_nothing(void **state)
+{
+	struct reload_summary s;
+	uint16_t fl;
+	const struct nexthop *before = worker_view("192.0.2.1", &fl);
+
+	(void)state;
+	reload_ok(&s);
+	assert_int_equal(s.nexthops_added + s.nexthops_changed + s.nexthops_removed, 0);
+	assert_int_equal(s.pathgroups_added + s.pathgroups_changed + s.pathgroups_removed, 0);
+	assert_int_equal(s.routes_added + s.routes_changed + s.routes_removed, 0);
+	assert_int_equal(s.registered_added + s.registered_removed, 0);
+	assert_false(s.unregistered_changed);
+	assert_ptr_equal(worker_view("192.0.2.1", &fl), before);
+}
+
+static void nexthop_mac_moves_traffic(void **state)
+{
+	struct reload_summary s;
+	uint16_t fl, old_id = D.nh_id[0];
+	const struct nexthop *nh;
+
+	(void)state;
+	write_cfg("net_null1", NH_PRI("02:00:00:00:01:99"), BASE);
+	reload_ok(&s);
+	assert_int_equal(s.nexthops_changed, 1);
+	assert_int_equal(s.pathgroups_changed, 1); /* carrier; backup keeps its group */
+	assert_int_equal(s.routes_changed, 1);
+	nh = worker_view("192.0.2.1", &fl);
+	assert_non_null(nh);
+	assert_int_equal(nh->dst_mac.addr_bytes[5], 0x99);
+	/* registered prefixes inherit the default route's group: moved too */
+	nh = worker_view("203.0.113.7", &fl);
+	assert_non_null(nh);
+	assert_true(fl & DEST_F_REGISTERED);
+	assert_int_equal(nh->dst_mac.addr_bytes[5], 0x99);
+	/* the old next hop is released (workers skip it until its slot is reused) */
+	assert_int_not_equal(D.nh_id[0], old_id);
+	assert_false(D.tables.nexthop[old_id].flags & NH_F_VALID);
+	assert_int_equal(s.nexthops_held, 0);
+}
+
+static void route_and_registration_added_removed(void **state)
+{
+	struct reload_summary s;
+	struct registered_info ri;
+	struct prefix reg2 = P("192.0.2.0/25"), reg1 = P("203.0.113.0/24"), mgd = P("10.9.0.0/16");
+	uint16_t fl;
+	const struct nexthop *nh;
+
+	(void)state;
+	/* a prefix registered over the socket: the config must leave it alone */
+	assert_int_equal(routes_register(D.routes, &mgd, "managed", NULL), 0);
+	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"),
+		  GROUPS " routes = ( { prefix = \"0.0.0.0/0\"; pathgroup = \"carrier\"; },"
+			 " { prefix = \"10.0.0.0/8\"; pathgroup = \"backup\"; } );"
+			 " registered = ( { prefix = \"192.0.2.0/25\"; customer = \"new\"; } );"
+			 " unregistered = \"backup\";");
+	reload_ok(&s);
+	assert_int_equal(s.routes_added, 1);
+	assert_int_equal(s.registered_added, 1);
+	assert_int_equal(s.registered_removed, 1);
+	assert_true(s.unregistered_changed);
+	assert_int_equal(D.tables.unreg_policy, UNREG_PATHGROUP);
+	assert_int_equal(D.tables.unreg_pg, D.pg_id[1]);
+	nh = worker_view("10.1.2.3", &fl);
+	assert_non_null(nh);
+	assert_int_equal(nh->link_id, 2); /* backup: loc */
+	assert_int_equal(routes_registered_get(D.routes, &reg2, &ri), 0);
+	assert_string_equal(ri.customer, "new");
+	assert_int_equal(routes_registered_get(D.routes, &reg1, &ri), -ENOENT);
+	assert_int_equal(routes_registered_get(D.routes, &mgd, &ri), 0);
+	/* and back: the route goes, the policy drops again */
+	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"), BASE);
+	reload_ok(&s);
+	assert_int_equal(s.routes_removed, 1);
+	assert_int_equal(D.tables.unreg_policy, UNREG_DROP);
+	nh = worker_view("10.1.2.3", &fl);
+	assert_non_null(nh); /* 0.0.0.0/0 again */
+	assert_int_equal(nh->link_id, 1);
+	assert_int_equal(routes_registered_get(D.routes, &mgd, &ri), 0);
+	assert_int_equal(routes_unregister(D.routes, &mgd), 0);
+}
+
+static void config_lists_a_managed_prefix(void **state)
+{
+	struct reload_summary s;
+	struct prefix mgd = P("198.18.0.0/15");
+
+	(void)state;
+	assert_int_equal(routes_register(D.routes, &mgd, "someone", NULL), 0);
+	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"),
+		  GROUPS " routes = ( { prefix = \"0.0.0.0/0\"; pathgroup = \"carrier\"; } );"
+			 " registered = ( { prefix = \"203.0.113.0/24\"; customer = \"acme\"; },"
+			 " { prefix = \"198.18.0.0/15\"; customer = \"other\"; } );");
+	reload_ok(&s);
+	assert_int_equal(s.registered_adopted, 1);
+	assert_int_equal(s.n_notes, 1); /* the customer label waits for a restart */
+	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"), BASE);
+	reload_ok(&s);
+	assert_int_equal(s.registered_removed, 1);
+}
+
+static void restart_required(void **state)
+{
+	struct reload_summary s;
+	char err[1024];
+	uint16_t pg0 = D.pg_id[0];
+
+	(void)state;
+	write_cfg("net_null7", NH_PRI("02:00:00:00:01:55"), BASE);
+	assert_int_equal(daemon_reload(&D, err, sizeof(err), &s), -EOPNOTSUPP);
+	assert_non_null(strstr(err, "ports[1] (\"pri\"): device changed"));
+	assert_non_null(strstr(err, "restart"));
+	assert_false(s.applied);
+	assert_int_equal(D.pg_id[0], pg0); /* the MAC change was not applied either */
+	assert_int_equal(D.cfg.nexthops[0].mac.addr_bytes[5], 0x02);
+}
+
+static void invalid_file_changes_nothing(void **state)
+{
+	struct reload_summary s;
+	char err[1024];
+
+	(void)state;
+	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"),
+		  GROUPS " routes = ( { prefix = \"0.0.0.0/0\"; pathgroup = \"nope\"; } );");
+	assert_int_equal(daemon_reload(&D, err, sizeof(err), &s), -EINVAL);
+	assert_non_null(strstr(err, path));
+	assert_int_equal(D.cfg.n_registered, 1);
+	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"), BASE);
+}
+
+int main(int argc, char **argv)
+{
+	char *eal[] = {argv[0],	   "--no-huge",	     "-m", "512", "--no-shconf",
+		       "--no-pci", "--no-telemetry", "-l", "0",	  "--log-level=error",
+		       NULL};
+	(void)argc;
+	if (rte_eal_init(10, eal) < 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(unchanged_file_changes_nothing),
+		cmocka_unit_test(nexthop_mac_moves_traffic),
+		cmocka_unit_test(route_and_registration_added_removed),
+		cmocka_unit_test(config_lists_a_managed_prefix),
+		cmocka_unit_test(restart_required),
+		cmocka_unit_test(invalid_file_changes_nothing),
+	};
+	int ret = cmocka_run_group_tests(tests, setup, teardown);
+	rte_eal_cleanup();
+	return ret;
+}
