@@ -10,7 +10,6 @@
 
 #include <rte_byteorder.h>
 #include <rte_errno.h>
-#include <rte_prefetch.h>
 
 #include "dataplane/fib/fib4.h"
 #include "dataplane/fib/mtrie.h"
@@ -107,17 +106,27 @@ uint32_t fib4_lookup(const struct fib4 *fib, uint32_t ip)
 	return lookup4(&fib->t, ip);
 }
 
+/*
+ * Two passes, as rte_lpm does: all root entries first (independent cache
+ * misses the CPU overlaps), then the few that point into a group. The
+ * table pointers and the default are read once per call; entries are
+ * loaded relaxed, ordered by their data dependency on the ext entry that
+ * was published with a release store.
+ */
 void fib4_lookup_bulk(const struct fib4 *fib, const uint32_t *ips, uint32_t *values, unsigned n)
 {
 	const struct mtrie *t = &fib->t;
+	const uint32_t *root = t->root, *groups = t->groups;
+	const uint32_t def = __atomic_load_n(&t->default_value, __ATOMIC_RELAXED);
 	unsigned i;
 
-	/* Root entries are almost always cache misses: start them all early. */
-	for (i = 0; i < n && i < 8; i++)
-		rte_prefetch0(&t->root[ips[i] >> 8]);
+	for (i = 0; i < n; i++)
+		values[i] = __atomic_load_n(&root[ips[i] >> 8], __ATOMIC_RELAXED);
 	for (i = 0; i < n; i++) {
-		if (i + 8 < n)
-			rte_prefetch0(&t->root[ips[i + 8] >> 8]);
-		values[i] = lookup4(t, ips[i]);
+		uint32_t e = values[i];
+		if (unlikely(e & MTRIE_EXT))
+			e = __atomic_load_n(&groups[(size_t)MTRIE_GROUP(e) << 8 | (ips[i] & 0xff)],
+					    __ATOMIC_RELAXED);
+		values[i] = (e & MTRIE_VALID) ? MTRIE_VALUE(e) : def;
 	}
 }

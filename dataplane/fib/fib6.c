@@ -4,7 +4,6 @@
 #include <stdlib.h>
 
 #include <rte_errno.h>
-#include <rte_prefetch.h>
 
 #include "dataplane/fib/fib6.h"
 #include "dataplane/fib/mtrie.h"
@@ -77,17 +76,50 @@ uint32_t fib6_lookup(const struct fib6 *fib, const uint8_t ip[FIB6_ADDR_LEN])
 	return mtrie_lookup(&fib->t, ip);
 }
 
+/*
+ * Root entries for a chunk of addresses first (see fib4_lookup_bulk), then
+ * the chunk descends in lockstep: every step consumes the next byte of
+ * every address still on an ext entry, so the group loads of different
+ * addresses are independent and their cache misses overlap.
+ */
+#define FIB6_CHUNK 32
+
+static void lookup_chunk(const struct mtrie *t, const uint8_t (*ips)[FIB6_ADDR_LEN],
+			 uint32_t *values, unsigned n)
+{
+	const uint32_t *root = t->root, *groups = t->groups;
+	const uint32_t def = __atomic_load_n(&t->default_value, __ATOMIC_RELAXED);
+	uint32_t pending = 0; /* bit i: values[i] is an ext entry */
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		values[i] = __atomic_load_n(&root[mtrie_root_index(ips[i])], __ATOMIC_RELAXED);
+		pending |= (uint32_t)!!(values[i] & MTRIE_EXT) << i;
+	}
+	for (unsigned byte = 3; pending != 0 && byte < FIB6_ADDR_LEN; byte++) {
+		uint32_t next = 0;
+		for (uint32_t p = pending; p != 0; p &= p - 1) {
+			i = (unsigned)__builtin_ctz(p);
+			uint32_t e = __atomic_load_n(
+				&groups[(size_t)MTRIE_GROUP(values[i]) << 8 | ips[i][byte]],
+				__ATOMIC_RELAXED);
+			values[i] = e;
+			next |= (uint32_t)!!(e & MTRIE_EXT) << i;
+		}
+		pending = next;
+	}
+	for (i = 0; i < n; i++)
+		values[i] = (values[i] & MTRIE_VALID) ? MTRIE_VALUE(values[i]) : def;
+}
+
 void fib6_lookup_bulk(const struct fib6 *fib, const uint8_t (*ips)[FIB6_ADDR_LEN],
 		      uint32_t *values, unsigned n)
 {
-	const struct mtrie *t = &fib->t;
-	unsigned i;
-
-	for (i = 0; i < n && i < 8; i++)
-		rte_prefetch0(&t->root[mtrie_root_index(ips[i])]);
-	for (i = 0; i < n; i++) {
-		if (i + 8 < n)
-			rte_prefetch0(&t->root[mtrie_root_index(ips[i + 8])]);
-		values[i] = mtrie_lookup(t, ips[i]);
+	while (n > 0) {
+		unsigned k = n < FIB6_CHUNK ? n : FIB6_CHUNK;
+		lookup_chunk(&fib->t, ips, values, k);
+		ips += k;
+		values += k;
+		n -= k;
 	}
 }
