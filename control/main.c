@@ -92,6 +92,8 @@ static int start_ports(struct daemon *d)
 
 	for (unsigned i = 0; i < cfg->n_ports; i++)
 		n_mbufs += (cfg->ports[i].n_rxq + cfg->n_workers) * 1024u + 2048u;
+	if (cfg->n_mbufs > n_mbufs)
+		n_mbufs = cfg->n_mbufs; /* e.g. a pcap replay port holds its whole file */
 	d->mp = rte_pktmbuf_pool_create("pf_mbufs", n_mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					(int)rte_socket_id());
 	if (d->mp == NULL) {

@@ -358,7 +358,8 @@ static int parse_globals(struct cfg_parse *p, const config_setting_t *root)
 		    0 ||
 	    (rc = absolute_path(p, root, "state_dir", cfg->state_dir, sizeof(cfg->state_dir))) <
 		    0 ||
-	    (rc = get_u32(p, root, "", "main_lcore", 0, CFG_LCORE_MAX, &lcore)) < 0)
+	    (rc = get_u32(p, root, "", "main_lcore", 0, CFG_LCORE_MAX, &lcore)) < 0 ||
+	    (rc = get_u32(p, root, "", "mbufs", 0, 1u << 26, &cfg->n_mbufs)) < 0)
 		return rc;
 	cfg->main_lcore = lcore;
 	rc = each_string(p, root, "", "eal_args", CFG_MAX_EAL_ARGS, eal_arg_add, NULL);
@@ -692,6 +693,82 @@ static int parse_registered(struct cfg_parse *p, const config_setting_t *g, cons
 	    (rc = get_string(p, g, gpath, "customer", r->customer, sizeof(r->customer))) < 0)
 		return rc;
 	cfg->n_registered++;
+	return 0;
+}
+
+/*
+ * route_files = ( { file = "routes4.txt"; pathgroup = "carrier4"; } ):
+ * static tables too big for the config itself, one prefix per line ('#'
+ * comments). A relative file name is relative to the config file. The
+ * file's errors name the file and its line; a prefix listed twice takes
+ * its last path group.
+ */
+static void route_file_path(const struct config *cfg, const char *file, char *out, size_t len)
+{
+	const char *slash = strrchr(cfg->path, '/');
+
+	if (file[0] == '/' || slash == NULL)
+		snprintf(out, len, "%s", file);
+	else
+		snprintf(out, len, "%.*s/%s", (int)(slash - cfg->path), cfg->path, file);
+}
+
+static int route_file_add(struct cfg_parse *p, const struct prefix *pfx, uint16_t pg,
+			  unsigned *cap)
+{
+	struct config *cfg = p->cfg;
+
+	if (cfg->n_routes == *cap) {
+		unsigned ncap = *cap < 1024 ? 1024 : *cap * 2;
+		struct cfg_route *r = realloc(cfg->routes, ncap * sizeof(*r));
+		if (r == NULL)
+			return -ENOMEM;
+		cfg->routes = r;
+		*cap = ncap;
+	}
+	cfg->routes[cfg->n_routes++] = (struct cfg_route){.prefix = *pfx, .pathgroup = pg};
+	return 0;
+}
+
+static int parse_route_file(struct cfg_parse *p, const config_setting_t *g, const char *gpath)
+{
+	struct config *cfg = p->cfg;
+	char file[1024], path[4096], line[256], spath[CFG_PATH_LEN];
+	unsigned cap = cfg->n_routes, lineno = 0;
+	uint16_t pg;
+	FILE *f;
+	int rc = get_string(p, g, gpath, "file", file, sizeof(file));
+
+	if ((rc = required(p, g, gpath, "file", rc)) < 0 ||
+	    (rc = get_pathgroup_ref(p, g, gpath, &pg)) < 0)
+		return rc;
+	route_file_path(cfg, file, path, sizeof(path));
+	if ((f = fopen(path, "r")) == NULL)
+		return cfg_error(p, config_setting_get_member(g, "file"),
+				 path_join(spath, gpath, "file"), "%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		struct prefix pfx;
+		char *s = line + strspn(line, " \t"), *hash = strchr(s, '#');
+
+		lineno++;
+		if (hash != NULL)
+			*hash = '\0';
+		s[strcspn(s, " \t\r\n")] = '\0';
+		if (*s == '\0')
+			continue;
+		if (prefix_parse(s, &pfx, false) < 0) {
+			fclose(f);
+			snprintf(p->err, p->errlen, "%s:%u: %s: \"%s\" is not a prefix without host bits",
+				 path, lineno, path_join(spath, gpath, "file"), s);
+			return -EINVAL;
+		}
+		if (cfg->n_routes >= PF_MAX_DESTS * 4u || route_file_add(p, &pfx, pg, &cap) < 0) {
+			fclose(f);
+			snprintf(p->err, p->errlen, "%s:%u: too many routes", path, lineno);
+			return -ENOSPC;
+		}
+	}
+	fclose(f);
 	return 0;
 }
 
@@ -1150,6 +1227,7 @@ static int parse_sections(struct cfg_parse *p, const config_setting_t *root)
 	static const char *const nh_keys[] = {"name", "port", "address", "mac", NULL};
 	static const char *const pg_keys[] = {"name", "members", NULL};
 	static const char *const route_keys[] = {"prefix", "pathgroup", NULL};
+	static const char *const rfile_keys[] = {"file", "pathgroup", NULL};
 	static const char *const reg_keys[] = {"prefix", "customer", NULL};
 	static const char *const worker_keys[] = {"lcore", "rx", NULL};
 	struct config *cfg = p->cfg;
@@ -1166,6 +1244,7 @@ static int parse_sections(struct cfg_parse *p, const config_setting_t *root)
 	    (rc = each_group(p, root, "routes", PF_MAX_DESTS, route_keys, parse_route)) < 0 ||
 	    (rc = check_dup_prefixes(p, root, "routes", cfg->routes, sizeof(*cfg->routes),
 				     cfg->n_routes)) < 0 ||
+	    (rc = each_group(p, root, "route_files", 16, rfile_keys, parse_route_file)) < 0 ||
 	    (rc = each_group(p, root, "registered", PF_MAX_PREFIXES, reg_keys, parse_registered)) <
 		    0 ||
 	    (rc = check_dup_prefixes(p, root, "registered", cfg->registered,
@@ -1182,10 +1261,10 @@ static int parse_sections(struct cfg_parse *p, const config_setting_t *root)
 static int parse_root(struct cfg_parse *p, const config_setting_t *top)
 {
 	static const char *const top_keys[] = {"peerfwd", NULL};
-	static const char *const keys[] = {"ctl_socket", "state_dir", "main_lcore", "eal_args",
+	static const char *const keys[] = {"ctl_socket", "state_dir", "main_lcore", "mbufs", "eal_args",
 					   "fib",	 "ports",     "workers",    "nexthops",
 					   "pathgroups", "routes",    "registered", "unregistered",
-					   "bgp",	 NULL};
+					   "bgp",	 "route_files", NULL};
 	const config_setting_t *root = config_setting_get_member(top, "peerfwd");
 	int rc;
 

@@ -122,6 +122,7 @@ struct config {
 	unsigned n_eal_args;
 	char *eal_args[CFG_MAX_EAL_ARGS]; /* extra EAL arguments, owned */
 	unsigned main_lcore;
+	uint32_t n_mbufs; /* packet buffers; 0: sized from ports and workers */
 
 	uint32_t max_routes4, n_tbl8_4, max_routes6, n_groups6;
 

@@ -571,6 +571,42 @@ static void test_bgp_errors(void **state)
 	expect_error_text(bgp_with(38, "    asn = 64500; color = 1;"), 38, "bgp.color");
 }
 
+/* route_files: a big static table kept outside the config. */
+static void test_route_files(void **state)
+{
+	struct config cfg;
+	char err[512], want[128];
+	FILE *f = fopen("/tmp/test_config_routes.txt", "w");
+
+	(void)state;
+	assert_non_null(f);
+	fputs("# comment\n10.0.0.0/8\n\n10.1.0.0/16  # trailing\n2001:db8:abcd::/48\n", f);
+	fclose(f);
+	assert_int_equal(load(36, "unregistered = \"drop\"; route_files = ( { file = "
+				  "\"/tmp/test_config_routes.txt\"; pathgroup = \"carrier\"; } );",
+			      &cfg, err, sizeof(err)),
+			 0);
+	assert_int_equal(cfg.n_routes, 5); /* two from the config, three from the file */
+	assert_int_equal(cfg.routes[3].prefix.len, 16);
+	assert_int_equal(cfg.routes[3].pathgroup, 0);
+	config_free(&cfg);
+
+	f = fopen("/tmp/test_config_routes.txt", "a");
+	fputs("10.1.2.3/16\n", f);
+	fclose(f);
+	assert_int_equal(load(36, "unregistered = \"drop\"; route_files = ( { file = "
+				  "\"/tmp/test_config_routes.txt\"; pathgroup = \"carrier\"; } );",
+			      &cfg, err, sizeof(err)),
+			 -1);
+	snprintf(want, sizeof(want), "/tmp/test_config_routes.txt:6: route_files[0].file: ");
+	assert_true(strncmp(err, want, strlen(want)) == 0);
+	unlink("/tmp/test_config_routes.txt");
+	/* a missing file names the setting in the config */
+	expect_error(36, "unregistered = \"drop\"; route_files = ( { file = \"/nonexistent\"; "
+			 "pathgroup = \"carrier\"; } );",
+		     36, "route_files[0].file");
+}
+
 static void test_shipped_configs(void **state)
 {
 	const char *src = getenv("PEERFWD_SRCDIR");
@@ -598,6 +634,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_route_files),
 		cmocka_unit_test(test_defaults_and_unreg_pathgroup),
 		cmocka_unit_test(test_err_syntax),
 		cmocka_unit_test(test_err_missing_file),
