@@ -344,7 +344,7 @@ int main(int argc, char **argv)
 	int sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 
 	if (rte_eal_init(eal_argc, eal_argv) < 0) {
-		fprintf(stderr, "peerfwd: EAL: %s\n", rte_strerror(rte_errno));
+		fprintf(stderr, "peerfwd: EAL initialisation failed (see the EAL messages above)\n");
 		return 1;
 	}
 	pthread_mutex_init(&D.lock, NULL);

@@ -76,6 +76,10 @@ int port_start(const struct config *cfg, unsigned i, uint16_t n_rxq, uint16_t n_
 	/* Fast-free is safe: one mempool, no refcounted mbufs on tx. */
 	if (di.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+	/* The worker trusts a NIC's IPv4 checksum verdict and checks in software
+	 * only where there is none. */
+	if (di.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM)
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
 	if ((ret = rte_eth_dev_configure(pid, n_rxq, n_txq, &conf)) != 0)
 		goto fail;
 	if ((ret = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nrx, &ntx)) != 0)

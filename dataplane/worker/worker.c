@@ -228,6 +228,7 @@ static inline int resolve(struct burst *b, const struct snap *s, struct fwd_pkt 
 	c->port[port].tx_bytes += rte_pktmbuf_pkt_len(m);
 	c->forwarded++;
 	tx->pkts[port][tx->n[port]++] = m;
+	tx->pending |= 1u << port;
 	return -1;
 }
 
@@ -289,10 +290,9 @@ static void worker_flush(struct worker *w, struct worker_tx *tx)
 {
 	struct pf_lcore_counters *c = w->ctr;
 
-	for (uint16_t port = 0; port < PF_MAX_PORTS; port++) {
+	for (uint32_t p = tx->pending; p != 0; p &= p - 1) {
+		const uint16_t port = (uint16_t)__builtin_ctz(p);
 		const uint16_t n = tx->n[port];
-		if (n == 0)
-			continue;
 		uint16_t sent = rte_eth_tx_burst(port, (uint16_t)w->index, tx->pkts[port], n);
 		for (uint16_t i = sent; i < n; i++) {
 			struct rte_mbuf *m = tx->pkts[port][i];
@@ -306,6 +306,7 @@ static void worker_flush(struct worker *w, struct worker_tx *tx)
 			rte_pktmbuf_free_bulk(&tx->pkts[port][sent], n - sent);
 		tx->n[port] = 0;
 	}
+	tx->pending = 0;
 	if (tx->n_punt > 0) {
 		unsigned q = 0;
 		if (w->punt != NULL)

@@ -42,6 +42,7 @@ struct worker {
 
 /* Packets sorted by output port by worker_forward_burst, then sent. */
 struct worker_tx {
+	uint32_t pending; /* bit p: n[p] > 0 */
 	uint16_t n[PF_MAX_PORTS];
 	struct rte_mbuf *pkts[PF_MAX_PORTS][WORKER_BURST];
 	uint16_t n_punt;
