@@ -107,25 +107,23 @@ uint32_t fib4_lookup(const struct fib4 *fib, uint32_t ip)
 }
 
 /*
- * Two passes, as rte_lpm does: all root entries first (independent cache
- * misses the CPU overlaps), then the few that point into a group. The
- * table pointers and the default are read once per call; entries are
- * loaded relaxed, ordered by their data dependency on the ext entry that
- * was published with a release store.
+ * One pass: the root loads of successive addresses are independent, so the
+ * CPU overlaps their cache misses without help; the rare group load is a
+ * predicted-not-taken branch. The table pointers and the default are read
+ * once per call; entries are loaded relaxed, ordered by their data
+ * dependency on the ext entry that was published with a release store.
  */
 void fib4_lookup_bulk(const struct fib4 *fib, const uint32_t *ips, uint32_t *values, unsigned n)
 {
 	const struct mtrie *t = &fib->t;
 	const uint32_t *root = t->root, *groups = t->groups;
 	const uint32_t def = __atomic_load_n(&t->default_value, __ATOMIC_RELAXED);
-	unsigned i;
 
-	for (i = 0; i < n; i++)
-		values[i] = __atomic_load_n(&root[ips[i] >> 8], __ATOMIC_RELAXED);
-	for (i = 0; i < n; i++) {
-		uint32_t e = values[i];
+	for (unsigned i = 0; i < n; i++) {
+		const uint32_t ip = ips[i];
+		uint32_t e = __atomic_load_n(&root[ip >> 8], __ATOMIC_RELAXED);
 		if (unlikely(e & MTRIE_EXT))
-			e = __atomic_load_n(&groups[(size_t)MTRIE_GROUP(e) << 8 | (ips[i] & 0xff)],
+			e = __atomic_load_n(&groups[(size_t)MTRIE_GROUP(e) << 8 | (ip & 0xff)],
 					    __ATOMIC_RELAXED);
 		values[i] = (e & MTRIE_VALID) ? MTRIE_VALUE(e) : def;
 	}
