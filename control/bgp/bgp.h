@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "control/prefix/prefix.h"
 
@@ -64,6 +65,31 @@ struct bgp_peer_info {
 /* Calls cb for every peer in config order; stops when cb returns non-zero
  * and returns that. */
 int bgp_foreach_peer(struct bgp *b, int (*cb)(const struct bgp_peer_info *, void *), void *arg);
+
+/* Messages counted by RFC 4271 4.1 type code: 1 OPEN .. 5 ROUTE-REFRESH;
+ * [0] counts any other type. */
+#define BGP_PEER_MSG_TYPES 6
+
+/* What a peer's operator reads beyond bgp_peer_info (control socket). */
+struct bgp_peer_stats {
+	uint64_t msgs_in[BGP_PEER_MSG_TYPES], msgs_out[BGP_PEER_MSG_TYPES];
+	uint64_t withdrawn_in;	     /* prefixes the peer withdrew */
+	uint32_t prefixes_installed; /* accepted paths whose next hop is in their prefix's
+				      * installed path group */
+	uint16_t keepalive_time;     /* negotiated: hold / 3; 0 when none */
+	bool route_refresh;	     /* the Established session's peer offered RFC 2918 */
+	time_t established_at;	     /* wall clock of the current session's start, 0 down */
+	const char *notif_sent;	     /* last NOTIFICATION "code/subcode: why", "" none */
+	const char *notif_received;
+	time_t notif_sent_at, notif_received_at; /* wall clock, 0 none */
+};
+
+/* bgp_foreach_peer with each peer's stats too. The installed counts cost
+ * one walk of the RIB per call, not per peer. */
+int bgp_foreach_peer_stats(struct bgp *b,
+			   int (*cb)(const struct bgp_peer_info *, const struct bgp_peer_stats *,
+				     void *),
+			   void *arg);
 
 /* Moves a peer to another import policy (NULL or "": none). A running
  * session is hard reset (Cease 6/4) and comes back under the new policy.

@@ -334,6 +334,24 @@ unsigned bgp_rib_peer_stale(const struct bgp_rib *rib, unsigned peer)
 	return n;
 }
 
+void bgp_rib_installed_by_peer(const struct bgp_rib *rib, unsigned count[BGP_RIB_MAX_PEERS])
+{
+	memset(count, 0, BGP_RIB_MAX_PEERS * sizeof(count[0]));
+	for (uint32_t i = 0; i < rib->n_slots; i++) {
+		const struct rib_entry *e = &rib->slot[i];
+		if (e->state != SLOT_USED)
+			continue;
+		for (uint32_t m = e->peers; m != 0; m &= m - 1) {
+			unsigned peer = (unsigned)__builtin_ctz(m);
+			for (unsigned k = 0; k < e->n_inst; k++)
+				if (e->inst[k] == e->path[peer].nh) {
+					count[peer]++;
+					break;
+				}
+		}
+	}
+}
+
 unsigned bgp_rib_prefixes(const struct bgp_rib *rib)
 {
 	return rib->n_used;

@@ -54,6 +54,9 @@ unsigned bgp_rib_flush_stale(struct bgp_rib *rib, unsigned peer, int family);
 
 unsigned bgp_rib_peer_count(const struct bgp_rib *rib, unsigned peer, int family);
 unsigned bgp_rib_peer_stale(const struct bgp_rib *rib, unsigned peer);
+/* Per peer: its paths whose next hop is in the group installed for the
+ * prefix (one walk of the table). */
+void bgp_rib_installed_by_peer(const struct bgp_rib *rib, unsigned count[BGP_RIB_MAX_PEERS]);
 unsigned bgp_rib_prefixes(const struct bgp_rib *rib); /* prefixes with any path */
 uint64_t bgp_rib_fib_errors(const struct bgp_rib *rib);
 

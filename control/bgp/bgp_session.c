@@ -186,6 +186,7 @@ static int conn_queue(struct bgp_conn *c, const uint8_t *msg, size_t len)
 	}
 	memcpy(c->tx + c->tx_len, msg, len);
 	c->tx_len += len;
+	c->peer->msgs_out[msg[18] < BGP_PEER_MSG_TYPES ? msg[18] : 0]++;
 	return 0;
 }
 
@@ -248,6 +249,8 @@ static void conn_notify(struct bgp_conn *c, uint8_t code, uint8_t sub, const voi
 
 	peer_error(p, "sent %s/%s%s%s", bgp_err_code_name(code), bgp_err_subcode_name(code, sub),
 		   why ? ": " : "", why ? why : "");
+	snprintf(p->notif_sent, sizeof(p->notif_sent), "%s", p->last_error + 5);
+	p->notif_sent_at = time(NULL);
 	PF_LOG(WARNING, "bgp %s: sending NOTIFICATION %s/%s%s%s", p->cfg->name,
 	       bgp_err_code_name(code), bgp_err_subcode_name(code, sub), why ? ": " : "",
 	       why ? why : "");
@@ -431,6 +434,7 @@ static int update_in(struct bgp_conn *c, const struct bgp_msg *m)
 	if (rte_log_can_log(RTE_LOGTYPE_PEERFWD, RTE_LOG_DEBUG))
 		PF_LOG(DEBUG, "bgp %s: UPDATE %s", p->cfg->name,
 		       bgp_attrs_format(a, fmt, sizeof(fmt)));
+	p->withdrawn += u->withdrawn.n + a->mp_unreach.withdrawn.n;
 	routes_out_of(p, &u->withdrawn);
 	routes_out_of(p, &a->mp_unreach.withdrawn);
 	if (routes_into(c, &u->nlri, &a->nexthop, a) < 0 ||
@@ -731,6 +735,8 @@ static int msg_in(struct bgp_conn *c, const struct bgp_msg *m)
 			 (int)n.shutdown_msg_len,
 			 n.shutdown_msg ? (const char *)n.shutdown_msg : "");
 		peer_error(p, "%s", why);
+		snprintf(p->notif_received, sizeof(p->notif_received), "%.95s", why + 9);
+		p->notif_received_at = time(NULL);
 		PF_LOG(WARNING, "bgp %s: NOTIFICATION %s", p->cfg->name, why);
 		conn_close(c, false, why);
 		return -1;
@@ -812,6 +818,7 @@ static void conn_read(struct bgp_conn *c)
 			return;
 		}
 		off += (size_t)len;
+		c->peer->msgs_in[m.type < BGP_PEER_MSG_TYPES ? m.type : 0]++;
 		if (msg_in(c, &m) < 0)
 			return;
 	}
@@ -1441,6 +1448,56 @@ int bgp_foreach_peer(struct bgp *b, int (*cb)(const struct bgp_peer_info *, void
 	for (unsigned i = 0; b != NULL && i < b->n_peers; i++) {
 		bgp_peer_info_fill(&b->peer[i], &info);
 		if ((ret = cb(&info, arg)) != 0)
+			return ret;
+	}
+	return 0;
+}
+
+static const struct bgp_conn *peer_established_conn(const struct bgp_peer *p)
+{
+	for (int k = 0; k < 2; k++)
+		if (p->conn[k] != NULL && p->conn[k]->state == BGP_ESTABLISHED)
+			return p->conn[k];
+	return NULL;
+}
+
+static void peer_stats_fill(const struct bgp_peer *p, const struct bgp_peer_info *info,
+			    unsigned installed, struct bgp_peer_stats *o)
+{
+	const struct bgp_conn *c = peer_established_conn(p);
+
+	*o = (struct bgp_peer_stats){
+		.withdrawn_in = p->withdrawn,
+		.prefixes_installed = installed,
+		.keepalive_time = c != NULL ? c->hold_time / 3 : 0,
+		.route_refresh = c != NULL && c->open.caps.route_refresh,
+		.established_at = c != NULL ? time(NULL) - (time_t)info->uptime_s : 0,
+		.notif_sent = p->notif_sent,
+		.notif_received = p->notif_received,
+		.notif_sent_at = p->notif_sent_at,
+		.notif_received_at = p->notif_received_at,
+	};
+	memcpy(o->msgs_in, p->msgs_in, sizeof(o->msgs_in));
+	memcpy(o->msgs_out, p->msgs_out, sizeof(o->msgs_out));
+}
+
+int bgp_foreach_peer_stats(struct bgp *b,
+			   int (*cb)(const struct bgp_peer_info *, const struct bgp_peer_stats *,
+				     void *),
+			   void *arg)
+{
+	unsigned installed[BGP_RIB_MAX_PEERS];
+	struct bgp_peer_info info;
+	struct bgp_peer_stats st;
+	int ret;
+
+	if (b == NULL)
+		return 0;
+	bgp_rib_installed_by_peer(b->rib, installed);
+	for (unsigned i = 0; i < b->n_peers; i++) {
+		bgp_peer_info_fill(&b->peer[i], &info);
+		peer_stats_fill(&b->peer[i], &info, i < BGP_RIB_MAX_PEERS ? installed[i] : 0, &st);
+		if ((ret = cb(&info, &st, arg)) != 0)
 			return ret;
 	}
 	return 0;

@@ -66,6 +66,10 @@ struct bgp_peer {
 	uint16_t hold_time;
 	uint64_t established, updates_in, updates_out, received, filtered, taw;
 	char last_error[96];
+	/* bgp_peer_stats */
+	uint64_t msgs_in[BGP_PEER_MSG_TYPES], msgs_out[BGP_PEER_MSG_TYPES], withdrawn;
+	char notif_sent[96], notif_received[96];
+	time_t notif_sent_at, notif_received_at;
 };
 
 struct bgp {

@@ -481,5 +481,6 @@ void ctlsock_close(struct ctlsock *cs)
 	}
 	ev_timer_free(cs->tick);
 	ctlsock_state_fini();
+	ctlsock_route_fini();
 	free(cs);
 }

@@ -768,6 +768,12 @@ static const ctlsock_handler handlers[CTLSOCK_CMD__MAX] = {
 	[CTLSOCK_CMD_CONFIG_CHECK] = cmd_config_check,
 	[CTLSOCK_CMD_CONFIG_RELOAD] = cmd_config_reload,
 	[CTLSOCK_CMD_METRICS] = cmd_metrics,
+	[CTLSOCK_CMD_PEERING_LIST] = ctlsock_peering_list,
+	[CTLSOCK_CMD_PEERING_STATS] = ctlsock_peering_stats,
+	[CTLSOCK_CMD_PEER_RESET] = ctlsock_peer_reset,
+	[CTLSOCK_CMD_PEER_SET_POLICY] = ctlsock_peer_set_policy,
+	[CTLSOCK_CMD_ROUTE_ADD] = ctlsock_route_add,
+	[CTLSOCK_CMD_ROUTE_DEL] = ctlsock_route_del,
 };
 
 json_t *ctlsock_cmd_run(struct ctlsock_ctx *c, const struct ctlsock_req *req,

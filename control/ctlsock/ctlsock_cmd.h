@@ -39,6 +39,23 @@ json_t *ctlsock_cmd_run(struct ctlsock_ctx *c, const struct ctlsock_req *req,
  * NULL when out of memory. */
 char *ctlsock_metrics_text(const struct daemon *d);
 
+/* Handlers in their own files: BGP peerings (ctlsock_peering.c) and
+ * operator static routes (ctlsock_route.c). */
+json_t *ctlsock_peering_list(struct ctlsock_ctx *c, const struct ctlsock_req *req,
+			     struct ctlsock_err *err);
+json_t *ctlsock_peering_stats(struct ctlsock_ctx *c, const struct ctlsock_req *req,
+			      struct ctlsock_err *err);
+json_t *ctlsock_peer_reset(struct ctlsock_ctx *c, const struct ctlsock_req *req,
+			   struct ctlsock_err *err);
+json_t *ctlsock_peer_set_policy(struct ctlsock_ctx *c, const struct ctlsock_req *req,
+				struct ctlsock_err *err);
+json_t *ctlsock_route_add(struct ctlsock_ctx *c, const struct ctlsock_req *req,
+			  struct ctlsock_err *err);
+json_t *ctlsock_route_del(struct ctlsock_ctx *c, const struct ctlsock_req *req,
+			  struct ctlsock_err *err);
+/* Frees the index of the config's static routes. */
+void ctlsock_route_fini(void);
+
 /* Once a second: worker load. */
 void ctlsock_cmd_sample(struct ctlsock_shared *sh);
 

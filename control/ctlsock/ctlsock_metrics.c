@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control/bgp/bgp.h"
 #include "control/ctlsock/ctlsock_cmd.h"
 #include "control/ctlsock/ctlsock_prom.h"
 
@@ -165,6 +166,59 @@ static void pathgroups(struct metrics *m)
 	}
 }
 
+enum peer_series { PS_UP, PS_RECEIVED, PS_ACCEPTED, PS_FLAPS };
+
+struct peer_walk {
+	struct metrics *m;
+	enum peer_series s;
+};
+
+static int peer_one(const struct bgp_peer_info *pi, void *arg)
+{
+	struct peer_walk *w = arg;
+	bool up = pi->state == BGP_ESTABLISHED;
+	const char *l[] = {"peer", pi->name, "state", NULL, NULL};
+
+	switch (w->s) {
+	case PS_UP:
+		l[2] = NULL;
+		prom_sample(&w->m->t, "peerfwd_bgp_session_up", l, up);
+		break;
+	case PS_RECEIVED:
+		l[3] = "received";
+		prom_sample(&w->m->t, "peerfwd_bgp_prefixes", l, pi->prefixes_received);
+		break;
+	case PS_ACCEPTED:
+		l[3] = "accepted";
+		prom_sample(&w->m->t, "peerfwd_bgp_prefixes", l, pi->prefixes_accepted);
+		break;
+	case PS_FLAPS:
+		l[2] = NULL;
+		/* sessions that ended: every Established but the current one */
+		prom_sample(&w->m->t, "peerfwd_bgp_flaps_total", l,
+			    pi->established > up ? pi->established - up : 0);
+		break;
+	}
+	return w->m->t.failed ? -1 : 0;
+}
+
+/* Per BGP peering; nothing without a bgp section. */
+static void peerings(struct metrics *m)
+{
+	if (m->d->bgp == NULL)
+		return;
+	prom_family(&m->t, "peerfwd_bgp_session_up", "gauge", "1 when the BGP session is Established");
+	bgp_foreach_peer(m->d->bgp, peer_one, &(struct peer_walk){m, PS_UP});
+	prom_family(&m->t, "peerfwd_bgp_prefixes", "gauge",
+		    "BGP prefixes of a peer: received counts announcements since the daemon "
+		    "started (before import policy), accepted the paths in the RIB now");
+	bgp_foreach_peer(m->d->bgp, peer_one, &(struct peer_walk){m, PS_RECEIVED});
+	bgp_foreach_peer(m->d->bgp, peer_one, &(struct peer_walk){m, PS_ACCEPTED});
+	prom_family(&m->t, "peerfwd_bgp_flaps_total", "counter",
+		    "Times the BGP session left Established");
+	bgp_foreach_peer(m->d->bgp, peer_one, &(struct peer_walk){m, PS_FLAPS});
+}
+
 static void tables(struct metrics *m)
 {
 	const char *v4[] = {"family", "ipv4", NULL}, *v6[] = {"family", "ipv6", NULL};
@@ -194,6 +248,7 @@ char *ctlsock_metrics_text(const struct daemon *d)
 	traffic(&m);
 	prefixes(&m);
 	pathgroups(&m);
+	peerings(&m);
 	tables(&m);
 	free(k);
 	return prom_text_take(&m.t);

@@ -230,6 +230,59 @@ static int parse_config_check(const json_t *req, struct ctlsock_req *out, struct
 		       : 0;
 }
 
+/* A config name (peer, policy, path group): present and not empty. */
+static int get_name(const json_t *req, const char *key, char *out, size_t len,
+		    struct ctlsock_err *err)
+{
+	if (get_string(req, key, true, out, len, err) < 0)
+		return -1;
+	if (out[0] == '\0')
+		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT, "field '%s' is empty", key);
+	return 0;
+}
+
+static int parse_peer(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
+{
+	return get_name(req, "peer", out->peer.name, sizeof(out->peer.name), err);
+}
+
+static int parse_peer_reset(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
+{
+	char mode[8];
+
+	if (parse_peer(req, out, err) < 0 || get_string(req, "mode", true, mode, sizeof(mode), err) < 0)
+		return -1;
+	if (strcmp(mode, "soft") == 0)
+		out->peer.soft = true;
+	else if (strcmp(mode, "hard") == 0)
+		out->peer.soft = false;
+	else
+		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+				       "field 'mode' must be \"soft\" or \"hard\"");
+	return 0;
+}
+
+static int parse_peer_policy(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
+{
+	if (parse_peer(req, out, err) < 0 ||
+	    get_name(req, "policy", out->peer.policy, sizeof(out->peer.policy), err) < 0)
+		return -1;
+	return 0;
+}
+
+static int parse_route_add(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
+{
+	if (get_prefix(req, "prefix", &out->route.prefix, err) < 0 ||
+	    get_name(req, "pathgroup", out->route.pathgroup, sizeof(out->route.pathgroup), err) < 0)
+		return -1;
+	return 0;
+}
+
+static int parse_route_del(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
+{
+	return get_prefix(req, "prefix", &out->route.prefix, err);
+}
+
 /* ---- the table ---- */
 
 static const char *const k_none[] = {NULL};
@@ -241,6 +294,10 @@ static const char *const k_address[] = {"address", NULL};
 static const char *const k_link[] = {"port", "state", NULL};
 static const char *const k_tier[] = {"tier", NULL};
 static const char *const k_path[] = {"path", NULL};
+static const char *const k_peer[] = {"peer", NULL};
+static const char *const k_peer_reset[] = {"peer", "mode", NULL};
+static const char *const k_peer_policy[] = {"peer", "policy", NULL};
+static const char *const k_route_add[] = {"prefix", "pathgroup", NULL};
 
 #define CMD(i, n, m, k, p, h)                                                                      \
 	[i] = {.name = n, .id = i, .mutating = m, .keys = k, .parse = p, .help = h}
@@ -280,6 +337,26 @@ const struct ctlsock_cmd_spec ctlsock_cmds[CTLSOCK_CMD__MAX] = {
 	CMD(CTLSOCK_CMD_METRICS, "metrics", false, k_none, parse_none,
 	    "counters and states in Prometheus text format, in \"text\" (peerctl metrics prints "
 	    "it: a node_exporter textfile collector can use it)"),
+	CMD(CTLSOCK_CMD_PEERING_LIST, "peering.list", false, k_none, parse_none,
+	    "BGP peerings: port, tier, address, AS, policy, state, uptime, prefixes received "
+	    "(announcements seen, before policy)/accepted/installed, flaps, last error"),
+	CMD(CTLSOCK_CMD_PEERING_STATS, "peering.stats", false, k_peer, parse_peer,
+	    "one peering in detail: messages in/out by type, updates, withdrawals, prefixes, "
+	    "time established, negotiated hold/keepalive, last NOTIFICATION sent/received {peer}"),
+	CMD(CTLSOCK_CMD_PEER_RESET, "peer.reset", true, k_peer_reset, parse_peer_reset,
+	    "reset a BGP session {peer, mode: soft|hard}: soft asks for the peer's routes again "
+	    "(ROUTE-REFRESH; refused when the peer lacks it), hard sends Cease/Administrative "
+	    "Reset and reconnects"),
+	CMD(CTLSOCK_CMD_PEER_SET_POLICY, "peer.set_policy", true, k_peer_policy, parse_peer_policy,
+	    "move a peer to another import policy of the config {peer, policy}: the session is "
+	    "hard reset (Cease/Administrative Reset) and comes back under it; not durable: a "
+	    "restart uses the config's policy"),
+	CMD(CTLSOCK_CMD_ROUTE_ADD, "route.add", true, k_route_add, parse_route_add,
+	    "add or replace an operator static route {prefix, pathgroup} (a config path group; "
+	    "wins over BGP); not durable: gone after a restart, and a config.reload whose file "
+	    "lists the prefix takes it over"),
+	CMD(CTLSOCK_CMD_ROUTE_DEL, "route.del", true, k_prefix, parse_route_del,
+	    "remove an operator static route {prefix} (config file routes are read_only)"),
 };
 
 const struct ctlsock_cmd_spec *ctlsock_cmd_find(const char *name)

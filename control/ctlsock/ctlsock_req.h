@@ -38,6 +38,8 @@
 #define CTLSOCK_E_BUSY		   "busy"
 #define CTLSOCK_E_RESTART_REQUIRED "restart_required" /* config.reload: message names what */
 #define CTLSOCK_E_INTERNAL	   "internal"
+#define CTLSOCK_E_NOT_CONFIGURED   "not_configured" /* the config has no such section (bgp) */
+#define CTLSOCK_E_UNSUPPORTED	   "unsupported"    /* the peer can't do it (soft reset) */
 
 struct ctlsock_err {
 	const char *code; /* one of CTLSOCK_E_* */
@@ -67,6 +69,12 @@ enum ctlsock_cmd_id {
 	CTLSOCK_CMD_CONFIG_CHECK,
 	CTLSOCK_CMD_CONFIG_RELOAD,
 	CTLSOCK_CMD_METRICS,
+	CTLSOCK_CMD_PEERING_LIST,
+	CTLSOCK_CMD_PEERING_STATS,
+	CTLSOCK_CMD_PEER_RESET,
+	CTLSOCK_CMD_PEER_SET_POLICY,
+	CTLSOCK_CMD_ROUTE_ADD,
+	CTLSOCK_CMD_ROUTE_DEL,
 	CTLSOCK_CMD__MAX,
 };
 
@@ -97,6 +105,15 @@ struct ctlsock_req {
 		struct {
 			char path[CTLSOCK_PATH_LEN]; /* "": the running config's file */
 		} check;
+		struct {
+			char name[CTLSOCK_NAME_LEN];
+			char policy[CTLSOCK_NAME_LEN]; /* peer.set_policy */
+			bool soft;		       /* peer.reset */
+		} peer; /* peering.stats, peer.reset, peer.set_policy */
+		struct {
+			struct prefix prefix;
+			char pathgroup[CTLSOCK_NAME_LEN]; /* route.add */
+		} route; /* route.add, route.del */
 	};
 };
 

@@ -396,6 +396,102 @@ static void new_commands(void **state)
 	expect_err("{\"cmd\":\"metrics\",\"format\":\"json\"}", CTLSOCK_E_BAD_REQUEST);
 }
 
+static void peering_requests(void **state)
+{
+	const struct ctlsock_req *r;
+
+	(void)state;
+	expect_ok("{\"cmd\":\"peering.list\"}", CTLSOCK_CMD_PEERING_LIST);
+	assert_false(ctlsock_cmd_find("peering.list")->mutating);
+	expect_err("{\"cmd\":\"peering.list\",\"peer\":\"pri4\"}", CTLSOCK_E_BAD_REQUEST);
+
+	r = expect_ok("{\"cmd\":\"peering.stats\",\"peer\":\"pri4\"}", CTLSOCK_CMD_PEERING_STATS);
+	assert_string_equal(r->peer.name, "pri4");
+	assert_false(ctlsock_cmd_find("peering.stats")->mutating);
+	expect_err("{\"cmd\":\"peering.stats\"}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"peering.stats\",\"peer\":4}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"peering.stats\",\"peer\":\"\"}", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"peering.stats\",\"peer\":\"a\\nb\"}", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"peering.stats\",\"peer\":\"0123456789012345678901234567890123\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+
+	r = expect_ok("{\"cmd\":\"peer.reset\",\"peer\":\"loc4\",\"mode\":\"soft\"}",
+		      CTLSOCK_CMD_PEER_RESET);
+	assert_string_equal(r->peer.name, "loc4");
+	assert_true(r->peer.soft);
+	r = expect_ok("{\"cmd\":\"peer.reset\",\"peer\":\"loc4\",\"mode\":\"hard\"}",
+		      CTLSOCK_CMD_PEER_RESET);
+	assert_false(r->peer.soft);
+	assert_true(ctlsock_cmd_find("peer.reset")->mutating);
+	/* the mode is a choice the operator makes: no default */
+	expect_err("{\"cmd\":\"peer.reset\",\"peer\":\"loc4\"}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"peer.reset\",\"mode\":\"hard\"}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"peer.reset\",\"peer\":\"loc4\",\"mode\":\"Hard\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"peer.reset\",\"peer\":\"loc4\",\"mode\":\"clear\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"peer.reset\",\"peer\":\"loc4\",\"mode\":true}",
+		   CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"peer.reset\",\"peer\":\"loc4\",\"mode\":\"hard\",\"soft\":1}",
+		   CTLSOCK_E_BAD_REQUEST);
+
+	r = expect_ok("{\"cmd\":\"peer.set_policy\",\"peer\":\"geo4\",\"policy\":\"strict\"}",
+		      CTLSOCK_CMD_PEER_SET_POLICY);
+	assert_string_equal(r->peer.name, "geo4");
+	assert_string_equal(r->peer.policy, "strict");
+	assert_true(ctlsock_cmd_find("peer.set_policy")->mutating);
+	expect_err("{\"cmd\":\"peer.set_policy\",\"peer\":\"geo4\"}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"peer.set_policy\",\"peer\":\"geo4\",\"policy\":\"\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"peer.set_policy\",\"peer\":\"geo4\",\"policy\":null}",
+		   CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"peer.set_policy\",\"peer\":\"geo4\",\"policy\":[\"strict\"]}",
+		   CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"peer.set_policy\",\"peer\":\"geo4\",\"policy\":\"x\",\"mode\":\"hard\"}",
+		   CTLSOCK_E_BAD_REQUEST);
+}
+
+static void route_requests(void **state)
+{
+	const struct ctlsock_req *r;
+	char buf[PREFIX_STRLEN];
+
+	(void)state;
+	r = expect_ok("{\"cmd\":\"route.add\",\"prefix\":\"198.18.0.0/24\",\"pathgroup\":\"carrier4\"}",
+		      CTLSOCK_CMD_ROUTE_ADD);
+	assert_string_equal(prefix_format(&r->route.prefix, buf, sizeof(buf)), "198.18.0.0/24");
+	assert_string_equal(r->route.pathgroup, "carrier4");
+	r = expect_ok("{\"cmd\":\"route.add\",\"prefix\":\"2001:db8:d000::/48\",\"pathgroup\":\"c6\","
+		      "\"id\":9}",
+		      CTLSOCK_CMD_ROUTE_ADD);
+	assert_int_equal(r->route.prefix.addr.family, AF_INET6);
+	assert_true(ctlsock_cmd_find("route.add")->mutating);
+	assert_true(ctlsock_cmd_find("route.del")->mutating);
+	/* the help says what an operator must know: these routes are not kept */
+	assert_non_null(strstr(ctlsock_cmd_find("route.add")->help, "not durable"));
+	expect_err("{\"cmd\":\"route.add\",\"prefix\":\"198.18.0.0/24\"}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"route.add\",\"pathgroup\":\"carrier4\"}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"route.add\",\"prefix\":\"198.18.0.1/24\",\"pathgroup\":\"carrier4\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"route.add\",\"prefix\":\"198.18.0.0/33\",\"pathgroup\":\"carrier4\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"route.add\",\"prefix\":\"198.18.0.0/24\",\"pathgroup\":\"\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"route.add\",\"prefix\":\"198.18.0.0/24\",\"pathgroup\":7}",
+		   CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"route.add\",\"prefix\":\"198.18.0.0/24\",\"pathgroup\":\"c\","
+		   "\"customer\":\"x\"}",
+		   CTLSOCK_E_BAD_REQUEST);
+
+	r = expect_ok("{\"cmd\":\"route.del\",\"prefix\":\"198.18.0.0/24\"}", CTLSOCK_CMD_ROUTE_DEL);
+	assert_string_equal(prefix_format(&r->route.prefix, buf, sizeof(buf)), "198.18.0.0/24");
+	expect_err("{\"cmd\":\"route.del\"}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"route.del\",\"prefix\":\"198.18.0.0\"}", CTLSOCK_E_INVALID_ARGUMENT);
+	/* del takes no path group: the prefix names the operator's route */
+	expect_err("{\"cmd\":\"route.del\",\"prefix\":\"198.18.0.0/24\",\"pathgroup\":\"c\"}",
+		   CTLSOCK_E_BAD_REQUEST);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -405,7 +501,8 @@ int main(void)
 		cmocka_unit_test(valid_requests),    cmocka_unit_test(huge_request),
 		cmocka_unit_test(answers),	     cmocka_unit_test(framing),
 		cmocka_unit_test(framing_too_large), cmocka_unit_test(prom_format),
-		cmocka_unit_test(new_commands),
+		cmocka_unit_test(new_commands),	     cmocka_unit_test(peering_requests),
+		cmocka_unit_test(route_requests),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -551,6 +551,130 @@ static void print_metrics(const json_t *a)
 	fputs(f_str(a, "text") ? f_str(a, "text") : "", stdout);
 }
 
+static const char *f_duration(const json_t *o, const char *k)
+{
+	long long s = i_of(o, k);
+	char *b = ring();
+
+	if (s >= 86400)
+		snprintf(b, 64, "%lldd%02lldh%02lldm", s / 86400, s / 3600 % 24, s / 60 % 60);
+	else if (s >= 3600)
+		snprintf(b, 64, "%lldh%02lldm%02llds", s / 3600, s / 60 % 60, s % 60);
+	else
+		snprintf(b, 64, "%lldm%02llds", s / 60, s % 60);
+	return b;
+}
+
+static void print_peerings(const json_t *a)
+{
+	static const char *const hdr[] = {"PEER",	 "PORT",     "TIER",	  "ADDRESS", "AS",
+					  "POLICY",	 "STATE",    "UPTIME",	  "RCVD",    "ACCEPTED",
+					  "INSTALLED", "FLAPS",    "LAST_ERROR", NULL};
+	struct table t;
+	size_t i;
+	json_t *p;
+
+	table_init(&t, hdr);
+	json_array_foreach(json_object_get(a, "peerings"), i, p)
+	{
+		const json_t *x = json_object_get(p, "prefixes");
+		bool up = f_str(p, "state") && strcmp(f_str(p, "state"), "Established") == 0;
+		table_row(&t, f_str(p, "name"), f_str(p, "port"), f_str(p, "tier"),
+			  f_str(p, "address"), f_int(p, "remote_as"), f_str(p, "policy"),
+			  f_str(p, "state"), up ? f_duration(p, "uptime_s") : NULL,
+			  f_int(x, "received"), f_int(x, "accepted"), f_int(x, "installed"),
+			  f_int(p, "flaps"), f_str(p, "last_error"));
+	}
+	table_print(&t);
+	printf("(RCVD: announcements since the daemon started, before import policy)\n");
+}
+
+static void print_msgs(const char *dir, const json_t *m)
+{
+	printf("  %-4s %8s total: %s open, %s update, %s keepalive, %s notification, "
+	       "%s route-refresh\n",
+	       dir, f_int(m, "total"), f_int(m, "open"), f_int(m, "update"), f_int(m, "keepalive"),
+	       f_int(m, "notification"), f_int(m, "route_refresh"));
+}
+
+static void print_notif(const char *dir, const json_t *n)
+{
+	if (!json_is_object(n))
+		printf("  %-9s none\n", dir);
+	else
+		printf("  %-9s %s (%s)\n", dir, f_str(n, "message"),
+		       f_str(n, "time") ? f_str(n, "time") : "?");
+}
+
+static void print_peering_stats(const json_t *a)
+{
+	const json_t *n = json_object_get(a, "negotiated");
+	const json_t *m = json_object_get(a, "messages");
+	const json_t *u = json_object_get(a, "updates");
+	const json_t *x = json_object_get(a, "prefixes");
+	const json_t *ln = json_object_get(a, "last_notification");
+
+	printf("peer         %s (%s AS%s, id %s) on port %s, tier %s, policy %s\n",
+	       f_str(a, "name"), f_str(a, "address"), f_int(a, "remote_as"),
+	       f_str(a, "remote_id") ? f_str(a, "remote_id") : "-", f_str(a, "port"),
+	       f_str(a, "tier"), f_str(a, "policy") ? f_str(a, "policy") : "none");
+	printf("state        %s", f_str(a, "state"));
+	if (f_str(a, "established_at"))
+		printf(" for %s (since %s)", f_duration(a, "uptime_s"), f_str(a, "established_at"));
+	printf("; established %s times, %s flaps\n", f_int(a, "established"), f_int(a, "flaps"));
+	printf("negotiated   hold %s s, keepalive %s s, route refresh %s, families%s%s\n",
+	       f_int(n, "hold_time_s"), f_int(n, "keepalive_time_s"),
+	       f_bool(n, "route_refresh", "yes", "no"),
+	       json_is_true(json_object_get(n, "ipv4")) ? " ipv4" : "",
+	       json_is_true(json_object_get(n, "ipv6")) ? " ipv6" : "");
+	printf("messages\n");
+	print_msgs("in", json_object_get(m, "in"));
+	print_msgs("out", json_object_get(m, "out"));
+	printf("updates      %s in, %s out; %s prefixes withdrawn by the peer\n", f_int(u, "in"),
+	       f_int(u, "out"), f_int(a, "withdrawals_in"));
+	printf("prefixes     %s received, %s filtered, %s accepted, %s installed, %s stale, "
+	       "%s treat-as-withdraw\n",
+	       f_int(x, "received"), f_int(x, "filtered"), f_int(x, "accepted"),
+	       f_int(x, "installed"), f_int(x, "stale"), f_int(x, "treat_as_withdraw"));
+	printf("NOTIFICATION\n");
+	print_notif("sent", json_object_get(ln, "sent"));
+	print_notif("received", json_object_get(ln, "received"));
+	if (f_str(a, "last_error"))
+		printf("last error   %s\n", f_str(a, "last_error"));
+}
+
+static void print_peer_reset(const json_t *a)
+{
+	printf("%s: %s reset (was %s)%s\n", f_str(a, "peer"), f_str(a, "mode"),
+	       f_str(a, "state_before"),
+	       strcmp(f_str(a, "mode") ? f_str(a, "mode") : "", "hard") == 0
+		       ? ": Cease/Administrative Reset sent, reconnecting"
+		       : ": ROUTE-REFRESH sent");
+}
+
+static void print_peer_policy(const json_t *a)
+{
+	if (!json_is_true(json_object_get(a, "changed"))) {
+		printf("%s: policy %s (unchanged)\n", f_str(a, "peer"), f_str(a, "policy"));
+		return;
+	}
+	printf("%s: policy %s -> %s: session hard reset (Cease/Administrative Reset), it comes "
+	       "back under %s\n",
+	       f_str(a, "peer"), f_str(a, "previous") ? f_str(a, "previous") : "none",
+	       f_str(a, "policy"), f_str(a, "policy"));
+}
+
+static void print_route_add(const json_t *a)
+{
+	printf("route %s -> path group %s (operator route: not kept across a restart)\n",
+	       f_str(a, "prefix"), f_str(a, "pathgroup"));
+}
+
+static void print_route_del(const json_t *a)
+{
+	printf("route %s removed\n", f_str(a, "prefix"));
+}
+
 static void print_help(const json_t *a)
 {
 	size_t i;
@@ -605,6 +729,27 @@ static const struct verb verbs[] = {
 	{"config check", "config.check", {"path"}, 0, print_check, "config check [PATH]"},
 	{"config reload", "config.reload", {0}, 0, print_reload, "config reload"},
 	{"metrics", "metrics", {0}, 0, print_metrics, "metrics"},
+	{"peering list", "peering.list", {0}, 0, print_peerings, "peering list"},
+	{"peering stats",
+	 "peering.stats",
+	 {"peer"},
+	 1,
+	 print_peering_stats,
+	 "peering stats PEER"},
+	{"peer reset", "peer.reset", {"peer", "mode"}, 2, print_peer_reset, "peer reset PEER soft|hard"},
+	{"peer set-policy",
+	 "peer.set_policy",
+	 {"peer", "policy"},
+	 2,
+	 print_peer_policy,
+	 "peer set-policy PEER POLICY"},
+	{"route add",
+	 "route.add",
+	 {"prefix", "pathgroup"},
+	 2,
+	 print_route_add,
+	 "route add PREFIX PATHGROUP   (not durable: gone after a restart)"},
+	{"route del", "route.del", {"prefix"}, 1, print_route_del, "route del PREFIX"},
 };
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
 
@@ -829,7 +974,7 @@ static void completion_bash(void)
 	       "  done\n"
 	       "  case \"${words[*]}\" in\n"
 	       "    '') COMPREPLY=($(compgen -W 'help version status ports workers drops prefix "
-	       "route link failover tier config metrics watch completion --json --socket' -- "
+	       "route link failover tier config metrics peering peer watch pipe completion --json --socket' -- "
 	       "\"$cur\"));;\n"
 	       "    prefix) COMPREPLY=($(compgen -W 'register unregister list' -- \"$cur\"));;\n"
 	       "    'prefix register'*) COMPREPLY=($(compgen -W 'customer=' -- \"$cur\"));;\n"
@@ -837,7 +982,13 @@ static void completion_bash(void)
 	       "__complete prefixes 2>/dev/null)\" -- \"$cur\"));;\n"
 	       "    'prefix list'*|'route list'*) COMPREPLY=($(compgen -W 'family=ipv4 family=ipv6 "
 	       "cursor= limit=' -- \"$cur\"));;\n"
-	       "    route) COMPREPLY=($(compgen -W 'lookup list' -- \"$cur\"));;\n"
+	       "    route) COMPREPLY=($(compgen -W 'lookup list add del' -- \"$cur\"));;\n"
+	       "    peering) COMPREPLY=($(compgen -W 'list stats' -- \"$cur\"));;\n"
+	       "    peer) COMPREPLY=($(compgen -W 'reset set-policy' -- \"$cur\"));;\n"
+	       "    'peering stats'|'peer reset'|'peer set-policy') COMPREPLY=($(compgen -W "
+	       "\"$(peerctl \"${sock[@]}\" __complete peers 2>/dev/null)\" -- \"$cur\"));;\n"
+	       "    'peer reset '*) [[ ${#words[@]} -eq 3 ]] && COMPREPLY=($(compgen -W 'soft hard' "
+	       "-- \"$cur\"));;\n"
 	       "    link) COMPREPLY=($(compgen -W 'set' -- \"$cur\"));;\n"
 	       "    'link set') COMPREPLY=($(compgen -W \"$(peerctl \"${sock[@]}\" __complete "
 	       "ports "
@@ -856,22 +1007,208 @@ static void completion_bash(void)
 	       "complete -F _peerctl peerctl\n");
 }
 
-/* Names for the completion script: ports or registered prefixes. */
+/* Names for the completion script: ports, registered prefixes or peers. */
 static int complete(struct conn *c, const char *what)
 {
-	bool ports = strcmp(what, "ports") == 0;
-	json_t *req = json_pack("{s:s}", "cmd", ports ? "ports" : "prefix.list");
+	static const struct {
+		const char *what, *cmd, *list, *field;
+	} kinds[] = {
+		{"ports", "ports", "ports", "name"},
+		{"prefixes", "prefix.list", "prefixes", "prefix"},
+		{"peers", "peering.list", "peerings", "name"},
+	};
+	unsigned k = 0;
+
+	while (k + 1 < sizeof(kinds) / sizeof(kinds[0]) && strcmp(what, kinds[k].what) != 0)
+		k++;
+	if (strcmp(what, kinds[k].what) != 0)
+		k = 1; /* as before: anything else completes prefixes */
+	json_t *req = json_pack("{s:s}", "cmd", kinds[k].cmd);
 	char *line = conn_call(c, req);
 	json_t *a = line ? json_loads(line, 0, NULL) : NULL;
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(json_object_get(a, ports ? "ports" : "prefixes"), i, e)
-		printf("%s\n", f_str(e, ports ? "name" : "prefix"));
+	json_array_foreach(json_object_get(a, kinds[k].list), i, e)
+		printf("%s\n", f_str(e, kinds[k].field));
 	json_decref(a);
 	json_decref(req);
 	free(line);
 	return 0;
+}
+
+/* ---- pipe: many requests, pipelined ---- */
+
+#define PIPE_WINDOW 512 /* requests in flight: the daemon pauses readers at 256 KiB */
+
+struct pipe_state {
+	struct conn *c;
+	char *out;
+	size_t out_len, out_off, out_cap;
+	unsigned long lineno, sent, answered, errors;
+	bool raw, in_eof;
+};
+
+/* One stdin line ("route add P G" or a JSON object) appended as a request.
+ * 0, 1 when the line is blank or a comment, -1 on a usage error. */
+static int pipe_queue(struct pipe_state *ps, char *line)
+{
+	char *argv[16], *save = NULL;
+	const struct verb *v;
+	int argc = 0;
+	json_t *req;
+
+	line[strcspn(line, "\r\n")] = '\0';
+	line += strspn(line, " \t");
+	if (line[0] == '\0' || line[0] == '#')
+		return 1;
+	if (line[0] == '{') {
+		req = json_loads(line, 0, NULL);
+	} else {
+		for (char *w = strtok_r(line, " \t", &save); w && argc < 16;
+		     w = strtok_r(NULL, " \t", &save))
+			argv[argc++] = w;
+		req = build_request(argc, argv, &v);
+	}
+	if (req == NULL) {
+		fprintf(stderr, "peerctl: stdin line %lu: not a request\n", ps->lineno);
+		return -1;
+	}
+	char *j = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	size_t n = j ? strlen(j) : 0;
+	if (j == NULL)
+		return -1;
+	if (ps->out_len + n + 1 > ps->out_cap) {
+		ps->out_cap = (ps->out_len + n + 1) * 2;
+		ps->out = realloc(ps->out, ps->out_cap);
+		if (ps->out == NULL) {
+			free(j);
+			return -1;
+		}
+	}
+	memcpy(ps->out + ps->out_len, j, n);
+	ps->out[ps->out_len + n] = '\n';
+	ps->out_len += n + 1;
+	free(j);
+	ps->sent++;
+	return 0;
+}
+
+static void pipe_answer(struct pipe_state *ps, const char *line)
+{
+	ps->answered++;
+	if (ps->raw)
+		printf("%s\n", line);
+	if (strncmp(line, "{\"ok\":true", 10) == 0)
+		return;
+	json_t *a = json_loads(line, 0, NULL);
+	const json_t *e = json_object_get(a, "error");
+	ps->errors++;
+	fprintf(stderr, "peerctl: request %lu: %s: %s\n", ps->answered,
+		f_str(e, "code") ? f_str(e, "code") : "?",
+		f_str(e, "message") ? f_str(e, "message") : line);
+	json_decref(a);
+}
+
+/* Read what the daemon answered; -1 when the connection ended. */
+static int pipe_read(struct pipe_state *ps)
+{
+	struct conn *c = ps->c;
+	char *nl;
+
+	if (c->len + 65536 > c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 131072;
+		if ((c->buf = realloc(c->buf, c->cap)) == NULL)
+			return -1;
+	}
+	ssize_t got = recv(c->fd, c->buf + c->len, c->cap - c->len, MSG_DONTWAIT);
+	if (got < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (got <= 0) {
+		fprintf(stderr, "peerctl: %s: %s\n", c->path,
+			got == 0 ? "connection closed by the daemon" : strerror(errno));
+		return -1;
+	}
+	c->len += (size_t)got;
+	size_t off = 0;
+	while ((nl = memchr(c->buf + off, '\n', c->len - off)) != NULL) {
+		*nl = '\0';
+		pipe_answer(ps, c->buf + off);
+		off = (size_t)(nl - c->buf) + 1;
+	}
+	memmove(c->buf, c->buf + off, c->len - off);
+	c->len -= off;
+	return 0;
+}
+
+static int pipe_write(struct pipe_state *ps)
+{
+	ssize_t w = send(ps->c->fd, ps->out + ps->out_off, ps->out_len - ps->out_off,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+	if (w < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (w < 0) {
+		fprintf(stderr, "peerctl: %s: send: %s\n", ps->c->path, strerror(errno));
+		return -1;
+	}
+	ps->out_off += (size_t)w;
+	if (ps->out_off == ps->out_len)
+		ps->out_off = ps->out_len = 0;
+	return 0;
+}
+
+/*
+ * Requests from stdin, one per line (peerctl words or JSON), sent without
+ * waiting for each answer. Errors go to stderr with the request's number;
+ * the summary (rate included) too. Exit 1 when any request failed.
+ */
+static int pipe_run(struct conn *c, bool raw)
+{
+	struct pipe_state ps = {.c = c, .raw = raw};
+	struct timespec t0, t1;
+	char *line = NULL;
+	size_t cap = 0;
+	int ret = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (ret == 0 && (!ps.in_eof || ps.answered < ps.sent)) {
+		while (!ps.in_eof && ps.sent - ps.answered < PIPE_WINDOW && ps.out_len < (1u << 20)) {
+			if (getline(&line, &cap, stdin) < 0) {
+				ps.in_eof = true;
+				break;
+			}
+			ps.lineno++;
+			if (pipe_queue(&ps, line) < 0)
+				ret = EXIT_USAGE;
+		}
+		if (ret != 0 || (ps.in_eof && ps.answered == ps.sent))
+			break;
+		struct pollfd p = {.fd = c->fd,
+				   .events = POLLIN | (ps.out_len > ps.out_off ? POLLOUT : 0)};
+		int r = poll(&p, 1, c->timeout_ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0) {
+			fprintf(stderr, "peerctl: %s: no answer within %d ms\n", c->path,
+				c->timeout_ms);
+			ret = EXIT_CONNECT;
+		} else if ((p.revents & POLLOUT) && pipe_write(&ps) < 0) {
+			ret = EXIT_CONNECT;
+		} else if ((p.revents & (POLLIN | POLLHUP | POLLERR)) && pipe_read(&ps) < 0) {
+			ret = EXIT_CONNECT;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	fprintf(stderr, "peerctl pipe: %lu requests, %lu answered, %lu errors, %.3f s, %.0f/s\n",
+		ps.sent, ps.answered, ps.errors, s, s > 0 ? (double)ps.answered / s : 0.0);
+	free(line);
+	free(ps.out);
+	if (ret == 0 && ps.errors > 0)
+		ret = EXIT_ERROR;
+	return ret;
 }
 
 static void usage(FILE *f)
@@ -886,6 +1223,9 @@ static void usage(FILE *f)
 	for (size_t v = 0; v < N_VERBS; v++)
 		fprintf(f, "  %s\n", verbs[v].usage);
 	fprintf(f, "  watch COMMAND      repeat every second (ports, workers, status, drops)\n"
+		   "  pipe               requests from stdin, one a line (words as above, or JSON),\n"
+		   "                     sent without waiting for each answer (route churn);\n"
+		   "                     errors and a summary with the rate go to stderr\n"
 		   "metrics prints Prometheus text; for node_exporter's textfile collector:\n"
 		   "  peerctl metrics > DIR/peerfwd.prom.$$ && mv DIR/peerfwd.prom.$$ "
 		   "DIR/peerfwd.prom\n"
@@ -949,6 +1289,17 @@ int main(int argc, char **argv)
 		}
 		completion_bash();
 		return 0;
+	}
+	if (strcmp(argv[0], "pipe") == 0) {
+		if (argc != 1) {
+			fprintf(stderr, "usage: peerctl pipe < REQUESTS\n");
+			return EXIT_USAGE;
+		}
+		if (conn_open(&c, path, timeout) < 0)
+			return EXIT_CONNECT;
+		ret = pipe_run(&c, raw);
+		conn_close(&c);
+		return ret;
 	}
 	if (strcmp(argv[0], "watch") == 0 || strcmp(argv[0], "__complete") == 0) {
 		if (strcmp(argv[0], "__complete") == 0 && argc != 2)
