@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "control/bgp/bgp_rib.h"
 
@@ -85,12 +86,31 @@ static struct rib_entry *find(const struct bgp_rib *rib, const struct prefix *k)
 	}
 }
 
+/* Not calloc: the probes of a resize read the new table's untouched pages
+ * first, mapping the shared zero page, and each write after that copies
+ * the page with a TLB shootdown IPI to every CPU running this process (the
+ * workers): 40 % of the control thread's time loading a full table.
+ * MAP_POPULATE faults every page in writable, without a flush. */
+static struct rib_entry *slots_alloc(uint32_t n_slots)
+{
+	void *p = mmap(NULL, (size_t)n_slots * sizeof(struct rib_entry), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void slots_free(struct rib_entry *slot, uint32_t n_slots)
+{
+	if (slot != NULL)
+		munmap(slot, (size_t)n_slots * sizeof(*slot));
+}
+
 static int resize(struct bgp_rib *rib, uint32_t n_slots)
 {
 	struct rib_entry *old = rib->slot;
 	uint32_t n_old = rib->n_slots;
 
-	rib->slot = calloc(n_slots, sizeof(*rib->slot));
+	rib->slot = slots_alloc(n_slots);
 	if (rib->slot == NULL) {
 		rib->slot = old;
 		return -ENOMEM;
@@ -105,7 +125,7 @@ static int resize(struct bgp_rib *rib, uint32_t n_slots)
 			j = (j + 1) & mask;
 		rib->slot[j] = old[i];
 	}
-	free(old);
+	slots_free(old, n_old);
 	return 0;
 }
 
@@ -157,7 +177,7 @@ void bgp_rib_free(struct bgp_rib *rib)
 {
 	if (rib == NULL)
 		return;
-	free(rib->slot);
+	slots_free(rib->slot, rib->n_slots);
 	free(rib);
 }
 
