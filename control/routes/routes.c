@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <rte_hash.h>
 #include <rte_jhash.h>
@@ -55,6 +56,7 @@ struct routes {
 	/* entries[] is indexed by the key's position in index: one hash
 	 * operation finds or creates an entry. n_entries: highest position + 1. */
 	uint32_t n_entries, max_entries;
+	size_t entries_bytes;
 	/* per family (0 v4, 1 v6) and length: how many entries / routes /
 	 * registered prefixes, to skip empty lengths in the searches */
 	uint32_t len_entries[2][129], len_routes[2][129], len_reg[2][129];
@@ -125,6 +127,19 @@ static void pool_put(struct id_pool *p, uint32_t id)
 	p->pending[p->n_pending++] = id;
 }
 
+/* entries[] is read (e->used) before it is written: pre-fault it, or each
+ * first touch maps the zero page and its replacement flushes every CPU's
+ * TLB, workers' included (see mtrie.c). */
+static struct rentry *entries_map(struct routes *r, size_t n)
+{
+	void *p;
+
+	r->entries_bytes = n * sizeof(struct rentry);
+	p = mmap(NULL, r->entries_bytes, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
 struct routes *routes_create(struct fwd_tables *t, const struct routes_conf *conf)
 {
 	static unsigned seq;
@@ -160,8 +175,7 @@ struct routes *routes_create(struct fwd_tables *t, const struct routes_conf *con
 	    r->dest_ref == NULL ||
 	    pool_init(&r->dest_ids, PF_MAX_DESTS) < 0 ||
 	    pool_init(&r->pg_ids, PF_MAX_PATHGROUPS) < 0 ||
-	    (r->entries = calloc((size_t)rte_hash_max_key_id(r->index) + 1, sizeof(*r->entries))) ==
-		    NULL) {
+	    (r->entries = entries_map(r, (size_t)rte_hash_max_key_id(r->index) + 1)) == NULL) {
 		routes_free(r);
 		return NULL;
 	}
@@ -174,7 +188,8 @@ void routes_free(struct routes *r)
 		return;
 	rte_hash_free(r->index);
 	rte_hash_free(r->dest_index);
-	free(r->entries);
+	if (r->entries != NULL)
+		munmap(r->entries, r->entries_bytes);
 	free(r->reg);
 	free(r->pg);
 	free(r->dest_ref);

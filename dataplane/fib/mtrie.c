@@ -23,10 +23,18 @@ struct rule_key {
 	uint8_t pad[3];
 };
 
-static void *map_table(size_t bytes)
+/*
+ * populate: fault every page in now. The writer reads an entry before it
+ * writes it; on a never-touched page that read maps the shared zero page
+ * and the write then replaces it, which flushes the TLB of every CPU the
+ * process runs on: an interrupt on each worker per page. The root is read
+ * that way, so it is populated; a fresh group is written before it is read.
+ */
+static void *map_table(size_t bytes, bool populate)
 {
 	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		       MAP_PRIVATE | MAP_ANONYMOUS | (populate ? MAP_POPULATE : MAP_NORESERVE), -1,
+		       0);
 
 	if (p == MAP_FAILED)
 		return NULL;
@@ -121,8 +129,8 @@ int mtrie_init(struct mtrie *t, const char *name, const struct mtrie_conf *conf)
 	t->default_value = FIB_MISS;
 	t->root_bytes = ROOT_ENTRIES * sizeof(uint32_t);
 	t->groups_bytes = (size_t)conf->n_groups * GROUP_SIZE * sizeof(uint32_t);
-	t->root = map_table(t->root_bytes);
-	t->groups = map_table(t->groups_bytes);
+	t->root = map_table(t->root_bytes, true);
+	t->groups = map_table(t->groups_bytes, false);
 	t->free_stack = calloc(conf->n_groups, sizeof(uint32_t));
 	snprintf(hname, sizeof(hname), "r_%s", name);
 	t->rules = rte_hash_create(&hp);
