@@ -261,6 +261,7 @@ static int control_loop(struct daemon *d, int sigfd)
 		PF_LOG(WARNING, "control socket %s unavailable: continuing without it",
 		       d->cfg.ctl_socket);
 	d->bgp = bgp_start(d);
+	ctlsock_state_start_peerings(d); /* managed peerings: after the config's */
 	PF_LOG(NOTICE, "peerfwd %s running: %u ports, %u workers, %u routes, %u registered",
 	       PEERFWD_VERSION, d->n_ports, d->n_workers, routes_count(d->routes, 0),
 	       routes_registered_count(d->routes));

@@ -16,12 +16,14 @@
 #define PEERFWD_BGP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
 #include "control/prefix/prefix.h"
 
 struct bgp;
+struct cfg_bgp_peer;
 struct daemon;
 
 /* RFC 4271 8.2.2 */
@@ -54,12 +56,15 @@ struct bgp_peer_info {
 	bool ipv4, ipv6;      /* families negotiated (configured while down) */
 	uint64_t established; /* times it reached Established */
 	uint64_t updates_in, updates_out;
-	uint64_t prefixes_received; /* announcements seen, before policy */
-	uint64_t prefixes_filtered; /* announcements the policy rejected */
-	uint64_t treat_as_withdraw; /* RFC 7606 faults */
-	uint32_t prefixes_accepted; /* paths in the RIB now */
-	uint32_t prefixes_stale;    /* of those, kept across a graceful restart */
-	const char *last_error;	    /* "" when none */
+	uint64_t prefixes_received;	/* announcements seen, before policy */
+	uint64_t prefixes_filtered;	/* announcements the policy rejected */
+	uint64_t treat_as_withdraw;	/* RFC 7606 faults */
+	uint32_t prefixes_accepted;	/* paths in the RIB now */
+	uint32_t prefixes_stale;	/* of those, kept across a graceful restart */
+	const char *last_error;		/* "" when none */
+	bool managed;			/* added over the control socket (or converted): kept in the
+					 * state file; false: "legacy", from the config file */
+	const struct cfg_bgp_peer *def; /* its definition (policy: see .policy) */
 };
 
 /* Calls cb for every peer in config order; stops when cb returns non-zero
@@ -99,5 +104,26 @@ int bgp_peer_set_policy(struct bgp *b, const char *peer, const char *policy);
  * re-announce ours; hard: Cease 6/4 and reconnect (also restarts a peer
  * held down after max-prefix). 0 or -ENOENT. */
 int bgp_peer_reset(struct bgp *b, const char *peer, bool soft);
+
+/*
+ * Peers added and removed while the speaker runs (bgp_dynamic.c), "managed"
+ * ones: the control socket keeps them in its state file. Config peers are
+ * "legacy" until converted.
+ *
+ * bgp_peer_add validates p against the config and the running peers (name
+ * and address unique, port and policy exist, the address on one of the
+ * port's subnets and not ours, hold time 0 or >= 3, the peer limit), copies
+ * it and starts the session. 0, or -errno with the reason in err: -EEXIST
+ * (name or address taken), -ENOENT (no such port or policy), -EINVAL (bad
+ * value), -ENOSPC (CFG_BGP_MAX_PEERS running).
+ */
+int bgp_peer_add(struct bgp *b, const struct cfg_bgp_peer *p, char *err, size_t errlen);
+/* Cease 6/3 (RFC 4486 Peer De-configured) on its connections, its routes
+ * out of the RIB and the FIB, the peer freed; legacy peers too (the caller
+ * decides who may). 0 or -ENOENT. */
+int bgp_peer_remove(struct bgp *b, const char *name);
+/* Legacy -> managed, the session untouched. 0, -ENOENT, -EALREADY
+ * (already managed). */
+int bgp_peer_convert(struct bgp *b, const char *name);
 
 #endif

@@ -1099,7 +1099,7 @@ static void on_stale(struct ev_loop *loop, struct ev_timer *t, void *arg)
 static struct bgp_peer *peer_by_addr(struct bgp *b, const struct ip_addr *a)
 {
 	for (unsigned i = 0; i < b->n_peers; i++)
-		if (memcmp(&b->peer[i].cfg->addr, a, sizeof(*a)) == 0)
+		if (!b->peer[i].removed && memcmp(&b->peer[i].cfg->addr, a, sizeof(*a)) == 0)
 			return &b->peer[i];
 	return NULL;
 }
@@ -1177,7 +1177,7 @@ static int listen_on(struct bgp *b, const struct ip_addr *local)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	for (unsigned i = 0; i < b->n_peers; i++) {
 		const struct bgp_peer *p = &b->peer[i];
-		if (memcmp(&p->local, local, sizeof(*local)) != 0)
+		if (p->removed || memcmp(&p->local, local, sizeof(*local)) != 0)
 			continue;
 		if (p->cfg->md5[0] != '\0' && set_md5(fd, p->cfg) < 0)
 			PF_LOG(WARNING, "bgp %s: TCP MD5 on listener: %s", p->cfg->name,
@@ -1202,10 +1202,9 @@ static int listen_on(struct bgp *b, const struct ip_addr *local)
 
 /* ---- setup ---- */
 
-static int peer_init(struct bgp *b, unsigned i)
+static int peer_init(struct bgp *b, unsigned i, const struct cfg_bgp_peer *pc)
 {
 	const struct config *cfg = &b->d->cfg;
-	const struct cfg_bgp_peer *pc = &cfg->bgp.peers[i];
 	const struct cfg_port *port = &cfg->ports[pc->port];
 	struct bgp_peer *p = &b->peer[i];
 
@@ -1260,7 +1259,7 @@ struct bgp *bgp_start(struct daemon *d)
 		goto fail;
 	b->n_peers = b->cfg->n_peers;
 	for (unsigned i = 0; i < b->n_peers; i++) {
-		if (peer_init(b, i) < 0)
+		if (peer_init(b, i, &b->cfg->peers[i]) < 0)
 			goto fail;
 		peer_rank(&b->peer[i]);
 	}
@@ -1304,6 +1303,8 @@ void bgp_stop(struct bgp *b)
 	pthread_mutex_lock(&b->d->lock);
 	for (unsigned i = 0; i < b->n_peers; i++) {
 		struct bgp_peer *p = &b->peer[i];
+		if (p->removed)
+			continue;
 		p->held_down = true;
 		for (int k = 0; k < 2; k++)
 			if (p->conn[k] != NULL)
@@ -1330,7 +1331,7 @@ void bgp_stop(struct bgp *b)
 static struct bgp_peer *peer_by_name(struct bgp *b, const char *name)
 {
 	for (unsigned i = 0; b != NULL && i < b->n_peers; i++)
-		if (strcmp(b->peer[i].cfg->name, name) == 0)
+		if (!b->peer[i].removed && strcmp(b->peer[i].cfg->name, name) == 0)
 			return &b->peer[i];
 	return NULL;
 }
@@ -1437,6 +1438,8 @@ void bgp_peer_info_fill(const struct bgp_peer *p, struct bgp_peer_info *o)
 		.prefixes_stale =
 			(p->stale4 || p->stale6) ? bgp_rib_peer_stale(p->b->rib, p->idx) : 0,
 		.last_error = p->last_error,
+		.managed = p->managed,
+		.def = p->cfg,
 	};
 }
 
@@ -1446,6 +1449,8 @@ int bgp_foreach_peer(struct bgp *b, int (*cb)(const struct bgp_peer_info *, void
 	int ret;
 
 	for (unsigned i = 0; b != NULL && i < b->n_peers; i++) {
+		if (b->peer[i].removed)
+			continue;
 		bgp_peer_info_fill(&b->peer[i], &info);
 		if ((ret = cb(&info, arg)) != 0)
 			return ret;
@@ -1495,10 +1500,119 @@ int bgp_foreach_peer_stats(struct bgp *b,
 		return 0;
 	bgp_rib_installed_by_peer(b->rib, installed);
 	for (unsigned i = 0; i < b->n_peers; i++) {
+		if (b->peer[i].removed)
+			continue;
 		bgp_peer_info_fill(&b->peer[i], &info);
 		peer_stats_fill(&b->peer[i], &info, i < BGP_RIB_MAX_PEERS ? installed[i] : 0, &st);
 		if ((ret = cb(&info, &st, arg)) != 0)
 			return ret;
 	}
 	return 0;
+}
+
+/* ---- peers added and removed at run time (bgp_dynamic.c) ---- */
+
+/* The listener bound to local, or -1. */
+static int listener_of(const struct bgp *b, const struct ip_addr *local)
+{
+	for (unsigned i = 0; i < b->n_listen; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		struct ip_addr a;
+
+		if (getsockname(b->listen_fd[i], (struct sockaddr *)&ss, &len) < 0)
+			continue;
+		ip_addr_of(&ss, &a);
+		if (memcmp(&a, local, sizeof(a)) == 0)
+			return b->listen_fd[i];
+	}
+	return -1;
+}
+
+/* The listener's MD5 keys and GTSM for the running peers on local (as
+ * listen_on sets them at start); without one, a new listener. */
+static void listener_sync(struct bgp *b, const struct ip_addr *local)
+{
+	int fd = listener_of(b, local), all_gtsm = 1, off = 0;
+
+	if (fd < 0) {
+		listen_on(b, local);
+		return;
+	}
+	for (unsigned i = 0; i < b->n_peers; i++) {
+		const struct bgp_peer *p = &b->peer[i];
+		if (p->removed || memcmp(&p->local, local, sizeof(*local)) != 0)
+			continue;
+		if (p->cfg->md5[0] != '\0' && set_md5(fd, p->cfg) < 0)
+			PF_LOG(WARNING, "bgp %s: TCP MD5 on listener: %s", p->cfg->name,
+			       strerror(errno));
+		all_gtsm &= p->cfg->ttl_security;
+	}
+	if (all_gtsm)
+		set_gtsm(fd, local->family);
+	else if (local->family == AF_INET)
+		setsockopt(fd, IPPROTO_IP, IP_MINTTL, &off, sizeof(off));
+	else
+		setsockopt(fd, IPPROTO_IPV6, IPV6_MINHOPCOUNT, &off, sizeof(off));
+}
+
+int bgp_peer_open(struct bgp *b, unsigned i, const struct cfg_bgp_peer *pc)
+{
+	struct bgp_peer *p = &b->peer[i];
+	int ret = peer_init(b, i, pc);
+
+	if (ret < 0) {
+		ev_timer_free(p->start);
+		ev_timer_free(p->stale);
+		*p = (struct bgp_peer){.b = b, .idx = i, .removed = true};
+		return ret;
+	}
+	p->own = *pc;
+	p->cfg = &p->own;
+	p->managed = true;
+	if (i == b->n_peers)
+		b->n_peers++;
+	peer_rank(p);
+	listener_sync(b, &p->local);
+	if (p->ebgp && p->policy < 0)
+		PF_LOG(WARNING, "bgp %s: eBGP without a policy: RFC 8212 denies all", p->cfg->name);
+	if (p->cfg->passive)
+		peer_note(p, "passive");
+	else
+		peer_schedule(p, 0);
+	return 0;
+}
+
+void bgp_peer_close(struct bgp_peer *p)
+{
+	struct bgp *b = p->b;
+	struct ip_addr local = p->local;
+	int fd = listener_of(b, &local);
+	unsigned n;
+
+	n = bgp_rib_peer_count(b->rib, p->idx, 0);
+	p->held_down = true; /* closing schedules no reconnect */
+	ev_timer_stop(p->start);
+	for (int k = 0; k < 2; k++)
+		if (p->conn[k] != NULL)
+			conn_notify(p->conn[k], BGP_ERR_CEASE, BGP_SUB_PEER_DECONFIGURED, NULL, 0,
+				    "peer de-configured");
+	bgp_rib_flush(b->rib, p->idx, 0); /* what closing kept: stale paths */
+	PF_LOG(NOTICE, "bgp %s: removed, %u routes withdrawn", p->cfg->name, n);
+	if (fd >= 0 && p->cfg->md5[0] != '\0') {
+		struct tcp_md5sig sig;
+		socklen_t len;
+
+		/* RFC 2385 key gone: a zero-length key deletes it. */
+		memset(&sig, 0, sizeof(sig));
+		sockaddr_of(&p->cfg->addr, 0, (struct sockaddr_storage *)&sig.tcpm_addr, &len);
+		setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &sig, sizeof(sig));
+	}
+	ev_timer_free(p->start);
+	ev_timer_free(p->stale);
+	*p = (struct bgp_peer){.b = b, .idx = p->idx, .removed = true};
+	if (fd >= 0)
+		listener_sync(b, &local);
+	while (b->n_peers > 0 && b->peer[b->n_peers - 1].removed)
+		b->n_peers--;
 }

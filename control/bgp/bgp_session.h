@@ -70,6 +70,10 @@ struct bgp_peer {
 	uint64_t msgs_in[BGP_PEER_MSG_TYPES], msgs_out[BGP_PEER_MSG_TYPES], withdrawn;
 	char notif_sent[96], notif_received[96];
 	time_t notif_sent_at, notif_received_at;
+	/* Run-time peers (bgp_dynamic.c). */
+	bool managed;		 /* origin: control socket; cfg points to own */
+	bool removed;		 /* a free slot: skipped by every walk */
+	struct cfg_bgp_peer own; /* a managed peer's definition */
 };
 
 struct bgp {
@@ -87,6 +91,12 @@ struct bgp {
 };
 
 void bgp_peer_info_fill(const struct bgp_peer *p, struct bgp_peer_info *out);
+/* bgp_dynamic.c's hands on a session (bgp_session.c), under d->lock.
+ * bgp_peer_open: slot i (free or b->n_peers) becomes a managed peer
+ * defined by a copy of pc, listener ready, started. bgp_peer_close: Cease
+ * 6/3, routes out, the slot freed. */
+int bgp_peer_open(struct bgp *b, unsigned i, const struct cfg_bgp_peer *pc);
+void bgp_peer_close(struct bgp_peer *p);
 int bgp_telemetry_init(struct bgp *b);
 void bgp_telemetry_fini(void);
 

@@ -24,4 +24,15 @@ void ctlsock_close(struct ctlsock *cs);
  */
 int ctlsock_state_load(struct daemon *d);
 
+/*
+ * Start the managed BGP peerings ctlsock_state_load read from
+ * STATE_DIR/peerings.json (an unreadable file fails ctlsock_state_load).
+ * Call right after bgp_start, before the event loop runs. Precedence: a
+ * managed peering replaces a config file ("legacy") peering with the same
+ * name or address, with a warning (the config's entry is stale: remove it
+ * there). One that cannot start (its port or policy left the config) is
+ * logged and kept in the file, not dropped.
+ */
+void ctlsock_state_start_peerings(struct daemon *d);
+
 #endif

@@ -774,6 +774,9 @@ static const ctlsock_handler handlers[CTLSOCK_CMD__MAX] = {
 	[CTLSOCK_CMD_PEER_SET_POLICY] = ctlsock_peer_set_policy,
 	[CTLSOCK_CMD_ROUTE_ADD] = ctlsock_route_add,
 	[CTLSOCK_CMD_ROUTE_DEL] = ctlsock_route_del,
+	[CTLSOCK_CMD_PEERING_ADD] = ctlsock_peering_add,
+	[CTLSOCK_CMD_PEERING_REMOVE] = ctlsock_peering_remove,
+	[CTLSOCK_CMD_PEERING_CONVERT] = ctlsock_peering_convert,
 };
 
 json_t *ctlsock_cmd_run(struct ctlsock_ctx *c, const struct ctlsock_req *req,

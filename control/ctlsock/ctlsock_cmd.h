@@ -49,6 +49,16 @@ json_t *ctlsock_peer_reset(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 			   struct ctlsock_err *err);
 json_t *ctlsock_peer_set_policy(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 				struct ctlsock_err *err);
+json_t *ctlsock_peering_add(struct ctlsock_ctx *c, const struct ctlsock_req *req,
+			    struct ctlsock_err *err);
+json_t *ctlsock_peering_remove(struct ctlsock_ctx *c, const struct ctlsock_req *req,
+			       struct ctlsock_err *err);
+json_t *ctlsock_peering_convert(struct ctlsock_ctx *c, const struct ctlsock_req *req,
+				struct ctlsock_err *err);
+/* A validated peering's names resolved against the config (not_found
+ * names the choices). 0, or -1 with err set. */
+int ctlsock_peering_resolve(const struct daemon *d, const struct ctlsock_peering *in,
+			    struct cfg_bgp_peer *out, struct ctlsock_err *err);
 json_t *ctlsock_route_add(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 			  struct ctlsock_err *err);
 json_t *ctlsock_route_del(struct ctlsock_ctx *c, const struct ctlsock_req *req,
@@ -66,6 +76,12 @@ bool ctlsock_state_is_config(const struct daemon *d, const struct prefix *p);
  * -errno with the reason in err. */
 int ctlsock_state_save(struct daemon *d, char *err, size_t errlen);
 void ctlsock_state_fini(void);
+/* Write the managed peerings to STATE_DIR/peerings.json (mode 0600: MD5
+ * keys), atomically as registered.json. skip: a peer left out (about to be
+ * removed); also: a legacy peer written as managed (about to be
+ * converted); either NULL. 0 or -errno with the reason in err. */
+int ctlsock_state_save_peerings(struct daemon *d, const char *skip, const char *also, char *err,
+				size_t errlen);
 /* mkdir -p: 0 or -errno. */
 int ctlsock_mkdir_p(const char *path, mode_t mode);
 

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * BGP peerings over the control socket: list, per-peer statistics, resets
- * and policy changes. Every peer fact comes from control/bgp (bgp.h); a
+ * BGP peerings over the control socket: list, per-peer statistics, resets,
+ * policy changes, and managed peerings added, removed and converted (kept
+ * in STATE_DIR/peerings.json by ctlsock_state.c). Every peer fact comes from control/bgp (bgp.h); a
  * daemon without a bgp section answers not_configured. Runs on the control
  * thread, which alone changes BGP state, so reads need no lock; the bgp_*
  * calls that change state take d->lock themselves.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -96,9 +98,10 @@ static int list_one(const struct bgp_peer_info *pi, const struct bgp_peer_stats 
 
 	return json_array_append_new(
 		w->items,
-		json_pack("{s:s,s:s,s:s,s:s,s:I,s:o,s:s,s:I,s:{s:I,s:I,s:I,s:I},s:I,s:I,s:o}",
-			  "name", pi->name, "port", pi->port, "tier", peer_tier(w->d, pi),
-			  "address", ip_addr_format(&pi->addr, addr, sizeof(addr)), "remote_as",
+		json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:s,s:I,s:{s:I,s:I,s:I,s:I},s:I,s:I,s:o}",
+			  "name", pi->name, "origin", pi->managed ? "managed" : "legacy", "port",
+			  pi->port, "tier", peer_tier(w->d, pi), "address",
+			  ip_addr_format(&pi->addr, addr, sizeof(addr)), "remote_as",
 			  (json_int_t)pi->remote_as, "policy", str_or_null(pi->policy), "state",
 			  bgp_state_name(pi->state), "uptime_s", (json_int_t)pi->uptime_s,
 			  "prefixes", "received", (json_int_t)pi->prefixes_received, "accepted",
@@ -285,7 +288,155 @@ json_t *ctlsock_peer_set_policy(struct ctlsock_ctx *c, const struct ctlsock_req 
 	if ((ret = bgp_peer_set_policy(d->bgp, f.info.name, req->peer.policy)) < 0)
 		return fail(err, ret == -EINVAL ? CTLSOCK_E_NOT_FOUND : CTLSOCK_E_INTERNAL, "%s",
 			    strerror(-ret));
+	/* A managed peering's policy is part of its durable definition. */
+	if (changed && f.info.managed &&
+	    ctlsock_state_save_peerings(d, NULL, NULL, names, sizeof(names)) < 0)
+		PF_LOG(ERR, "ctl: peer.set_policy %s: state not saved: %s", f.info.name, names);
 	return json_pack("{s:s,s:s,s:o,s:b,s:o}", "peer", f.info.name, "policy", req->peer.policy,
 			 "previous", str_or_null(f.info.policy), "changed", changed, "reset",
 			 changed ? json_string("hard") : json_null());
+}
+
+/* ---- managed peerings ---- */
+
+static_assert(CTLSOCK_NAME_LEN == CFG_NAME_LEN, "peering names fit the config's");
+static_assert(CTLSOCK_MD5_LEN == CFG_BGP_MD5_LEN, "MD5 keys fit the config's");
+
+static void port_names(const struct daemon *d, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < d->cfg.n_ports && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
+					d->cfg.ports[i].name);
+}
+
+int ctlsock_peering_resolve(const struct daemon *d, const struct ctlsock_peering *in,
+			    struct cfg_bgp_peer *out, struct ctlsock_err *err)
+{
+	int port = config_port_index(&d->cfg, in->port);
+	int pol = config_bgp_policy_index(&d->cfg, in->policy);
+	char names[160];
+
+	if (port < 0) {
+		port_names(d, names, sizeof(names));
+		return ctlsock_err_set(err, CTLSOCK_E_NOT_FOUND,
+				       "no port '%s' in the config (ports: %s)", in->port, names);
+	}
+	if (pol < 0) {
+		policy_names(d, names, sizeof(names));
+		return ctlsock_err_set(err, CTLSOCK_E_NOT_FOUND,
+				       "no policy '%s' in the config (policies: %s)", in->policy,
+				       names[0] ? names : "none");
+	}
+	*out = (struct cfg_bgp_peer){.port = (uint16_t)port,
+				     .addr = in->addr,
+				     .remote_as = in->remote_as,
+				     .policy = pol,
+				     .hold_time = in->hold_time,
+				     .connect_retry = in->connect_retry,
+				     .passive = in->passive,
+				     .ttl_security = in->ttl_security,
+				     .ipv4 = in->ipv4,
+				     .ipv6 = in->ipv6};
+	memcpy(out->name, in->name, sizeof(out->name));
+	memcpy(out->md5, in->md5, sizeof(out->md5));
+	return 0;
+}
+
+static const char *add_error_code(int ret)
+{
+	switch (ret) {
+	case -EEXIST:
+		return CTLSOCK_E_EXISTS;
+	case -ENOENT:
+		return CTLSOCK_E_NOT_FOUND;
+	case -ENOSPC:
+		return CTLSOCK_E_BUSY;
+	case -EINVAL:
+		return CTLSOCK_E_INVALID_ARGUMENT;
+	default:
+		return CTLSOCK_E_INTERNAL;
+	}
+}
+
+json_t *ctlsock_peering_add(struct ctlsock_ctx *c, const struct ctlsock_req *req,
+			    struct ctlsock_err *err)
+{
+	struct daemon *d = c->sh->d;
+	struct cfg_bgp_peer pc;
+	struct peer_find f;
+	char why[256], why2[512];
+	int ret;
+
+	if (bgp_running(d, err) < 0 || ctlsock_peering_resolve(d, &req->peering, &pc, err) < 0)
+		return NULL;
+	if ((ret = bgp_peer_add(d->bgp, &pc, why, sizeof(why))) < 0)
+		return fail(err, add_error_code(ret), "%s: %s", pc.name, why);
+	/* Only a peering that will survive a restart counts as made. */
+	if (ctlsock_state_save_peerings(d, NULL, NULL, why2, sizeof(why2)) < 0) {
+		bgp_peer_remove(d->bgp, pc.name);
+		PF_LOG(ERR, "ctl: peering.add %s undone: state not saved: %s", pc.name, why2);
+		return fail(err, CTLSOCK_E_INTERNAL, "state not saved, nothing changed: %s", why2);
+	}
+	if (peer_find(d, pc.name, &f, err) < 0)
+		return NULL;
+	return json_pack("{s:s,s:s,s:s,s:s}", "name", f.info.name, "origin", "managed", "port",
+			 f.info.port, "state", bgp_state_name(f.info.state));
+}
+
+json_t *ctlsock_peering_remove(struct ctlsock_ctx *c, const struct ctlsock_req *req,
+			       struct ctlsock_err *err)
+{
+	struct daemon *d = c->sh->d;
+	struct peer_find f;
+	char why[512];
+	int ret;
+
+	if (peer_find(d, req->peer.name, &f, err) < 0)
+		return NULL;
+	if (!f.info.managed)
+		return fail(err, CTLSOCK_E_READ_ONLY,
+			    "%s is a config file (legacy) peering: remove it from the config, or "
+			    "'peering.convert' it first",
+			    f.info.name);
+	/* The file first: if it cannot be written, the session runs on. */
+	if (ctlsock_state_save_peerings(d, f.info.name, NULL, why, sizeof(why)) < 0)
+		return fail(err, CTLSOCK_E_INTERNAL, "state not saved, nothing changed: %s", why);
+	json_t *r = json_pack("{s:s,s:s,s:I}", "name", f.info.name, "state_before",
+			      bgp_state_name(f.info.state), "routes_withdrawn",
+			      (json_int_t)f.info.prefixes_accepted);
+	if ((ret = bgp_peer_remove(d->bgp, req->peer.name)) < 0) {
+		json_decref(r);
+		return fail(err, CTLSOCK_E_INTERNAL, "%s", strerror(-ret));
+	}
+	return r ? r : nomem(err);
+}
+
+json_t *ctlsock_peering_convert(struct ctlsock_ctx *c, const struct ctlsock_req *req,
+				struct ctlsock_err *err)
+{
+	struct daemon *d = c->sh->d;
+	struct peer_find f;
+	char why[512];
+	int ret;
+
+	if (peer_find(d, req->peer.name, &f, err) < 0)
+		return NULL;
+	if (f.info.managed)
+		return json_pack("{s:s,s:s,s:b}", "name", f.info.name, "origin", "managed",
+				 "changed", 0);
+	/* peering.add demands a policy; so does a managed peering's file entry. */
+	if (f.info.policy[0] == '\0')
+		return fail(err, CTLSOCK_E_INVALID_ARGUMENT,
+			    "%s has no policy: give it one (peer.set_policy) first", f.info.name);
+	if (ctlsock_state_save_peerings(d, NULL, f.info.name, why, sizeof(why)) < 0)
+		return fail(err, CTLSOCK_E_INTERNAL, "state not saved, nothing changed: %s", why);
+	if ((ret = bgp_peer_convert(d->bgp, f.info.name)) < 0)
+		return fail(err, CTLSOCK_E_INTERNAL, "%s", strerror(-ret));
+	return json_pack("{s:s,s:s,s:b,s:s}", "name", f.info.name, "origin", "managed", "changed",
+			 1, "note",
+			 "kept in the state file; at start it replaces the config file's entry "
+			 "(remove that)");
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Control socket requests: framing, the command table, validation. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -283,6 +284,132 @@ static int parse_route_del(const json_t *req, struct ctlsock_req *out, struct ct
 	return get_prefix(req, "prefix", &out->route.prefix, err);
 }
 
+/* ---- peering.add and the state file's peerings ---- */
+
+static const char *const k_peering[] = {"name",		"port",		 "address",  "remote_as",
+					"policy",	"hold_time",	 "passive",  "md5",
+					"ttl_security", "connect_retry", "families", NULL};
+
+static int get_bool(const json_t *req, const char *key, bool *out, struct ctlsock_err *err)
+{
+	const json_t *v = json_object_get(req, key);
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_boolean(v))
+		return ctlsock_err_set(err, CTLSOCK_E_BAD_REQUEST,
+				       "field '%s' must be true or false", key);
+	*out = json_is_true(v);
+	return 1;
+}
+
+/* A name as the config file's: it ends up in metrics labels and logs. */
+static int get_config_name(const json_t *req, const char *key, char *out, size_t len,
+			   struct ctlsock_err *err)
+{
+	if (get_name(req, key, out, len, err) < 0)
+		return -1;
+	for (const char *c = out; *c != '\0'; c++)
+		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' && *c != '.')
+			return ctlsock_err_set(
+				err, CTLSOCK_E_INVALID_ARGUMENT,
+				"field '%s': use only letters, digits, '-', '_' and '.'", key);
+	return 0;
+}
+
+static int get_families(const json_t *req, struct ctlsock_peering *out, struct ctlsock_err *err)
+{
+	const json_t *v = NULL, *e;
+	int ret = field(req, "families", false, JSON_ARRAY, "an array", &v, err);
+	size_t i;
+
+	if (ret <= 0) {
+		out->ipv4 = out->addr.family == AF_INET;
+		out->ipv6 = out->addr.family == AF_INET6;
+		return ret;
+	}
+	if (json_array_size(v) == 0)
+		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+				       "field 'families' is empty");
+	json_array_foreach(v, i, e)
+	{
+		const char *f = json_string_value(e);
+		if (f != NULL && strcmp(f, "ipv4") == 0 && !out->ipv4)
+			out->ipv4 = true;
+		else if (f != NULL && strcmp(f, "ipv6") == 0 && !out->ipv6)
+			out->ipv6 = true;
+		else
+			return ctlsock_err_set(
+				err, CTLSOCK_E_INVALID_ARGUMENT,
+				"field 'families': \"ipv4\" and/or \"ipv6\", each once");
+	}
+	return 1;
+}
+
+static int peering_numbers(const json_t *obj, struct ctlsock_peering *out, struct ctlsock_err *err)
+{
+	uint64_t as = 0, hold = 90, retry = 5;
+
+	if (json_object_get(obj, "remote_as") == NULL)
+		return ctlsock_err_set(err, CTLSOCK_E_BAD_REQUEST, "missing field 'remote_as'");
+	if (get_uint(obj, "remote_as", 1, UINT32_MAX, &as, err) < 0 ||
+	    get_uint(obj, "hold_time", 0, 65535, &hold, err) < 0 ||
+	    get_uint(obj, "connect_retry", 1, 65535, &retry, err) < 0)
+		return -1;
+	/* RFC 4271 4.2: zero or at least three seconds. */
+	if (hold == 1 || hold == 2)
+		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+				       "field 'hold_time' must be 0 or 3..65535 seconds");
+	out->remote_as = (uint32_t)as;
+	out->hold_time = (uint16_t)hold;
+	out->connect_retry = (uint16_t)retry;
+	return 0;
+}
+
+int ctlsock_peering_parse(const json_t *obj, bool allow_cmd, struct ctlsock_peering *out,
+			  struct ctlsock_err *err)
+{
+	char addr[64];
+	const char *key;
+	json_t *v;
+
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(obj))
+		return ctlsock_err_set(err, CTLSOCK_E_BAD_REQUEST, "a peering is a JSON object");
+	json_object_foreach((json_t *)obj, key, v)
+	{
+		bool known = allow_cmd && (strcmp(key, "cmd") == 0 || strcmp(key, "id") == 0);
+		for (const char *const *k = k_peering; !known && *k != NULL; k++)
+			known = strcmp(*k, key) == 0;
+		if (!known)
+			return ctlsock_err_set(err, CTLSOCK_E_BAD_REQUEST,
+					       "peering: unknown field '%.64s'", key);
+	}
+	if (get_config_name(obj, "name", out->name, sizeof(out->name), err) < 0 ||
+	    get_name(obj, "port", out->port, sizeof(out->port), err) < 0 ||
+	    get_string(obj, "address", true, addr, sizeof(addr), err) < 0 ||
+	    get_name(obj, "policy", out->policy, sizeof(out->policy), err) < 0 ||
+	    peering_numbers(obj, out, err) < 0 ||
+	    get_bool(obj, "passive", &out->passive, err) < 0 ||
+	    get_bool(obj, "ttl_security", &out->ttl_security, err) < 0 ||
+	    get_string(obj, "md5", false, out->md5, sizeof(out->md5), err) < 0)
+		return -1;
+	if (ip_addr_parse(addr, &out->addr) < 0)
+		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+				       "'%s' is not an IPv4 or IPv6 address", addr);
+	return get_families(obj, out, err) < 0 ? -1 : 0;
+}
+
+static int parse_peering_add(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
+{
+	return ctlsock_peering_parse(req, true, &out->peering, err);
+}
+
+static int parse_peering_name(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
+{
+	return get_name(req, "name", out->peer.name, sizeof(out->peer.name), err);
+}
+
 /* ---- the table ---- */
 
 static const char *const k_none[] = {NULL};
@@ -298,6 +425,7 @@ static const char *const k_peer[] = {"peer", NULL};
 static const char *const k_peer_reset[] = {"peer", "mode", NULL};
 static const char *const k_peer_policy[] = {"peer", "policy", NULL};
 static const char *const k_route_add[] = {"prefix", "pathgroup", NULL};
+static const char *const k_name[] = {"name", NULL};
 
 #define CMD(i, n, m, k, p, h)                                                                      \
 	[i] = {.name = n, .id = i, .mutating = m, .keys = k, .parse = p, .help = h}
@@ -338,7 +466,8 @@ const struct ctlsock_cmd_spec ctlsock_cmds[CTLSOCK_CMD__MAX] = {
 	    "counters and states in Prometheus text format, in \"text\" (peerctl metrics prints "
 	    "it: a node_exporter textfile collector can use it)"),
 	CMD(CTLSOCK_CMD_PEERING_LIST, "peering.list", false, k_none, parse_none,
-	    "BGP peerings: port, tier, address, AS, policy, state, uptime, prefixes received "
+	    "BGP peerings: origin (legacy: config file; managed: control socket), port, tier, "
+	    "address, AS, policy, state, uptime, prefixes received "
 	    "(announcements seen, before policy)/accepted/installed, flaps, last error"),
 	CMD(CTLSOCK_CMD_PEERING_STATS, "peering.stats", false, k_peer, parse_peer,
 	    "one peering in detail: messages in/out by type, updates, withdrawals, prefixes, "
@@ -357,6 +486,16 @@ const struct ctlsock_cmd_spec ctlsock_cmds[CTLSOCK_CMD__MAX] = {
 	    "lists the prefix takes it over"),
 	CMD(CTLSOCK_CMD_ROUTE_DEL, "route.del", true, k_prefix, parse_route_del,
 	    "remove an operator static route {prefix} (config file routes are read_only)"),
+	CMD(CTLSOCK_CMD_PEERING_ADD, "peering.add", true, k_peering, parse_peering_add,
+	    "add a managed BGP peering {name, port, address, remote_as, policy, hold_time?, "
+	    "passive?, md5?, ttl_security?, connect_retry?, families?}: started at once, kept "
+	    "across restarts"),
+	CMD(CTLSOCK_CMD_PEERING_REMOVE, "peering.remove", true, k_name, parse_peering_name,
+	    "remove a managed peering {name}: Cease/Peer De-configured, its routes withdrawn "
+	    "(config file peerings are read_only: peering.convert them first)"),
+	CMD(CTLSOCK_CMD_PEERING_CONVERT, "peering.convert", true, k_name, parse_peering_name,
+	    "make a config file (legacy) peering managed {name}: the session is untouched, it "
+	    "is kept in the state file and wins over the config's from the next start"),
 };
 
 const struct ctlsock_cmd_spec *ctlsock_cmd_find(const char *name)

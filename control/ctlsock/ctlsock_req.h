@@ -75,8 +75,33 @@ enum ctlsock_cmd_id {
 	CTLSOCK_CMD_PEER_SET_POLICY,
 	CTLSOCK_CMD_ROUTE_ADD,
 	CTLSOCK_CMD_ROUTE_DEL,
+	CTLSOCK_CMD_PEERING_ADD,
+	CTLSOCK_CMD_PEERING_REMOVE,
+	CTLSOCK_CMD_PEERING_CONVERT,
 	CTLSOCK_CMD__MAX,
 };
+
+#define CTLSOCK_MD5_LEN 80 /* TCP_MD5SIG_MAXKEYLEN */
+
+/* A BGP peering as peering.add and the state file (peerings.json) give
+ * it: names still to resolve against the config. */
+struct ctlsock_peering {
+	char name[CTLSOCK_NAME_LEN];
+	char port[CTLSOCK_NAME_LEN];
+	char policy[CTLSOCK_NAME_LEN];
+	struct ip_addr addr;
+	uint32_t remote_as;
+	uint16_t hold_time;	/* 0 or 3..65535, default 90 */
+	uint16_t connect_retry; /* 1..65535 s, default 5 */
+	bool passive, ttl_security;
+	bool ipv4, ipv6; /* "families", default: the address's */
+	char md5[CTLSOCK_MD5_LEN + 1];
+};
+
+/* Validate a peering object (keys: those of peering.add, plus "cmd" and
+ * "id" when allow_cmd). 0, or -1 with err set. */
+int ctlsock_peering_parse(const json_t *obj, bool allow_cmd, struct ctlsock_peering *out,
+			  struct ctlsock_err *err);
 
 /* A request after validation: the command and its typed arguments. */
 struct ctlsock_req {
@@ -109,11 +134,13 @@ struct ctlsock_req {
 			char name[CTLSOCK_NAME_LEN];
 			char policy[CTLSOCK_NAME_LEN]; /* peer.set_policy */
 			bool soft;		       /* peer.reset */
-		} peer; /* peering.stats, peer.reset, peer.set_policy */
+		} peer; /* peering.stats, peer.reset, peer.set_policy, peering.remove,
+			 * peering.convert */
 		struct {
 			struct prefix prefix;
 			char pathgroup[CTLSOCK_NAME_LEN]; /* route.add */
 		} route; /* route.add, route.del */
+		struct ctlsock_peering peering; /* peering.add */
 	};
 };
 

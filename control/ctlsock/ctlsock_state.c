@@ -6,6 +6,9 @@
  * after a crash it holds either the old or the new set, never half.
  * Prefixes the config file registers are "config" origin and never written:
  * the config stays their single source of truth.
+ *
+ * Managed BGP peerings (peering.add, peering.convert) live the same way in
+ * STATE_DIR/peerings.json, each entry a peering.add request without "cmd".
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,12 +18,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "control/bgp/bgp.h"
 #include "control/ctlsock/ctlsock.h"
 #include "control/ctlsock/ctlsock_cmd.h"
 #include "control/daemon/log.h"
 
 #define STATE_FILE    "registered.json"
 #define STATE_VERSION 1
+#define PEERINGS_FILE "peerings.json"
 
 /* ---- origin: the config's registered prefixes, sorted once ---- */
 
@@ -60,8 +65,11 @@ bool ctlsock_state_is_config(const struct daemon *d, const struct prefix *p)
 	return bsearch(p, cfg_sorted, n_cfg_sorted, sizeof(*cfg_sorted), prefix_cmp) != NULL;
 }
 
+static void peerings_fini(void);
+
 void ctlsock_state_fini(void)
 {
+	peerings_fini();
 	free(cfg_sorted);
 	cfg_sorted = NULL;
 	n_cfg_sorted = 0;
@@ -132,7 +140,7 @@ static int fsync_dir(const char *dir)
 	return ret;
 }
 
-static int write_atomic(const char *dir, const char *name, const char *data, char *err,
+static int write_atomic(const char *dir, const char *name, const char *data, mode_t mode, char *err,
 			size_t errlen)
 {
 	char tmp[4096], path[4096];
@@ -147,7 +155,7 @@ static int write_atomic(const char *dir, const char *name, const char *data, cha
 		snprintf(err, errlen, "state_dir %s: %s", dir, strerror(-ret));
 		return ret;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "%s: %s", tmp, strerror(-ret));
@@ -190,9 +198,214 @@ int ctlsock_state_save(struct daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	ret = write_atomic(d->cfg.state_dir, STATE_FILE, s, err, errlen);
+	ret = write_atomic(d->cfg.state_dir, STATE_FILE, s, 0640, err, errlen);
 	free(s);
 	return ret;
+}
+
+/* ---- managed BGP peerings ---- */
+
+/* Read by ctlsock_state_load, started by ctlsock_state_start_peerings;
+ * entries that could not start are kept and written back by every save. */
+static json_t *peerings_pending, *peerings_kept;
+
+static void peerings_fini(void)
+{
+	json_decref(peerings_pending);
+	json_decref(peerings_kept);
+	peerings_pending = peerings_kept = NULL;
+}
+
+static json_t *peering_json(const struct bgp_peer_info *pi)
+{
+	const struct cfg_bgp_peer *c = pi->def;
+	json_t *fam = json_array(), *o;
+	char addr[64];
+
+	if (fam == NULL)
+		return NULL;
+	if (c->ipv4)
+		json_array_append_new(fam, json_string("ipv4"));
+	if (c->ipv6)
+		json_array_append_new(fam, json_string("ipv6"));
+	/* The policy it runs under now: peer.set_policy on a managed peer lasts. */
+	o = json_pack("{s:s,s:s,s:s,s:I,s:s,s:i,s:i,s:b,s:b,s:o}", "name", pi->name, "port",
+		      pi->port, "address", ip_addr_format(&c->addr, addr, sizeof(addr)),
+		      "remote_as", (json_int_t)c->remote_as, "policy", pi->policy, "hold_time",
+		      (int)c->hold_time, "connect_retry", (int)c->connect_retry, "passive",
+		      c->passive, "ttl_security", c->ttl_security, "families", fam);
+	if (o != NULL && c->md5[0] != '\0' &&
+	    json_object_set_new(o, "md5", json_string(c->md5)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+struct peerings_walk {
+	json_t *list;
+	const char *skip, *also;
+};
+
+static int add_peering(const struct bgp_peer_info *pi, void *arg)
+{
+	struct peerings_walk *w = arg;
+
+	if (w->skip != NULL && strcmp(pi->name, w->skip) == 0)
+		return 0;
+	if (!pi->managed && !(w->also != NULL && strcmp(pi->name, w->also) == 0))
+		return 0;
+	return json_array_append_new(w->list, peering_json(pi)) < 0 ? -ENOMEM : 0;
+}
+
+static int name_is(const struct bgp_peer_info *pi, void *arg)
+{
+	return strcmp(pi->name, arg) == 0;
+}
+
+int ctlsock_state_save_peerings(struct daemon *d, const char *skip, const char *also, char *err,
+				size_t errlen)
+{
+	struct peerings_walk w = {.list = json_array(), .skip = skip, .also = also};
+	json_t *root, *e;
+	size_t i;
+	char *s;
+	int ret;
+
+	if (w.list == NULL || bgp_foreach_peer(d->bgp, add_peering, &w) != 0) {
+		json_decref(w.list);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	/* Kept entries, unless a running peer took the name since. */
+	json_array_foreach(peerings_kept, i, e)
+	{
+		const char *n = json_string_value(json_object_get(e, "name"));
+		if (n != NULL && bgp_foreach_peer(d->bgp, name_is, (void *)n) == 0)
+			json_array_append(w.list, e);
+	}
+	root = json_pack("{s:i,s:o}", "version", STATE_VERSION, "peerings", w.list);
+	s = root != NULL ? json_dumps(root, JSON_INDENT(1)) : NULL;
+	json_decref(root);
+	if (s == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	ret = write_atomic(d->cfg.state_dir, PEERINGS_FILE, s, 0600, err, errlen);
+	free(s);
+	return ret;
+}
+
+/* At ctlsock_state_load: only read, the speaker starts later. */
+static int peerings_read(const struct daemon *d)
+{
+	char path[4096];
+	json_error_t jerr;
+	json_t *root, *list;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", d->cfg.state_dir, PEERINGS_FILE) >=
+	    sizeof(path))
+		return -ENAMETOOLONG;
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		return 0;
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		PF_LOG(ERR, "state file %s:%d: %s", path, jerr.line, jerr.text);
+		return -EINVAL;
+	}
+	list = json_object_get(root, "peerings");
+	if (json_integer_value(json_object_get(root, "version")) != STATE_VERSION ||
+	    !json_is_array(list)) {
+		PF_LOG(ERR, "state file %s: not a version %d peerings file", path, STATE_VERSION);
+		json_decref(root);
+		return -EINVAL;
+	}
+	json_decref(peerings_pending);
+	peerings_pending = json_incref(list);
+	json_decref(root);
+	return 0;
+}
+
+struct legacy_find {
+	const struct cfg_bgp_peer *pc;
+	char name[CTLSOCK_NAME_LEN];
+};
+
+static int find_legacy(const struct bgp_peer_info *pi, void *arg)
+{
+	struct legacy_find *f = arg;
+
+	if (pi->managed || (strcmp(pi->name, f->pc->name) != 0 &&
+			    memcmp(&pi->addr, &f->pc->addr, sizeof(pi->addr)) != 0))
+		return 0;
+	snprintf(f->name, sizeof(f->name), "%s", pi->name);
+	return 1;
+}
+
+/* The documented precedence: the managed peering wins over the config's
+ * with its name or its address (there can be one of each). */
+static void replace_legacy(struct daemon *d, const struct cfg_bgp_peer *pc)
+{
+	struct legacy_find f = {.pc = pc};
+
+	while (bgp_foreach_peer(d->bgp, find_legacy, &f) == 1) {
+		PF_LOG(WARNING,
+		       "bgp %s: config file peering replaced by the managed peering %s from the "
+		       "state file (remove it from the config)",
+		       f.name, pc->name);
+		bgp_peer_remove(d->bgp, f.name);
+	}
+}
+
+static int peering_start(struct daemon *d, const json_t *e, size_t i)
+{
+	struct ctlsock_peering pg;
+	struct ctlsock_err err = {0};
+	struct cfg_bgp_peer pc;
+	char why[256];
+
+	if (d->bgp == NULL) {
+		PF_LOG(ERR, "%s: peerings[%zu]: no BGP speaker runs: kept, not started",
+		       PEERINGS_FILE, i);
+		return -1;
+	}
+	if (ctlsock_peering_parse(e, false, &pg, &err) < 0 ||
+	    ctlsock_peering_resolve(d, &pg, &pc, &err) < 0) {
+		PF_LOG(ERR, "%s: peerings[%zu]: %s: kept, not started", PEERINGS_FILE, i,
+		       err.message);
+		return -1;
+	}
+	replace_legacy(d, &pc);
+	if (bgp_peer_add(d->bgp, &pc, why, sizeof(why)) < 0) {
+		PF_LOG(ERR, "%s: peering %s: %s: kept, not started", PEERINGS_FILE, pc.name, why);
+		return -1;
+	}
+	return 0;
+}
+
+void ctlsock_state_start_peerings(struct daemon *d)
+{
+	unsigned started = 0, kept = 0;
+	json_t *e;
+	size_t i;
+
+	if (peerings_pending == NULL)
+		return;
+	json_decref(peerings_kept);
+	peerings_kept = json_array();
+	json_array_foreach(peerings_pending, i, e)
+	{
+		if (peering_start(d, e, i) == 0) {
+			started++;
+		} else {
+			json_array_append(peerings_kept, e);
+			kept++;
+		}
+	}
+	json_decref(peerings_pending);
+	peerings_pending = NULL;
+	PF_LOG(NOTICE, "state file %s/%s: %u managed peerings started, %u kept but not started",
+	       d->cfg.state_dir, PEERINGS_FILE, started, kept);
 }
 
 /* ---- load ---- */
@@ -233,11 +446,15 @@ int ctlsock_state_load(struct daemon *d)
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", d->cfg.state_dir, STATE_FILE) >=
 	    sizeof(path))
 		return -ENAMETOOLONG;
-	if (access(path, F_OK) < 0 && errno == ENOENT)
-		return 0; /* first start: nothing registered over the socket yet */
+	if (access(path, F_OK) < 0 && errno == ENOENT) /* nothing registered yet */
+		return peerings_read(d) < 0 ? -EINVAL : 0;
 	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
 		PF_LOG(ERR, "state file %s:%d: %s", path, jerr.line, jerr.text);
+		return -EINVAL;
+	}
+	if (peerings_read(d) < 0) {
+		json_decref(root);
 		return -EINVAL;
 	}
 	list = json_object_get(root, "registered");

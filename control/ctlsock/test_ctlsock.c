@@ -98,8 +98,9 @@ static void unknown_commands(void **state)
 	expect_err("{\"cmd\":\"VERSION\"}", CTLSOCK_E_UNKNOWN_COMMAND);
 	expect_err("{\"cmd\":\"prefix\"}", CTLSOCK_E_UNKNOWN_COMMAND);
 	expect_err("{\"cmd\":\"prefix.register \"}", CTLSOCK_E_UNKNOWN_COMMAND);
-	/* peering is the BGP module's, not this socket's (yet) */
-	expect_err("{\"cmd\":\"peering.add\"}", CTLSOCK_E_UNKNOWN_COMMAND);
+	/* peering.add exists; near misses of it do not */
+	expect_err("{\"cmd\":\"peering.delete\"}", CTLSOCK_E_UNKNOWN_COMMAND);
+	expect_err("{\"cmd\":\"peer.add\"}", CTLSOCK_E_UNKNOWN_COMMAND);
 	expect_err("{\"cmd\":\"bgp.neighbors\"}", CTLSOCK_E_UNKNOWN_COMMAND);
 }
 
@@ -492,6 +493,146 @@ static void route_requests(void **state)
 		   CTLSOCK_E_BAD_REQUEST);
 }
 
+/* peering.add with one field replaced ("k":v) or, with v NULL, dropped. */
+static void peering_add_with(char *buf, size_t len, const char *key, const char *val)
+{
+	static const char *const keys[] = {"name", "port", "address", "remote_as", "policy"};
+	static const char *const vals[] = {"\"pri4\"", "\"pri\"", "\"198.51.100.2\"", "64496",
+					   "\"carrier\""};
+	size_t off = (size_t)snprintf(buf, len, "{\"cmd\":\"peering.add\"");
+	bool done = false;
+
+	for (unsigned i = 0; i < 5; i++) {
+		bool this = strcmp(keys[i], key) == 0;
+		done |= this;
+		if (!this)
+			off += (size_t)snprintf(buf + off, len - off, ",\"%s\":%s", keys[i],
+						vals[i]);
+		else if (val != NULL)
+			off += (size_t)snprintf(buf + off, len - off, ",\"%s\":%s", key, val);
+	}
+	if (!done)
+		off += (size_t)snprintf(buf + off, len - off, ",\"%s\":%s", key, val);
+	snprintf(buf + off, len - off, "}");
+}
+
+static void expect_add_err(const char *key, const char *val, const char *code)
+{
+	char buf[512];
+
+	peering_add_with(buf, sizeof(buf), key, val);
+	expect_err(buf, code);
+}
+
+static void managed_peering_requests(void **state)
+{
+	const struct ctlsock_req *r;
+	char buf[512];
+
+	(void)state;
+	/* the minimum: defaults for the rest */
+	peering_add_with(buf, sizeof(buf), "name", "\"pri4\"");
+	r = expect_ok(buf, CTLSOCK_CMD_PEERING_ADD);
+	assert_true(ctlsock_cmd_find("peering.add")->mutating);
+	assert_string_equal(r->peering.name, "pri4");
+	assert_string_equal(r->peering.port, "pri");
+	assert_string_equal(r->peering.policy, "carrier");
+	assert_int_equal(r->peering.addr.family, AF_INET);
+	assert_int_equal(r->peering.remote_as, 64496);
+	assert_int_equal(r->peering.hold_time, 90);
+	assert_int_equal(r->peering.connect_retry, 5);
+	assert_false(r->peering.passive);
+	assert_false(r->peering.ttl_security);
+	assert_true(r->peering.ipv4);
+	assert_false(r->peering.ipv6);
+	assert_string_equal(r->peering.md5, "");
+	/* everything */
+	r = expect_ok("{\"cmd\":\"peering.add\",\"name\":\"pri6\",\"port\":\"pri\",\"address\":"
+		      "\"2001:db8:1::2\",\"remote_as\":4200000000,\"policy\":\"carrier\","
+		      "\"hold_time\":0,\"passive\":true,\"md5\":\"k\",\"ttl_security\":true,"
+		      "\"connect_retry\":30,\"families\":[\"ipv6\",\"ipv4\"]}",
+		      CTLSOCK_CMD_PEERING_ADD);
+	assert_int_equal(r->peering.addr.family, AF_INET6);
+	assert_int_equal(r->peering.remote_as, 4200000000u);
+	assert_int_equal(r->peering.hold_time, 0);
+	assert_int_equal(r->peering.connect_retry, 30);
+	assert_true(r->peering.passive && r->peering.ttl_security);
+	assert_true(r->peering.ipv4 && r->peering.ipv6);
+	assert_string_equal(r->peering.md5, "k");
+	peering_add_with(buf, sizeof(buf), "hold_time", "3");
+	assert_int_equal(expect_ok(buf, CTLSOCK_CMD_PEERING_ADD)->peering.hold_time, 3);
+
+	/* required */
+	expect_add_err("name", NULL, CTLSOCK_E_BAD_REQUEST);
+	expect_add_err("port", NULL, CTLSOCK_E_BAD_REQUEST);
+	expect_add_err("address", NULL, CTLSOCK_E_BAD_REQUEST);
+	expect_add_err("remote_as", NULL, CTLSOCK_E_BAD_REQUEST);
+	expect_add_err("policy", NULL, CTLSOCK_E_BAD_REQUEST);
+	/* types */
+	expect_add_err("remote_as", "\"64496\"", CTLSOCK_E_BAD_REQUEST);
+	expect_add_err("passive", "1", CTLSOCK_E_BAD_REQUEST);
+	expect_add_err("ttl_security", "\"yes\"", CTLSOCK_E_BAD_REQUEST);
+	expect_add_err("families", "\"ipv4\"", CTLSOCK_E_BAD_REQUEST);
+	expect_add_err("md5", "5", CTLSOCK_E_BAD_REQUEST);
+	expect_add_err("nosuch", "1", CTLSOCK_E_BAD_REQUEST); /* a typo is refused */
+	/* values */
+	expect_add_err("name", "\"\"", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_add_err("name", "\"pri 4\"", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_add_err("name", "\"pri4{x}\"", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_add_err("name", "\"0123456789012345678901234567890123\"",
+		       CTLSOCK_E_INVALID_ARGUMENT);
+	expect_add_err("port", "\"\"", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_add_err("policy", "\"\"", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_add_err("address", "\"198.51.100.0/30\"", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_add_err("address", "\"198.51.100.256\"", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_add_err("address", "\"pri-rtr\"", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_add_err("remote_as", "0", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_add_err("remote_as", "4294967296", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_add_err("remote_as", "-1", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_add_err("hold_time", "1", CTLSOCK_E_INVALID_ARGUMENT); /* RFC 4271 4.2 */
+	expect_add_err("hold_time", "2", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_add_err("hold_time", "65536", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_add_err("connect_retry", "0", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_add_err("families", "[]", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_add_err("families", "[\"ipv4\",\"ipv4\"]", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_add_err("families", "[\"ip\"]", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_add_err("md5", "\"k\\u0001ey\"", CTLSOCK_E_INVALID_ARGUMENT);
+	/* TCP_MD5SIG_MAXKEYLEN: 80 bytes fit, 81 do not */
+	char key[90];
+	memset(key, 'k', sizeof(key));
+	snprintf(buf, sizeof(buf), "\"%.80s\"", key);
+	char ok[512];
+	peering_add_with(ok, sizeof(ok), "md5", buf);
+	assert_int_equal(strlen(expect_ok(ok, CTLSOCK_CMD_PEERING_ADD)->peering.md5), 80);
+	snprintf(buf, sizeof(buf), "\"%.81s\"", key);
+	expect_add_err("md5", buf, CTLSOCK_E_INVALID_ARGUMENT);
+
+	/* the state file's entries: the same validation, no "cmd" */
+	struct ctlsock_peering pg;
+	struct ctlsock_err err = {0};
+	json_t *j = json_loads("{\"name\":\"loc4\",\"port\":\"loc\",\"address\":\"198.51.100.6\","
+			       "\"remote_as\":64496,\"policy\":\"carrier\"}",
+			       0, NULL);
+	assert_int_equal(ctlsock_peering_parse(j, false, &pg, &err), 0);
+	assert_string_equal(pg.name, "loc4");
+	json_object_set_new(j, "cmd", json_string("peering.add"));
+	assert_int_equal(ctlsock_peering_parse(j, false, &pg, &err), -1);
+	assert_string_equal(err.code, CTLSOCK_E_BAD_REQUEST);
+	json_decref(j);
+
+	r = expect_ok("{\"cmd\":\"peering.remove\",\"name\":\"pri4\"}", CTLSOCK_CMD_PEERING_REMOVE);
+	assert_string_equal(r->peer.name, "pri4");
+	assert_true(ctlsock_cmd_find("peering.remove")->mutating);
+	expect_err("{\"cmd\":\"peering.remove\"}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"peering.remove\",\"peer\":\"pri4\"}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"peering.remove\",\"name\":\"\"}", CTLSOCK_E_INVALID_ARGUMENT);
+	r = expect_ok("{\"cmd\":\"peering.convert\",\"name\":\"loc4\"}",
+		      CTLSOCK_CMD_PEERING_CONVERT);
+	assert_string_equal(r->peer.name, "loc4");
+	assert_true(ctlsock_cmd_find("peering.convert")->mutating);
+	expect_err("{\"cmd\":\"peering.convert\",\"name\":4}", CTLSOCK_E_BAD_REQUEST);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -502,7 +643,7 @@ int main(void)
 		cmocka_unit_test(answers),	     cmocka_unit_test(framing),
 		cmocka_unit_test(framing_too_large), cmocka_unit_test(prom_format),
 		cmocka_unit_test(new_commands),	     cmocka_unit_test(peering_requests),
-		cmocka_unit_test(route_requests),
+		cmocka_unit_test(route_requests),    cmocka_unit_test(managed_peering_requests),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

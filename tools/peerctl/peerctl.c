@@ -567,9 +567,9 @@ static const char *f_duration(const json_t *o, const char *k)
 
 static void print_peerings(const json_t *a)
 {
-	static const char *const hdr[] = {"PEER",	 "PORT",     "TIER",	  "ADDRESS", "AS",
-					  "POLICY",	 "STATE",    "UPTIME",	  "RCVD",    "ACCEPTED",
-					  "INSTALLED", "FLAPS",    "LAST_ERROR", NULL};
+	static const char *const hdr[] = {"PEER",     "ORIGIN",	   "PORT",  "TIER",	  "ADDRESS",
+					  "AS",	      "POLICY",	   "STATE", "UPTIME",	  "RCVD",
+					  "ACCEPTED", "INSTALLED", "FLAPS", "LAST_ERROR", NULL};
 	struct table t;
 	size_t i;
 	json_t *p;
@@ -579,11 +579,12 @@ static void print_peerings(const json_t *a)
 	{
 		const json_t *x = json_object_get(p, "prefixes");
 		bool up = f_str(p, "state") && strcmp(f_str(p, "state"), "Established") == 0;
-		table_row(&t, f_str(p, "name"), f_str(p, "port"), f_str(p, "tier"),
-			  f_str(p, "address"), f_int(p, "remote_as"), f_str(p, "policy"),
-			  f_str(p, "state"), up ? f_duration(p, "uptime_s") : NULL,
-			  f_int(x, "received"), f_int(x, "accepted"), f_int(x, "installed"),
-			  f_int(p, "flaps"), f_str(p, "last_error"));
+		table_row(&t, f_str(p, "name"), f_str(p, "origin"), f_str(p, "port"),
+			  f_str(p, "tier"), f_str(p, "address"), f_int(p, "remote_as"),
+			  f_str(p, "policy"), f_str(p, "state"),
+			  up ? f_duration(p, "uptime_s") : NULL, f_int(x, "received"),
+			  f_int(x, "accepted"), f_int(x, "installed"), f_int(p, "flaps"),
+			  f_str(p, "last_error"));
 	}
 	table_print(&t);
 	printf("(RCVD: announcements since the daemon started, before import policy)\n");
@@ -664,6 +665,27 @@ static void print_peer_policy(const json_t *a)
 	       f_str(a, "policy"), f_str(a, "policy"));
 }
 
+static void print_peering_add(const json_t *a)
+{
+	printf("peering %s added (managed: kept across restarts) on port %s, %s\n",
+	       f_str(a, "name"), f_str(a, "port"), f_str(a, "state"));
+}
+
+static void print_peering_remove(const json_t *a)
+{
+	printf("peering %s removed (was %s): Cease/Peer De-configured sent, %s routes "
+	       "withdrawn\n",
+	       f_str(a, "name"), f_str(a, "state_before"), f_int(a, "routes_withdrawn"));
+}
+
+static void print_peering_convert(const json_t *a)
+{
+	if (!json_is_true(json_object_get(a, "changed")))
+		printf("peering %s is managed already\n", f_str(a, "name"));
+	else
+		printf("peering %s is managed now: %s\n", f_str(a, "name"), f_str(a, "note"));
+}
+
 static void print_route_add(const json_t *a)
 {
 	printf("route %s -> path group %s (operator route: not kept across a restart)\n",
@@ -730,13 +752,13 @@ static const struct verb verbs[] = {
 	{"config reload", "config.reload", {0}, 0, print_reload, "config reload"},
 	{"metrics", "metrics", {0}, 0, print_metrics, "metrics"},
 	{"peering list", "peering.list", {0}, 0, print_peerings, "peering list"},
-	{"peering stats",
-	 "peering.stats",
-	 {"peer"},
-	 1,
-	 print_peering_stats,
-	 "peering stats PEER"},
-	{"peer reset", "peer.reset", {"peer", "mode"}, 2, print_peer_reset, "peer reset PEER soft|hard"},
+	{"peering stats", "peering.stats", {"peer"}, 1, print_peering_stats, "peering stats PEER"},
+	{"peer reset",
+	 "peer.reset",
+	 {"peer", "mode"},
+	 2,
+	 print_peer_reset,
+	 "peer reset PEER soft|hard"},
 	{"peer set-policy",
 	 "peer.set_policy",
 	 {"peer", "policy"},
@@ -750,6 +772,25 @@ static const struct verb verbs[] = {
 	 print_route_add,
 	 "route add PREFIX PATHGROUP   (not durable: gone after a restart)"},
 	{"route del", "route.del", {"prefix"}, 1, print_route_del, "route del PREFIX"},
+	{"peering add",
+	 "peering.add",
+	 {"name"},
+	 1,
+	 print_peering_add,
+	 "peering add NAME port=PORT address=ADDR remote_as=AS policy=POLICY [hold_time=S] "
+	 "[connect_retry=S] [passive=yes] [md5=KEY] [ttl_security=yes] [families=ipv4,ipv6]"},
+	{"peering remove",
+	 "peering.remove",
+	 {"name"},
+	 1,
+	 print_peering_remove,
+	 "peering remove NAME   (managed peerings only)"},
+	{"peering convert",
+	 "peering.convert",
+	 {"name"},
+	 1,
+	 print_peering_convert,
+	 "peering convert NAME   (config file peering -> managed)"},
 };
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
 
@@ -792,9 +833,53 @@ static const struct verb *verb_find(int argc, char **argv, int *used)
 	return best;
 }
 
+static bool key_in(const char *k, const char *const *keys)
+{
+	for (; *keys != NULL; keys++)
+		if (strcmp(k, *keys) == 0)
+			return true;
+	return false;
+}
+
 static bool int_key(const char *k)
 {
-	return strcmp(k, "cursor") == 0 || strcmp(k, "limit") == 0;
+	static const char *const keys[] = {"cursor",	"limit",	 "remote_as",
+					   "hold_time", "connect_retry", NULL};
+	return key_in(k, keys);
+}
+
+static bool bool_key(const char *k)
+{
+	static const char *const keys[] = {"passive", "ttl_security", NULL};
+	return key_in(k, keys);
+}
+
+/* yes/no, true/false, on/off, 1/0; anything else stays a string (the
+ * daemon then says what it wants). */
+static json_t *bool_value(const char *v)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1", NULL};
+	static const char *const no[] = {"no", "false", "off", "0", NULL};
+
+	if (key_in(v, yes))
+		return json_true();
+	if (key_in(v, no))
+		return json_false();
+	return json_string(v);
+}
+
+/* families=ipv4,ipv6 */
+static json_t *list_value(const char *v)
+{
+	json_t *a = json_array();
+	const char *s = v;
+
+	while (a != NULL && *s != '\0') {
+		size_t n = strcspn(s, ",");
+		json_array_append_new(a, json_stringn(s, n));
+		s += n + (s[n] == ',');
+	}
+	return a;
 }
 
 /* key=value (string; an integer for cursor/limit) or key:=JSON. */
@@ -822,6 +907,10 @@ static int add_kv(json_t *req, const char *arg)
 	} else if (int_key(key) && eq[1] != '\0' &&
 		   strspn(eq + 1, "0123456789") == strlen(eq + 1)) {
 		v = json_integer(strtoll(eq + 1, NULL, 10));
+	} else if (bool_key(key)) {
+		v = bool_value(eq + 1);
+	} else if (strcmp(key, "families") == 0) {
+		v = list_value(eq + 1);
 	} else {
 		v = json_string(eq + 1);
 	}
@@ -974,7 +1063,8 @@ static void completion_bash(void)
 	       "  done\n"
 	       "  case \"${words[*]}\" in\n"
 	       "    '') COMPREPLY=($(compgen -W 'help version status ports workers drops prefix "
-	       "route link failover tier config metrics peering peer watch pipe completion --json --socket' -- "
+	       "route link failover tier config metrics peering peer watch pipe completion --json "
+	       "--socket' -- "
 	       "\"$cur\"));;\n"
 	       "    prefix) COMPREPLY=($(compgen -W 'register unregister list' -- \"$cur\"));;\n"
 	       "    'prefix register'*) COMPREPLY=($(compgen -W 'customer=' -- \"$cur\"));;\n"
@@ -983,11 +1073,16 @@ static void completion_bash(void)
 	       "    'prefix list'*|'route list'*) COMPREPLY=($(compgen -W 'family=ipv4 family=ipv6 "
 	       "cursor= limit=' -- \"$cur\"));;\n"
 	       "    route) COMPREPLY=($(compgen -W 'lookup list add del' -- \"$cur\"));;\n"
-	       "    peering) COMPREPLY=($(compgen -W 'list stats' -- \"$cur\"));;\n"
+	       "    peering) COMPREPLY=($(compgen -W 'list stats add remove convert' -- "
+	       "\"$cur\"));;\n"
+	       "    'peering add '*) COMPREPLY=($(compgen -W 'port= address= remote_as= policy= "
+	       "hold_time= connect_retry= passive= md5= ttl_security= families=' -- \"$cur\"));;\n"
 	       "    peer) COMPREPLY=($(compgen -W 'reset set-policy' -- \"$cur\"));;\n"
-	       "    'peering stats'|'peer reset'|'peer set-policy') COMPREPLY=($(compgen -W "
+	       "    'peering stats'|'peering remove'|'peering convert'|'peer reset'|"
+	       "'peer set-policy') COMPREPLY=($(compgen -W "
 	       "\"$(peerctl \"${sock[@]}\" __complete peers 2>/dev/null)\" -- \"$cur\"));;\n"
-	       "    'peer reset '*) [[ ${#words[@]} -eq 3 ]] && COMPREPLY=($(compgen -W 'soft hard' "
+	       "    'peer reset '*) [[ ${#words[@]} -eq 3 ]] && COMPREPLY=($(compgen -W 'soft "
+	       "hard' "
 	       "-- \"$cur\"));;\n"
 	       "    link) COMPREPLY=($(compgen -W 'set' -- \"$cur\"));;\n"
 	       "    'link set') COMPREPLY=($(compgen -W \"$(peerctl \"${sock[@]}\" __complete "
