@@ -31,10 +31,10 @@
 #include "control/daemon/daemon.h"
 #include "control/daemon/log.h"
 
-#define EXIT_CONFIG 2
-#define MAX_EAL_ARGS 128
+#define EXIT_CONFIG    2
+#define MAX_EAL_ARGS   128
 #define PUNT_RING_SIZE 4096
-#define LINK_POLL_MS 10
+#define LINK_POLL_MS   10
 
 static struct daemon D;
 
@@ -46,8 +46,8 @@ static void usage(FILE *f)
 		   "  -V, --version      print the version\n");
 }
 
-static int build_eal_args(const struct config *cfg, int extra_argc, char **extra_argv,
-			  char **argv, char *lcores, size_t lcores_len, char *main_lcore)
+static int build_eal_args(const struct config *cfg, int extra_argc, char **extra_argv, char **argv,
+			  char *lcores, size_t lcores_len, char *main_lcore)
 {
 	int argc = 0;
 	bool has_pci = false, no_pci = false;
@@ -108,10 +108,10 @@ static int start_ports(struct daemon *d)
 			return ret;
 		}
 		d->n_ports = i + 1;
-		PF_LOG(INFO, "port %s: %s, ethdev %u, %u rx / %u tx queues, mac " RTE_ETHER_ADDR_PRT_FMT,
-		       cfg->ports[i].name, d->port[i].driver, d->port[i].port_id,
-		       d->port[i].n_rxq, d->port[i].n_txq,
-		       RTE_ETHER_ADDR_BYTES(&d->port[i].mac));
+		PF_LOG(INFO,
+		       "port %s: %s, ethdev %u, %u rx / %u tx queues, mac " RTE_ETHER_ADDR_PRT_FMT,
+		       cfg->ports[i].name, d->port[i].driver, d->port[i].port_id, d->port[i].n_rxq,
+		       d->port[i].n_txq, RTE_ETHER_ADDR_BYTES(&d->port[i].mac));
 	}
 	return 0;
 }
@@ -147,7 +147,8 @@ static int start_workers(struct daemon *d)
 	for (unsigned i = 0; i < d->n_workers; i++) {
 		int ret = rte_eal_remote_launch(worker_main, &d->worker[i], d->worker[i].lcore_id);
 		if (ret < 0) {
-			PF_LOG(ERR, "worker on lcore %u: %s", d->worker[i].lcore_id, strerror(-ret));
+			PF_LOG(ERR, "worker on lcore %u: %s", d->worker[i].lcore_id,
+			       strerror(-ret));
 			return ret;
 		}
 	}
@@ -242,8 +243,7 @@ static int tables_init(struct daemon *d)
 	 * file is fatal rather than silently dropping customers' traffic. */
 	if ((ret = ctlsock_state_load(d)) < 0)
 		return ret;
-	d->punt = rte_ring_create("pf_punt", PUNT_RING_SIZE, (int)rte_socket_id(),
-				  RING_F_SC_DEQ);
+	d->punt = rte_ring_create("pf_punt", PUNT_RING_SIZE, (int)rte_socket_id(), RING_F_SC_DEQ);
 	return d->punt == NULL ? -ENOMEM : 0;
 }
 
@@ -307,11 +307,21 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "c:Vh", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'c': path = optarg; break;
-		case 'k': check = true; break;
-		case 'V': printf("peerfwd %s\n", PEERFWD_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return EXIT_CONFIG;
+		case 'c':
+			path = optarg;
+			break;
+		case 'k':
+			check = true;
+			break;
+		case 'V':
+			printf("peerfwd %s\n", PEERFWD_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_CONFIG;
 		}
 	}
 	if (path == NULL) {
@@ -340,12 +350,13 @@ int main(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP); /* reload the config */
+	sigaddset(&sigs, SIGHUP);		 /* reload the config */
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* inherited by EAL's threads */
 	int sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 
 	if (rte_eal_init(eal_argc, eal_argv) < 0) {
-		fprintf(stderr, "peerfwd: EAL initialisation failed (see the EAL messages above)\n");
+		fprintf(stderr,
+			"peerfwd: EAL initialisation failed (see the EAL messages above)\n");
 		return 1;
 	}
 	pthread_mutex_init(&D.lock, NULL);

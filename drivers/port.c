@@ -91,8 +91,8 @@ int port_start(const struct config *cfg, unsigned i, uint16_t n_rxq, uint16_t n_
 						  mp)) != 0)
 			goto fail;
 	for (uint16_t q = 0; q < n_txq; q++)
-		if ((ret = rte_eth_tx_queue_setup(pid, q, ntx, rte_eth_dev_socket_id(pid),
-						  NULL)) != 0)
+		if ((ret = rte_eth_tx_queue_setup(pid, q, ntx, rte_eth_dev_socket_id(pid), NULL)) !=
+		    0)
 			goto fail;
 	if (cp->has_mac)
 		rte_eth_dev_default_mac_addr_set(pid, (struct rte_ether_addr *)&cp->mac);
@@ -105,8 +105,7 @@ int port_start(const struct config *cfg, unsigned i, uint16_t n_rxq, uint16_t n_
 	out->has_iface = cp->iface[0] != '\0';
 	return 0;
 fail:
-	snprintf(err, errlen, "port %s (%s): setup failed: %s", cp->name, name,
-		 rte_strerror(-ret));
+	snprintf(err, errlen, "port %s (%s): setup failed: %s", cp->name, name, rte_strerror(-ret));
 	return ret < 0 ? ret : -EIO;
 }
 

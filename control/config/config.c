@@ -713,8 +713,7 @@ static void route_file_path(const struct config *cfg, const char *file, char *ou
 		snprintf(out, len, "%.*s/%s", (int)(slash - cfg->path), cfg->path, file);
 }
 
-static int route_file_add(struct cfg_parse *p, const struct prefix *pfx, uint16_t pg,
-			  unsigned *cap)
+static int route_file_add(struct cfg_parse *p, const struct prefix *pfx, uint16_t pg, unsigned *cap)
 {
 	struct config *cfg = p->cfg;
 
@@ -758,8 +757,9 @@ static int parse_route_file(struct cfg_parse *p, const config_setting_t *g, cons
 			continue;
 		if (prefix_parse(s, &pfx, false) < 0) {
 			fclose(f);
-			snprintf(p->err, p->errlen, "%s:%u: %s: \"%s\" is not a prefix without host bits",
-				 path, lineno, path_join(spath, gpath, "file"), s);
+			snprintf(p->err, p->errlen,
+				 "%s:%u: %s: \"%s\" is not a prefix without host bits", path,
+				 lineno, path_join(spath, gpath, "file"), s);
 			return -EINVAL;
 		}
 		if (cfg->n_routes >= PF_MAX_DESTS * 4u || route_file_add(p, &pfx, pg, &cap) < 0) {
@@ -1261,10 +1261,10 @@ static int parse_sections(struct cfg_parse *p, const config_setting_t *root)
 static int parse_root(struct cfg_parse *p, const config_setting_t *top)
 {
 	static const char *const top_keys[] = {"peerfwd", NULL};
-	static const char *const keys[] = {"ctl_socket", "state_dir", "main_lcore", "mbufs", "eal_args",
-					   "fib",	 "ports",     "workers",    "nexthops",
-					   "pathgroups", "routes",    "registered", "unregistered",
-					   "bgp",	 "route_files", NULL};
+	static const char *const keys[] = {
+		"ctl_socket",	"state_dir", "main_lcore",  "mbufs",	  "eal_args", "fib",
+		"ports",	"workers",   "nexthops",    "pathgroups", "routes",   "registered",
+		"unregistered", "bgp",	     "route_files", NULL};
 	const config_setting_t *root = config_setting_get_member(top, "peerfwd");
 	int rc;
 

@@ -16,23 +16,23 @@
 #include "control/prefix/prefix.h"
 #include "dataplane/fwd/fwd.h"
 
-#define CFG_NAME_LEN	  32
-#define CFG_MAX_ADDRS	  8
-#define CFG_MAX_RXQ	  16
-#define CFG_MAX_EAL_ARGS  32
+#define CFG_NAME_LEN	 32
+#define CFG_MAX_ADDRS	 8
+#define CFG_MAX_RXQ	 16
+#define CFG_MAX_EAL_ARGS 32
 
 struct cfg_port {
 	char name[CFG_NAME_LEN];
-	char device[256];   /* PCI address "0000:01:00.0" or vdev "net_af_packet0,iface=x" */
+	char device[256]; /* PCI address "0000:01:00.0" or vdev "net_af_packet0,iface=x" */
 	bool is_pci;
 	char iface[IF_NAMESIZE]; /* kernel interface of an af_xdp/af_packet vdev ("" if none) */
-	enum pf_tier tier;  /* role of the link this port carries; TIER__MAX: none
-	                     * (a traffic-source port that is no carrier link) */
+	enum pf_tier tier;	 /* role of the link this port carries; TIER__MAX: none
+				  * (a traffic-source port that is no carrier link) */
 	bool has_mac;
 	struct rte_ether_addr mac; /* override the port's own MAC */
-	uint16_t vlan;      /* 0: untagged */
-	uint16_t n_rxq;     /* rx queues = RSS spread; defaults to the workers polling it */
-	uint16_t mtu;       /* 0: device default */
+	uint16_t vlan;		   /* 0: untagged */
+	uint16_t n_rxq;		   /* rx queues = RSS spread; defaults to the workers polling it */
+	uint16_t mtu;		   /* 0: device default */
 	unsigned n_addrs;
 	struct prefix addrs[CFG_MAX_ADDRS]; /* the box's own addresses on this link */
 	int line;
@@ -53,7 +53,7 @@ struct cfg_nexthop {
 	char name[CFG_NAME_LEN];
 	uint16_t port; /* index into cfg.ports */
 	struct ip_addr addr;
-	bool has_mac;  /* false: resolved by ARP/ND */
+	bool has_mac; /* false: resolved by ARP/ND */
 	struct rte_ether_addr mac;
 };
 
@@ -85,8 +85,8 @@ struct cfg_bgp_policy {
 	uint32_t max_prefixes;	/* 0: no limit; more: Cease 6/1 (RFC 4486) */
 	uint32_t restart_after; /* seconds after a max-prefix Cease; 0: stay down */
 	uint8_t min_len4, max_len4, min_len6, max_len6; /* accepted prefix lengths */
-	bool bogons;				    /* reject RFC 7454 special-purpose prefixes */
-	uint32_t local_pref[TIER__MAX + 1];	    /* by tier of the peer's port */
+	bool bogons;			    /* reject RFC 7454 special-purpose prefixes */
+	uint32_t local_pref[TIER__MAX + 1]; /* by tier of the peer's port */
 };
 
 struct cfg_bgp_peer {
@@ -94,10 +94,10 @@ struct cfg_bgp_peer {
 	uint16_t port; /* index into cfg.ports: its tier ranks the peer's routes */
 	struct ip_addr addr;
 	uint32_t remote_as;
-	int policy;	    /* index into bgp.policies; -1: none (RFC 8212: eBGP denied) */
-	uint16_t hold_time; /* 0 or 3..65535 s */
+	int policy;		/* index into bgp.policies; -1: none (RFC 8212: eBGP denied) */
+	uint16_t hold_time;	/* 0 or 3..65535 s */
 	uint16_t connect_retry; /* s */
-	bool passive;	    /* wait for the peer to connect */
+	bool passive;		/* wait for the peer to connect */
 	char md5[CFG_BGP_MD5_LEN + 1]; /* TCP MD5 signature key (RFC 2385), "" none */
 	bool ttl_security;	       /* RFC 5082 GTSM */
 	bool ipv4, ipv6;	       /* address families (MP capabilities) */
@@ -117,8 +117,8 @@ struct cfg_bgp {
 
 struct config {
 	char path[4096];
-	char ctl_socket[108];  /* control socket path */
-	char state_dir[256];   /* durable state (managed peerings, registrations) */
+	char ctl_socket[108]; /* control socket path */
+	char state_dir[256];  /* durable state (managed peerings, registrations) */
 	unsigned n_eal_args;
 	char *eal_args[CFG_MAX_EAL_ARGS]; /* extra EAL arguments, owned */
 	unsigned main_lcore;

@@ -582,8 +582,9 @@ static void test_route_files(void **state)
 	assert_non_null(f);
 	fputs("# comment\n10.0.0.0/8\n\n10.1.0.0/16  # trailing\n2001:db8:abcd::/48\n", f);
 	fclose(f);
-	assert_int_equal(load(36, "unregistered = \"drop\"; route_files = ( { file = "
-				  "\"/tmp/test_config_routes.txt\"; pathgroup = \"carrier\"; } );",
+	assert_int_equal(load(36,
+			      "unregistered = \"drop\"; route_files = ( { file = "
+			      "\"/tmp/test_config_routes.txt\"; pathgroup = \"carrier\"; } );",
 			      &cfg, err, sizeof(err)),
 			 0);
 	assert_int_equal(cfg.n_routes, 5); /* two from the config, three from the file */
@@ -594,16 +595,18 @@ static void test_route_files(void **state)
 	f = fopen("/tmp/test_config_routes.txt", "a");
 	fputs("10.1.2.3/16\n", f);
 	fclose(f);
-	assert_int_equal(load(36, "unregistered = \"drop\"; route_files = ( { file = "
-				  "\"/tmp/test_config_routes.txt\"; pathgroup = \"carrier\"; } );",
+	assert_int_equal(load(36,
+			      "unregistered = \"drop\"; route_files = ( { file = "
+			      "\"/tmp/test_config_routes.txt\"; pathgroup = \"carrier\"; } );",
 			      &cfg, err, sizeof(err)),
 			 -1);
 	snprintf(want, sizeof(want), "/tmp/test_config_routes.txt:6: route_files[0].file: ");
 	assert_true(strncmp(err, want, strlen(want)) == 0);
 	unlink("/tmp/test_config_routes.txt");
 	/* a missing file names the setting in the config */
-	expect_error(36, "unregistered = \"drop\"; route_files = ( { file = \"/nonexistent\"; "
-			 "pathgroup = \"carrier\"; } );",
+	expect_error(36,
+		     "unregistered = \"drop\"; route_files = ( { file = \"/nonexistent\"; "
+		     "pathgroup = \"carrier\"; } );",
 		     36, "route_files[0].file");
 }
 

@@ -207,7 +207,8 @@ static void peerings(struct metrics *m)
 {
 	if (m->d->bgp == NULL)
 		return;
-	prom_family(&m->t, "peerfwd_bgp_session_up", "gauge", "1 when the BGP session is Established");
+	prom_family(&m->t, "peerfwd_bgp_session_up", "gauge",
+		    "1 when the BGP session is Established");
 	bgp_foreach_peer(m->d->bgp, peer_one, &(struct peer_walk){m, PS_UP});
 	prom_family(&m->t, "peerfwd_bgp_prefixes", "gauge",
 		    "BGP prefixes of a peer: received counts announcements since the daemon "

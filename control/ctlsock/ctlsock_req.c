@@ -251,7 +251,8 @@ static int parse_peer_reset(const json_t *req, struct ctlsock_req *out, struct c
 {
 	char mode[8];
 
-	if (parse_peer(req, out, err) < 0 || get_string(req, "mode", true, mode, sizeof(mode), err) < 0)
+	if (parse_peer(req, out, err) < 0 ||
+	    get_string(req, "mode", true, mode, sizeof(mode), err) < 0)
 		return -1;
 	if (strcmp(mode, "soft") == 0)
 		out->peer.soft = true;

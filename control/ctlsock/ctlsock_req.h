@@ -139,8 +139,8 @@ struct ctlsock_req {
 		struct {
 			struct prefix prefix;
 			char pathgroup[CTLSOCK_NAME_LEN]; /* route.add */
-		} route; /* route.add, route.del */
-		struct ctlsock_peering peering; /* peering.add */
+		} route;				  /* route.add, route.del */
+		struct ctlsock_peering peering;		  /* peering.add */
 	};
 };
 

@@ -448,7 +448,8 @@ static void peering_requests(void **state)
 		   CTLSOCK_E_BAD_REQUEST);
 	expect_err("{\"cmd\":\"peer.set_policy\",\"peer\":\"geo4\",\"policy\":[\"strict\"]}",
 		   CTLSOCK_E_BAD_REQUEST);
-	expect_err("{\"cmd\":\"peer.set_policy\",\"peer\":\"geo4\",\"policy\":\"x\",\"mode\":\"hard\"}",
+	expect_err("{\"cmd\":\"peer.set_policy\",\"peer\":\"geo4\",\"policy\":\"x\",\"mode\":"
+		   "\"hard\"}",
 		   CTLSOCK_E_BAD_REQUEST);
 }
 
@@ -458,13 +459,15 @@ static void route_requests(void **state)
 	char buf[PREFIX_STRLEN];
 
 	(void)state;
-	r = expect_ok("{\"cmd\":\"route.add\",\"prefix\":\"198.18.0.0/24\",\"pathgroup\":\"carrier4\"}",
-		      CTLSOCK_CMD_ROUTE_ADD);
+	r = expect_ok(
+		"{\"cmd\":\"route.add\",\"prefix\":\"198.18.0.0/24\",\"pathgroup\":\"carrier4\"}",
+		CTLSOCK_CMD_ROUTE_ADD);
 	assert_string_equal(prefix_format(&r->route.prefix, buf, sizeof(buf)), "198.18.0.0/24");
 	assert_string_equal(r->route.pathgroup, "carrier4");
-	r = expect_ok("{\"cmd\":\"route.add\",\"prefix\":\"2001:db8:d000::/48\",\"pathgroup\":\"c6\","
-		      "\"id\":9}",
-		      CTLSOCK_CMD_ROUTE_ADD);
+	r = expect_ok(
+		"{\"cmd\":\"route.add\",\"prefix\":\"2001:db8:d000::/48\",\"pathgroup\":\"c6\","
+		"\"id\":9}",
+		CTLSOCK_CMD_ROUTE_ADD);
 	assert_int_equal(r->route.prefix.addr.family, AF_INET6);
 	assert_true(ctlsock_cmd_find("route.add")->mutating);
 	assert_true(ctlsock_cmd_find("route.del")->mutating);
@@ -472,10 +475,12 @@ static void route_requests(void **state)
 	assert_non_null(strstr(ctlsock_cmd_find("route.add")->help, "not durable"));
 	expect_err("{\"cmd\":\"route.add\",\"prefix\":\"198.18.0.0/24\"}", CTLSOCK_E_BAD_REQUEST);
 	expect_err("{\"cmd\":\"route.add\",\"pathgroup\":\"carrier4\"}", CTLSOCK_E_BAD_REQUEST);
-	expect_err("{\"cmd\":\"route.add\",\"prefix\":\"198.18.0.1/24\",\"pathgroup\":\"carrier4\"}",
-		   CTLSOCK_E_INVALID_ARGUMENT);
-	expect_err("{\"cmd\":\"route.add\",\"prefix\":\"198.18.0.0/33\",\"pathgroup\":\"carrier4\"}",
-		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err(
+		"{\"cmd\":\"route.add\",\"prefix\":\"198.18.0.1/24\",\"pathgroup\":\"carrier4\"}",
+		CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err(
+		"{\"cmd\":\"route.add\",\"prefix\":\"198.18.0.0/33\",\"pathgroup\":\"carrier4\"}",
+		CTLSOCK_E_INVALID_ARGUMENT);
 	expect_err("{\"cmd\":\"route.add\",\"prefix\":\"198.18.0.0/24\",\"pathgroup\":\"\"}",
 		   CTLSOCK_E_INVALID_ARGUMENT);
 	expect_err("{\"cmd\":\"route.add\",\"prefix\":\"198.18.0.0/24\",\"pathgroup\":7}",
@@ -484,7 +489,8 @@ static void route_requests(void **state)
 		   "\"customer\":\"x\"}",
 		   CTLSOCK_E_BAD_REQUEST);
 
-	r = expect_ok("{\"cmd\":\"route.del\",\"prefix\":\"198.18.0.0/24\"}", CTLSOCK_CMD_ROUTE_DEL);
+	r = expect_ok("{\"cmd\":\"route.del\",\"prefix\":\"198.18.0.0/24\"}",
+		      CTLSOCK_CMD_ROUTE_DEL);
 	assert_string_equal(prefix_format(&r->route.prefix, buf, sizeof(buf)), "198.18.0.0/24");
 	expect_err("{\"cmd\":\"route.del\"}", CTLSOCK_E_BAD_REQUEST);
 	expect_err("{\"cmd\":\"route.del\",\"prefix\":\"198.18.0.0\"}", CTLSOCK_E_INVALID_ARGUMENT);

@@ -45,7 +45,7 @@ struct daemon {
 	struct rte_mempool *mp;
 	struct rte_ring *punt;
 	struct ev_loop *ev;
-	struct bgp *bgp; /* control/bgp, NULL without a bgp section */
+	struct bgp *bgp;      /* control/bgp, NULL without a bgp section */
 	pthread_mutex_t lock; /* control thread vs telemetry thread */
 
 	unsigned n_ports;

@@ -5,7 +5,7 @@
 
 #include <rte_log.h>
 
-#define RTE_LOGTYPE_PEERFWD RTE_LOGTYPE_USER1
+#define RTE_LOGTYPE_PEERFWD	RTE_LOGTYPE_USER1
 #define PF_LOG(level, fmt, ...) RTE_LOG(level, PEERFWD, fmt "\n", ##__VA_ARGS__)
 
 #endif

@@ -143,7 +143,8 @@ static int next_timeout(struct ev_loop *loop, int max_ms)
 	struct ev_timer *t;
 	int wait = max_ms;
 
-	LIST_FOREACH(t, &loop->timers, link) {
+	LIST_FOREACH(t, &loop->timers, link)
+	{
 		if (t->due == 0)
 			continue;
 		int left = t->due <= now ? 0 : (int)(t->due - now);
@@ -165,7 +166,8 @@ static void run_timers(struct ev_loop *loop)
 		struct ev_timer *t;
 
 		again = false;
-		LIST_FOREACH(t, &loop->timers, link) {
+		LIST_FOREACH(t, &loop->timers, link)
+		{
 			if (t->due != 0 && t->due <= now && t->gen != loop->gen) {
 				t->due = 0;
 				t->gen = loop->gen;

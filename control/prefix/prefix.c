@@ -41,7 +41,7 @@ void prefix_mask(struct prefix *p)
 	unsigned bits = ip_addr_bits(&p->addr);
 
 	for (unsigned i = p->len; i < bits; i++)
-		p->addr.bytes[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+		p->addr.bytes[i / 8] &= (uint8_t) ~(0x80 >> (i % 8));
 }
 
 int prefix_parse(const char *s, struct prefix *p, bool allow_host_bits)

@@ -11,7 +11,7 @@
 #define PREFIX_STRLEN 50 /* "ffff:...:ffff/128" plus NUL */
 
 struct ip_addr {
-	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t family;	   /* AF_INET or AF_INET6 */
 	uint8_t bytes[16]; /* network byte order; IPv4 in bytes[0..3] */
 };
 
@@ -28,7 +28,7 @@ int ip_addr_parse(const char *s, struct ip_addr *a);
 char *prefix_format(const struct prefix *p, char *buf, size_t len);
 char *ip_addr_format(const struct ip_addr *a, char *buf, size_t len);
 unsigned ip_addr_bits(const struct ip_addr *a); /* 32 or 128 */
-void prefix_mask(struct prefix *p); /* clear host bits */
+void prefix_mask(struct prefix *p);		/* clear host bits */
 bool prefix_contains(const struct prefix *outer, const struct prefix *inner);
 bool prefix_contains_addr(const struct prefix *p, const struct ip_addr *a);
 bool prefix_equal(const struct prefix *a, const struct prefix *b);

@@ -62,7 +62,7 @@ struct routes {
 	uint32_t len_entries[2][129], len_routes[2][129], len_reg[2][129];
 	uint32_t count[2];
 
-	struct reg_slot *reg; /* [PF_MAX_PREFIXES] */
+	struct reg_slot *reg;	/* [PF_MAX_PREFIXES] */
 	uint32_t n_reg, reg_hi; /* reg_hi: one past the highest used slot */
 
 	struct rte_hash *dest_index; /* dest word -> dest id */
@@ -172,8 +172,7 @@ struct routes *routes_create(struct fwd_tables *t, const struct routes_conf *con
 	r->pg = calloc(PF_MAX_PATHGROUPS, sizeof(*r->pg));
 	r->dest_ref = calloc(PF_MAX_DESTS, sizeof(uint32_t));
 	if (r->index == NULL || r->dest_index == NULL || r->reg == NULL || r->pg == NULL ||
-	    r->dest_ref == NULL ||
-	    pool_init(&r->dest_ids, PF_MAX_DESTS) < 0 ||
+	    r->dest_ref == NULL || pool_init(&r->dest_ids, PF_MAX_DESTS) < 0 ||
 	    pool_init(&r->pg_ids, PF_MAX_PATHGROUPS) < 0 ||
 	    (r->entries = entries_map(r, (size_t)rte_hash_max_key_id(r->index) + 1)) == NULL) {
 		routes_free(r);
@@ -301,8 +300,11 @@ static struct rentry *entry_get(struct routes *r, const struct prefix *p)
 		return NULL;
 	struct rentry *e = &r->entries[pos];
 	if (!e->used) {
-		*e = (struct rentry){.p = *p, .pg = {PG_NONE, PG_NONE}, .reg = ROUTES_NO_REG,
-				     .dest = NO_DEST, .used = true};
+		*e = (struct rentry){.p = *p,
+				     .pg = {PG_NONE, PG_NONE},
+				     .reg = ROUTES_NO_REG,
+				     .dest = NO_DEST,
+				     .used = true};
 		r->len_entries[fam(p)][p->len]++;
 		r->count[fam(p)]++;
 		if ((uint32_t)pos >= r->n_entries)
@@ -361,10 +363,11 @@ static bool is_registered(const struct rentry *e)
 static void effective(const struct routes *r, const struct rentry *e, uint16_t *pg, uint32_t *reg,
 		      const struct rentry **via)
 {
-	const struct rentry *rt = entry_has_route(e) ? e
-			      : covering(r, &e->p, r->len_routes[fam(&e->p)], entry_has_route);
-	const struct rentry *rg = is_registered(e) ? e
-			      : covering(r, &e->p, r->len_reg[fam(&e->p)], is_registered);
+	const struct rentry *rt =
+		entry_has_route(e) ? e
+				   : covering(r, &e->p, r->len_routes[fam(&e->p)], entry_has_route);
+	const struct rentry *rg =
+		is_registered(e) ? e : covering(r, &e->p, r->len_reg[fam(&e->p)], is_registered);
 
 	*pg = rt != NULL ? entry_own_pg(rt) : PG_NONE;
 	*reg = rg != NULL ? rg->reg : ROUTES_NO_REG;
@@ -534,7 +537,8 @@ int routes_register(struct routes *r, const struct prefix *p, const char *custom
 		entry_program(r, e);
 		return ret;
 	}
-	r->reg[slot] = (struct reg_slot){.used = true, .p = *p, .entry = (uint32_t)(e - r->entries)};
+	r->reg[slot] =
+		(struct reg_slot){.used = true, .p = *p, .entry = (uint32_t)(e - r->entries)};
 	snprintf(r->reg[slot].customer, sizeof(r->reg[slot].customer), "%s",
 		 customer ? customer : "");
 	r->n_reg++;

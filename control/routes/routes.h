@@ -49,16 +49,14 @@ void routes_free(struct routes *r);
 int routes_pathgroup_get(struct routes *r, const uint16_t *nh, unsigned n, uint16_t *pg);
 void routes_pathgroup_put(struct routes *r, uint16_t pg);
 /* Members of pg, or 0 when pg is unused. */
-unsigned routes_pathgroup_members(const struct routes *r, uint16_t pg,
-				  uint16_t nh[PF_PG_MEMBERS]);
+unsigned routes_pathgroup_members(const struct routes *r, uint16_t pg, uint16_t nh[PF_PG_MEMBERS]);
 
 /* Routes. set replaces the source's previous path group for p. */
 int routes_set(struct routes *r, const struct prefix *p, enum route_source src, uint16_t pg);
 int routes_unset(struct routes *r, const struct prefix *p, enum route_source src);
 
 /* Registered prefixes; idx is the per-prefix counter slot. */
-int routes_register(struct routes *r, const struct prefix *p, const char *customer,
-		    uint32_t *idx);
+int routes_register(struct routes *r, const struct prefix *p, const char *customer, uint32_t *idx);
 int routes_unregister(struct routes *r, const struct prefix *p);
 
 /* The box's own addresses (host routes, punted). */
@@ -67,10 +65,10 @@ int routes_local_add(struct routes *r, const struct ip_addr *a);
 struct registered_info {
 	struct prefix prefix;
 	char customer[64];
-	uint32_t idx;	  /* counter slot */
-	bool routed;	  /* a route covers it (its own or a shorter one) */
+	uint32_t idx;	   /* counter slot */
+	bool routed;	   /* a route covers it (its own or a shorter one) */
 	struct prefix via; /* that route */
-	uint16_t pg;	  /* that route's path group */
+	uint16_t pg;	   /* that route's path group */
 };
 
 unsigned routes_registered_count(const struct routes *r);

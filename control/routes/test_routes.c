@@ -20,15 +20,15 @@ static struct fwd_tables T;
 static struct routes *R;
 static uint16_t PG_A, PG_B;
 
-static struct prefix P(const char *s)
-{
+static struct prefix P(const char *s) {
 	struct prefix p;
 	assert_int_equal(prefix_parse(s, &p, false), 0);
 	return p;
 }
 
 /* The dest word a worker would read for address s (0 when the FIB misses). */
-static uint64_t word(const char *s)
+static uint64_t
+word(const char *s)
 {
 	struct ip_addr a;
 	uint32_t v;
@@ -41,8 +41,11 @@ static uint64_t word(const char *s)
 
 static int setup(void **state)
 {
-	struct fwd_conf fc = {.max_routes4 = 1024, .n_tbl8_4 = 64, .max_routes6 = 1024,
-			      .n_groups6 = 256, .max_readers = 1};
+	struct fwd_conf fc = {.max_routes4 = 1024,
+			      .n_tbl8_4 = 64,
+			      .max_routes6 = 1024,
+			      .n_groups6 = 256,
+			      .max_readers = 1};
 	struct routes_conf rc = {.max_entries = 4096};
 	struct nexthop nh = {.port_id = 1, .link_id = 1};
 	uint16_t a, b;
@@ -215,8 +218,9 @@ static void dests_are_interned(void **state)
 
 int main(int argc, char **argv)
 {
-	char *eal[] = {argv[0], "--no-huge", "-m", "512", "--no-shconf", "--no-pci",
-		       "--no-telemetry", "-l", "0", "--log-level=error", NULL};
+	char *eal[] = {argv[0],	   "--no-huge",	     "-m", "512", "--no-shconf",
+		       "--no-pci", "--no-telemetry", "-l", "0",	  "--log-level=error",
+		       NULL};
 	(void)argc;
 	if (rte_eal_init(10, eal) < 0)
 		return 1;

@@ -94,7 +94,7 @@ static void lookup_chunk(const struct mtrie *t, const uint8_t (*ips)[FIB6_ADDR_L
 
 	for (i = 0; i < n; i++) {
 		values[i] = __atomic_load_n(&root[mtrie_root_index(ips[i])], __ATOMIC_RELAXED);
-		pending |= (uint32_t)!!(values[i] & MTRIE_EXT) << i;
+		pending |= (uint32_t) !!(values[i] & MTRIE_EXT) << i;
 	}
 	for (unsigned byte = 3; pending != 0 && byte < FIB6_ADDR_LEN; byte++) {
 		uint32_t next = 0;
@@ -104,7 +104,7 @@ static void lookup_chunk(const struct mtrie *t, const uint8_t (*ips)[FIB6_ADDR_L
 				&groups[(size_t)MTRIE_GROUP(values[i]) << 8 | ips[i][byte]],
 				__ATOMIC_RELAXED);
 			values[i] = e;
-			next |= (uint32_t)!!(e & MTRIE_EXT) << i;
+			next |= (uint32_t) !!(e & MTRIE_EXT) << i;
 		}
 		pending = next;
 	}
@@ -112,8 +112,8 @@ static void lookup_chunk(const struct mtrie *t, const uint8_t (*ips)[FIB6_ADDR_L
 		values[i] = (values[i] & MTRIE_VALID) ? MTRIE_VALUE(values[i]) : def;
 }
 
-void fib6_lookup_bulk(const struct fib6 *fib, const uint8_t (*ips)[FIB6_ADDR_LEN],
-		      uint32_t *values, unsigned n)
+void fib6_lookup_bulk(const struct fib6 *fib, const uint8_t (*ips)[FIB6_ADDR_LEN], uint32_t *values,
+		      unsigned n)
 {
 	while (n > 0) {
 		unsigned k = n < FIB6_CHUNK ? n : FIB6_CHUNK;

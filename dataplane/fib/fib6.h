@@ -40,7 +40,7 @@ uint32_t fib6_count(const struct fib6 *fib);
 size_t fib6_memory(const struct fib6 *fib);
 
 uint32_t fib6_lookup(const struct fib6 *fib, const uint8_t ip[FIB6_ADDR_LEN]);
-void fib6_lookup_bulk(const struct fib6 *fib, const uint8_t (*ips)[FIB6_ADDR_LEN],
-		      uint32_t *values, unsigned n);
+void fib6_lookup_bulk(const struct fib6 *fib, const uint8_t (*ips)[FIB6_ADDR_LEN], uint32_t *values,
+		      unsigned n);
 
 #endif

@@ -205,8 +205,7 @@ static void store(uint32_t *slot, uint32_t e)
 
 /* Entries [first, first+n) of tbl now belong to a route of depth d unless a
  * longer route owns them; children are walked, never replaced. */
-static void fill(struct mtrie *t, uint32_t *tbl, uint32_t first, uint32_t n, uint32_t e,
-		 uint8_t d)
+static void fill(struct mtrie *t, uint32_t *tbl, uint32_t first, uint32_t n, uint32_t e, uint8_t d)
 {
 	for (uint32_t i = first; i < first + n; i++) {
 		uint32_t cur = tbl[i];
@@ -255,8 +254,8 @@ static void clear(struct mtrie *t, uint32_t *tbl, uint32_t first, uint32_t n, ui
 
 /* Walk (and for an add, build) the path to the table that holds depth d.
  * path[] collects the ext slots passed, for collapsing after a delete. */
-static uint32_t *descend(struct mtrie *t, const uint8_t *key, uint8_t d, bool build,
-			 uint32_t *idx, unsigned *bits, uint32_t **path, unsigned *depth_of_path)
+static uint32_t *descend(struct mtrie *t, const uint8_t *key, uint8_t d, bool build, uint32_t *idx,
+			 unsigned *bits, uint32_t **path, unsigned *depth_of_path)
 {
 	uint32_t *tbl = t->root;
 	unsigned b = ROOT_BITS, byte = 3, np = 0;

@@ -30,17 +30,17 @@
 
 #define MTRIE_KEY_MAX 16
 
-#define MTRIE_VALID	 0x80000000u
-#define MTRIE_EXT	 0x40000000u
-#define MTRIE_DEPTH(e)	 (((e) >> 22) & 0xffu)
-#define MTRIE_VALUE(e)	 ((e) & 0x3fffffu)
-#define MTRIE_GROUP(e)	 ((e) & 0x3fffffffu)
+#define MTRIE_VALID	  0x80000000u
+#define MTRIE_EXT	  0x40000000u
+#define MTRIE_DEPTH(e)	  (((e) >> 22) & 0xffu)
+#define MTRIE_VALUE(e)	  ((e)&0x3fffffu)
+#define MTRIE_GROUP(e)	  ((e)&0x3fffffffu)
 #define MTRIE_ENTRY(v, d) (MTRIE_VALID | ((uint32_t)(d) << 22) | (uint32_t)(v))
 
 struct mtrie {
 	/* read by workers */
-	uint32_t *root;	  /* 1 << 24 entries */
-	uint32_t *groups; /* n_groups * 256 entries */
+	uint32_t *root;		/* 1 << 24 entries */
+	uint32_t *groups;	/* n_groups * 256 entries */
 	uint32_t default_value; /* FIB_MISS when there is no default route */
 	uint8_t key_len;	/* bytes: 4 or 16 */
 

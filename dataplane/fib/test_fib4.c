@@ -221,9 +221,8 @@ static void scale(void **state)
 	}
 	t1 = rte_get_tsc_cycles();
 	printf("fib4 scale: %u adds in %.2f s (%.0f routes/s), %u routes, %.1f MiB\n", n,
-	       (double)(t1 - t0) / rte_get_tsc_hz(),
-	       n / ((double)(t1 - t0) / rte_get_tsc_hz()), fib4_count(f),
-	       fib4_memory(f) / 1048576.0);
+	       (double)(t1 - t0) / rte_get_tsc_hz(), n / ((double)(t1 - t0) / rte_get_tsc_hz()),
+	       fib4_count(f), fib4_memory(f) / 1048576.0);
 	/* random short prefixes repeat: most of the 2M are distinct */
 	assert_true(fib4_count(f) > n * 85 / 100);
 	fib4_free(f);
@@ -231,8 +230,9 @@ static void scale(void **state)
 
 int main(int argc, char **argv)
 {
-	char *eal[] = {argv[0], "--no-huge", "-m", "1024", "--no-shconf", "--no-pci",
-		       "--no-telemetry", "-l", "0", "--log-level=error", NULL};
+	char *eal[] = {argv[0],	   "--no-huge",	     "-m", "1024", "--no-shconf",
+		       "--no-pci", "--no-telemetry", "-l", "0",	   "--log-level=error",
+		       NULL};
 	(void)argc;
 	if (rte_eal_init(10, eal) < 0)
 		return 1;

@@ -121,7 +121,7 @@ static void check_all(struct fib6 *f)
 
 static uint8_t random_depth(void)
 {
-	static const uint8_t d[] = {0,  16, 20, 24, 28, 29, 32, 33, 40, 44,
+	static const uint8_t d[] = {0,	16, 20, 24, 28, 29, 32, 33,  40,  44,
 				    48, 48, 48, 56, 63, 64, 96, 120, 127, 128};
 	return d[rte_rand_max(sizeof(d))];
 }
@@ -129,7 +129,8 @@ static uint8_t random_depth(void)
 static void random_ip(addr6 a)
 {
 	/* two /16s and a /32 so that rules nest and share groups */
-	static const uint8_t base[3][4] = {{0x20, 0x01, 0, 0}, {0x2a, 0x02, 0, 0}, {0x20, 0x01, 0x0d, 0xb8}};
+	static const uint8_t base[3][4] = {
+		{0x20, 0x01, 0, 0}, {0x2a, 0x02, 0, 0}, {0x20, 0x01, 0x0d, 0xb8}};
 	unsigned b = (unsigned)rte_rand_max(3);
 	uint64_t r1 = rte_rand(), r2 = rte_rand();
 
@@ -166,7 +167,8 @@ static void random_table(void **state)
 			if (r != NULL)
 				r->value = v;
 			else {
-				ref[ref_n] = (struct ref_rule){.depth = depth, .value = v, .live = true};
+				ref[ref_n] =
+					(struct ref_rule){.depth = depth, .value = v, .live = true};
 				memcpy(ref[ref_n++].ip, ip, 16);
 			}
 		}
@@ -280,8 +282,9 @@ static void scale(void **state)
 
 int main(int argc, char **argv)
 {
-	char *eal[] = {argv[0], "--no-huge", "-m", "1024", "--no-shconf", "--no-pci",
-		       "--no-telemetry", "-l", "0", "--log-level=error", NULL};
+	char *eal[] = {argv[0],	   "--no-huge",	     "-m", "1024", "--no-shconf",
+		       "--no-pci", "--no-telemetry", "-l", "0",	   "--log-level=error",
+		       NULL};
 	(void)argc;
 	if (rte_eal_init(10, eal) < 0)
 		return 1;

@@ -135,7 +135,8 @@ static bool bit(const uint64_t *bm, unsigned i)
 static void make_routes(void)
 {
 	static const uint8_t d4[] = {16, 20, 23, 24, 25, 26, 28, 29, 30, 31, 32};
-	static const uint8_t d6[] = {20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 64, 80, 96, 112, 127, 128};
+	static const uint8_t d6[] = {20, 24, 28, 32, 36, 40,  44,  48,
+				     52, 56, 64, 80, 96, 112, 127, 128};
 	const uint8_t *ds = S.v6 ? d6 : d4;
 	unsigned nd = S.v6 ? sizeof(d6) : sizeof(d4);
 
@@ -180,7 +181,8 @@ static void make_probes(void)
 		memcpy(noise, &x, 8);
 		memcpy(noise + 8, &y, 8);
 		for (unsigned b = 0; b < 16; b++) /* inside r, low bits mostly like r's */
-			pr->ip[b] = (uint8_t)(r->ip[b] | (noise[b] & (rte_rand_max(4) ? 0x03 : 0xff)));
+			pr->ip[b] =
+				(uint8_t)(r->ip[b] | (noise[b] & (rte_rand_max(4) ? 0x03 : 0xff)));
 		memcpy(noise, pr->ip, 16);
 		mask6(noise, r->depth);
 		if (memcmp(noise, r->ip, 16) != 0)
@@ -250,7 +252,8 @@ static void *reader(void *arg)
 				rte_rcu_qsbr_quiescent(S.qsbr, tid);
 				continue;
 			}
-			ok = got == expected(p, snap, op, false) || got == expected(p, snap, op, true);
+			ok = got == expected(p, snap, op, false) ||
+			     got == expected(p, snap, op, true);
 			res->one_change++;
 		} else {
 			/* many changes: at least an answer from a covering route */
@@ -297,13 +300,14 @@ static void run(bool v6, unsigned n_ops)
 	assert_non_null(S.qsbr);
 	assert_int_equal(rte_rcu_qsbr_init(S.qsbr, N_READERS), 0);
 	if (v6) {
-		struct fib6_conf c = {.max_routes = N_ROUTES, .n_groups = 1u << 14,
+		struct fib6_conf c = {.max_routes = N_ROUTES,
+				      .n_groups = 1u << 14,
 				      .qsbr = no_qsbr ? NULL : S.qsbr};
 		S.f6 = fib6_create("stress6", &c);
 		assert_non_null(S.f6);
 	} else {
-		struct fib4_conf c = {.max_routes = N_ROUTES, .n_tbl8 = 1024,
-				      .qsbr = no_qsbr ? NULL : S.qsbr};
+		struct fib4_conf c = {
+			.max_routes = N_ROUTES, .n_tbl8 = 1024, .qsbr = no_qsbr ? NULL : S.qsbr};
 		S.f4 = fib4_create("stress4", &c);
 		assert_non_null(S.f4);
 	}
@@ -335,13 +339,13 @@ static void run(bool v6, unsigned n_ops)
 		unchecked += res[i].unchecked;
 		errors += res[i].errors;
 		if (res[i].errors)
-			printf("reader %u: %lu errors, first: %s\n", i, (unsigned long)res[i].errors,
-			       res[i].first_error);
+			printf("reader %u: %lu errors, first: %s\n", i,
+			       (unsigned long)res[i].errors, res[i].first_error);
 	}
 	printf("fib%c stress: %u changes in %.2f s (%.0f/s); lookups checked exactly %lu, "
 	       "across one change %lu, unchecked %lu; errors %lu\n",
-	       v6 ? '6' : '4', n_ops, secs, n_ops / secs, (unsigned long)exact,
-	       (unsigned long)one, (unsigned long)unchecked, (unsigned long)errors);
+	       v6 ? '6' : '4', n_ops, secs, n_ops / secs, (unsigned long)exact, (unsigned long)one,
+	       (unsigned long)unchecked, (unsigned long)errors);
 	assert_int_equal(errors, 0);
 	assert_true(exact > 1000);
 	assert_true(one > 10000);
@@ -364,8 +368,9 @@ static void stress6(void **state)
 
 int main(int argc, char **argv)
 {
-	char *eal[] = {argv[0], "--no-huge", "-m", "512", "--no-shconf", "--no-pci",
-		       "--no-telemetry", "-l", "0", "--log-level=error", NULL};
+	char *eal[] = {argv[0],	   "--no-huge",	     "-m", "512", "--no-shconf",
+		       "--no-pci", "--no-telemetry", "-l", "0",	  "--log-level=error",
+		       NULL};
 	(void)argc;
 	if (rte_eal_init(10, eal) < 0)
 		return 1;

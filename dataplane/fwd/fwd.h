@@ -57,14 +57,13 @@ struct nexthop {
 #define NH_F_VALID 0x1 /* resolved and usable */
 
 /* dest word layout */
-#define DEST_PG(w)	   ((uint16_t)((w) & 0xffff))
-#define DEST_FLAGS(w)	   ((uint16_t)(((w) >> 16) & 0xffff))
-#define DEST_PREFIX(w)	   ((uint32_t)((w) >> 32))
-#define DEST_WORD(pg, fl, px) \
-	((uint64_t)(pg) | ((uint64_t)(fl) << 16) | ((uint64_t)(px) << 32))
-#define DEST_F_VALID	  0x1
-#define DEST_F_REGISTERED 0x2 /* inside a registered prefix: counted per prefix */
-#define DEST_F_LOCAL	  0x4 /* one of the box's own addresses: punt to control */
+#define DEST_PG(w)	      ((uint16_t)((w)&0xffff))
+#define DEST_FLAGS(w)	      ((uint16_t)(((w) >> 16) & 0xffff))
+#define DEST_PREFIX(w)	      ((uint32_t)((w) >> 32))
+#define DEST_WORD(pg, fl, px) ((uint64_t)(pg) | ((uint64_t)(fl) << 16) | ((uint64_t)(px) << 32))
+#define DEST_F_VALID	      0x1
+#define DEST_F_REGISTERED     0x2 /* inside a registered prefix: counted per prefix */
+#define DEST_F_LOCAL	      0x4 /* one of the box's own addresses: punt to control */
 
 /* path group word layout: member i in bits [16*i, 16*i+15] */
 #define PG_MEMBER(w, i) ((uint16_t)((w) >> (16 * (i))))
@@ -87,8 +86,8 @@ struct fwd_tables {
 	struct fwd_ctl *ctl;
 	/* Hot, read by every worker burst: own cache line. */
 	uint64_t link_alive __rte_cache_aligned; /* bit = link id */
-	uint16_t unreg_policy; /* enum pf_unreg_policy */
-	uint16_t unreg_pg;     /* path group used by UNREG_PATHGROUP */
+	uint16_t unreg_policy;			 /* enum pf_unreg_policy */
+	uint16_t unreg_pg;			 /* path group used by UNREG_PATHGROUP */
 };
 
 struct fwd_conf {
@@ -117,8 +116,8 @@ bool link_is_alive(const struct fwd_tables *t, uint16_t link_id);
  * Worker side: the first member of group pg whose link is alive in the
  * snapshot `alive` (loaded once per burst), or NULL.
  */
-static inline const struct nexthop *
-pathgroup_active_member(const struct fwd_tables *t, uint16_t pg, uint64_t alive)
+static inline const struct nexthop *pathgroup_active_member(const struct fwd_tables *t, uint16_t pg,
+							    uint64_t alive)
 {
 	uint64_t w = __atomic_load_n(&t->pathgroup[pg], __ATOMIC_ACQUIRE);
 

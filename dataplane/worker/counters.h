@@ -33,7 +33,7 @@ enum pf_drop {
 #define X(e, s) PF_DROP_##e,
 	PF_DROP_REASONS(X)
 #undef X
-	PF_DROP__MAX
+		PF_DROP__MAX
 };
 
 extern const char *const pf_drop_names[PF_DROP__MAX];

@@ -25,7 +25,7 @@ struct worker_rxq {
 
 struct worker {
 	unsigned lcore_id;
-	unsigned index;	   /* QSBR thread id, and this worker's tx queue on every port */
+	unsigned index; /* QSBR thread id, and this worker's tx queue on every port */
 	unsigned n_rxq;
 	struct worker_rxq rxq[WORKER_MAX_RXQ];
 	uint16_t port_ids[PF_MAX_PORTS]; /* ports this worker may transmit on */

@@ -1269,7 +1269,8 @@ static int pipe_run(struct conn *c, bool raw)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (ret == 0 && (!ps.in_eof || ps.answered < ps.sent)) {
-		while (!ps.in_eof && ps.sent - ps.answered < PIPE_WINDOW && ps.out_len < (1u << 20)) {
+		while (!ps.in_eof && ps.sent - ps.answered < PIPE_WINDOW &&
+		       ps.out_len < (1u << 20)) {
 			if (getline(&line, &cap, stdin) < 0) {
 				ps.in_eof = true;
 				break;
@@ -1317,19 +1318,20 @@ static void usage(FILE *f)
 		   "commands:\n");
 	for (size_t v = 0; v < N_VERBS; v++)
 		fprintf(f, "  %s\n", verbs[v].usage);
-	fprintf(f, "  watch COMMAND      repeat every second (ports, workers, status, drops)\n"
-		   "  pipe               requests from stdin, one a line (words as above, or JSON),\n"
-		   "                     sent without waiting for each answer (route churn);\n"
-		   "                     errors and a summary with the rate go to stderr\n"
-		   "metrics prints Prometheus text; for node_exporter's textfile collector:\n"
-		   "  peerctl metrics > DIR/peerfwd.prom.$$ && mv DIR/peerfwd.prom.$$ "
-		   "DIR/peerfwd.prom\n"
-		   "config reload applies the running config file again; changes to ports, "
-		   "workers,\n"
-		   "  EAL arguments, FIB sizes, main_lcore or bgp answer restart_required\n"
-		   "  completion bash    print a bash completion script\n"
-		   "arguments: key=value is a string (integer for cursor/limit), key:=JSON is raw\n"
-		   "exit status: 0 ok, 1 error answer, 2 usage, 3 no connection or no answer\n");
+	fprintf(f,
+		"  watch COMMAND      repeat every second (ports, workers, status, drops)\n"
+		"  pipe               requests from stdin, one a line (words as above, or JSON),\n"
+		"                     sent without waiting for each answer (route churn);\n"
+		"                     errors and a summary with the rate go to stderr\n"
+		"metrics prints Prometheus text; for node_exporter's textfile collector:\n"
+		"  peerctl metrics > DIR/peerfwd.prom.$$ && mv DIR/peerfwd.prom.$$ "
+		"DIR/peerfwd.prom\n"
+		"config reload applies the running config file again; changes to ports, "
+		"workers,\n"
+		"  EAL arguments, FIB sizes, main_lcore or bgp answer restart_required\n"
+		"  completion bash    print a bash completion script\n"
+		"arguments: key=value is a string (integer for cursor/limit), key:=JSON is raw\n"
+		"exit status: 0 ok, 1 error answer, 2 usage, 3 no connection or no answer\n");
 }
 
 int main(int argc, char **argv)
