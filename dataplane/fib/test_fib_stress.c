@@ -65,7 +65,8 @@ static struct {
 	struct probe probes[N_PROBES];
 	uint64_t present[N_ROUTES / 64];
 	uint64_t seq;
-	uint32_t cur_op;
+	/* the change in progress or last made: (odd seq it runs under) << 32 | route */
+	uint64_t cur_op;
 	volatile bool stop;
 } S;
 
@@ -246,8 +247,12 @@ static void *reader(void *arg)
 			ok = got == expected(p, snap, -1, false);
 			res->exact++;
 		} else if (s2 <= s1 + 2) {
-			int op = (int)__atomic_load_n(&S.cur_op, __ATOMIC_ACQUIRE);
-			if (__atomic_load_n(&S.seq, __ATOMIC_ACQUIRE) > s1 + 2) {
+			/* The writer names its next change before it bumps seq, so
+			 * cur_op may already be the one after ours: it carries the
+			 * seq it runs under, and only ours (s1 + 1) is checked. */
+			uint64_t w = __atomic_load_n(&S.cur_op, __ATOMIC_ACQUIRE);
+			int op = (int)(uint32_t)w;
+			if ((w >> 32) != s1 + 1) {
 				res->unchecked++;
 				rte_rcu_qsbr_quiescent(S.qsbr, tid);
 				continue;
@@ -279,7 +284,9 @@ static void toggle(unsigned r)
 {
 	bool on = bit(S.present, r);
 
-	__atomic_store_n(&S.cur_op, r, __ATOMIC_RELEASE);
+	uint64_t s = __atomic_load_n(&S.seq, __ATOMIC_RELAXED); /* single writer */
+
+	__atomic_store_n(&S.cur_op, (s + 1) << 32 | r, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&S.seq, 1, __ATOMIC_ACQ_REL);
 	assert_int_equal(on ? fib_del(&S.routes[r]) : fib_add(&S.routes[r]), 0);
 	__atomic_fetch_xor(&S.present[r / 64], 1ull << (r % 64), __ATOMIC_ACQ_REL);
