@@ -749,6 +749,68 @@ static json_t *cmd_metrics(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 	return r ? r : nomem(err);
 }
 
+/* ---- link.add, link.remove ---- */
+
+static json_t *cmd_link_add(struct ctlsock_ctx *c, const struct ctlsock_req *req,
+			    struct ctlsock_err *err)
+{
+	struct daemon *d = c->sh->d;
+	const struct ctlsock_link *l = &req->link_add;
+	struct cfg_port p;
+	char msg[512];
+	int ret;
+
+	RTE_BUILD_BUG_ON(CTLSOCK_MAX_ADDRS != CFG_MAX_ADDRS);
+	RTE_BUILD_BUG_ON(CTLSOCK_DEVICE_LEN != sizeof(p.device));
+	RTE_BUILD_BUG_ON(CTLSOCK_IFACE_LEN != sizeof(p.iface));
+	RTE_BUILD_BUG_ON(CTLSOCK_NAME_LEN != sizeof(p.name));
+	memset(&p, 0, sizeof(p));
+	memcpy(p.name, l->name, sizeof(p.name));
+	memcpy(p.device, l->device, sizeof(p.device));
+	memcpy(p.iface, l->iface, sizeof(p.iface));
+	p.is_pci = l->is_pci;
+	p.tier = l->tier;
+	p.has_mac = l->has_mac;
+	p.mac = l->mac;
+	p.n_addrs = l->n_addrs;
+	memcpy(p.addrs, l->addrs, sizeof(p.addrs));
+	ret = daemon_link_add(d, &p, msg, sizeof(msg));
+	if (ret == -EEXIST)
+		return errj(err, CTLSOCK_E_EXISTS, "%s", msg);
+	if (ret == -ENOSPC || ret == -ENOMEM)
+		return errj(err, CTLSOCK_E_BUSY, "%s", msg);
+	if (ret < 0)
+		return errj(err, CTLSOCK_E_INVALID_ARGUMENT, "%s", msg);
+	const struct port_rt *rt = &d->port[ret];
+	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+	rte_ether_format_addr(mac, sizeof(mac), &rt->mac);
+	json_t *r = json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:b}", "name", l->name, "device",
+			      l->device, "driver", rt->driver, "ethdev", (int)rt->port_id, "mac",
+			      mac, "tier", ctlsock_tier_name(l->tier), "durable", 0);
+	return r ? r : nomem(err);
+}
+
+static json_t *cmd_link_remove(struct ctlsock_ctx *c, const struct ctlsock_req *req,
+			       struct ctlsock_err *err)
+{
+	struct daemon *d = c->sh->d;
+	int i = config_port_index(&d->cfg, req->link_add.name);
+	char msg[512];
+	int ret = daemon_link_remove(d, req->link_add.name, msg, sizeof(msg));
+
+	if (ret == -ENOENT)
+		return errj(err, CTLSOCK_E_NOT_FOUND, "%s (see 'ports')", msg);
+	if (ret == -EBUSY)
+		return errj(err, CTLSOCK_E_BUSY, "%s", msg);
+	if (ret == -EOPNOTSUPP)
+		return errj(err, CTLSOCK_E_UNSUPPORTED, "%s", msg);
+	if (ret < 0)
+		return errj(err, CTLSOCK_E_INTERNAL, "%s", msg);
+	c->sh->tier_downed &= ~(1ull << i);
+	json_t *r = json_pack("{s:s,s:b}", "name", req->link_add.name, "durable", 0);
+	return r ? r : nomem(err);
+}
+
 static const ctlsock_handler handlers[CTLSOCK_CMD__MAX] = {
 	[CTLSOCK_CMD_HELP] = cmd_help,
 	[CTLSOCK_CMD_VERSION] = cmd_version,
@@ -777,6 +839,8 @@ static const ctlsock_handler handlers[CTLSOCK_CMD__MAX] = {
 	[CTLSOCK_CMD_PEERING_ADD] = ctlsock_peering_add,
 	[CTLSOCK_CMD_PEERING_REMOVE] = ctlsock_peering_remove,
 	[CTLSOCK_CMD_PEERING_CONVERT] = ctlsock_peering_convert,
+	[CTLSOCK_CMD_LINK_ADD] = cmd_link_add,
+	[CTLSOCK_CMD_LINK_REMOVE] = cmd_link_remove,
 };
 
 json_t *ctlsock_cmd_run(struct ctlsock_ctx *c, const struct ctlsock_req *req,

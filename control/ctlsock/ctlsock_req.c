@@ -285,6 +285,146 @@ static int parse_route_del(const json_t *req, struct ctlsock_req *out, struct ct
 	return get_prefix(req, "prefix", &out->route.prefix, err);
 }
 
+/* ---- link.add, link.remove ---- */
+
+/* DDDD:BB:DD.F, as the config accepts it. */
+static bool is_pci_addr(const char *s)
+{
+	static const char pattern[] = "xxxx:xx:xx.x";
+
+	if (strlen(s) != sizeof(pattern) - 1)
+		return false;
+	for (unsigned i = 0; i < sizeof(pattern) - 1; i++)
+		if (pattern[i] == 'x' ? !isxdigit((unsigned char)s[i]) : s[i] != pattern[i])
+			return false;
+	return s[11] >= '0' && s[11] <= '7';
+}
+
+static int link_device(struct ctlsock_link *l, struct ctlsock_err *err)
+{
+	const char *d = l->device, *arg;
+
+	l->is_pci = is_pci_addr(d);
+	l->iface[0] = '\0';
+	if (l->is_pci)
+		return 0;
+	if (strncmp(d, "net_", 4) != 0 || !isalnum((unsigned char)d[4]))
+		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+				       "device \"%s\" is neither a PCI address (0000:01:00.0) "
+				       "nor a vdev (net_...)",
+				       d);
+	if (strchr(d, ' ') != NULL)
+		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+				       "device \"%s\" contains a space", d);
+	if (strncmp(d, "net_af_packet", 13) != 0 && strncmp(d, "net_af_xdp", 10) != 0)
+		return 0;
+	for (arg = strchr(d, ','); arg != NULL; arg = strchr(arg + 1, ',')) {
+		if (strncmp(arg + 1, "iface=", 6) != 0)
+			continue;
+		size_t n = strcspn(arg + 7, ",");
+		if (n == 0 || n >= CTLSOCK_IFACE_LEN)
+			return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+					       "iface= must name an interface of 1..%d characters",
+					       CTLSOCK_IFACE_LEN - 1);
+		memcpy(l->iface, arg + 7, n);
+		l->iface[n] = '\0';
+		return 0;
+	}
+	return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+			       "device \"%s\": this vdev needs iface=<kernel interface>", d);
+}
+
+static int link_addresses(const json_t *req, struct ctlsock_link *l, struct ctlsock_err *err)
+{
+	const json_t *a = NULL, *v;
+	size_t i;
+	int ret = field(req, "addresses", false, JSON_ARRAY, "an array of strings", &a, err);
+
+	l->n_addrs = 0;
+	if (ret <= 0)
+		return ret;
+	if (json_array_size(a) > CTLSOCK_MAX_ADDRS)
+		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+				       "field 'addresses' has more than %d entries",
+				       CTLSOCK_MAX_ADDRS);
+	json_array_foreach(a, i, v) {
+		struct prefix *p = &l->addrs[l->n_addrs];
+		if (!json_is_string(v))
+			return ctlsock_err_set(err, CTLSOCK_E_BAD_REQUEST,
+					       "field 'addresses' must be an array of strings");
+		if (prefix_parse(json_string_value(v), p, true) < 0)
+			return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+					       "address '%.64s' is not an address with prefix length "
+					       "(198.51.100.1/30, 2001:db8::1/64)",
+					       json_string_value(v));
+		for (unsigned k = 0; k < l->n_addrs; k++)
+			if (prefix_equal(&l->addrs[k], p))
+				return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+						       "address '%.64s' listed twice",
+						       json_string_value(v));
+		l->n_addrs++;
+	}
+	return 0;
+}
+
+static int link_mac(const json_t *req, struct ctlsock_link *l, struct ctlsock_err *err)
+{
+	char s[32];
+	unsigned b[6];
+	char end;
+	int ret = get_string(req, "mac", false, s, sizeof(s), err);
+
+	l->has_mac = false;
+	if (ret <= 0)
+		return ret;
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &end) != 6 ||
+	    strlen(s) != 17)
+		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+				       "'%s' is not a MAC address like 02:00:00:00:01:01", s);
+	for (int i = 0; i < 6; i++)
+		l->mac.addr_bytes[i] = (uint8_t)b[i];
+	if ((b[0] & 1) != 0 || (b[0] | b[1] | b[2] | b[3] | b[4] | b[5]) == 0)
+		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+				       "%s is not a unicast MAC address", s);
+	l->has_mac = true;
+	return 0;
+}
+
+static int parse_link_add(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
+{
+	struct ctlsock_link *l = &out->link_add;
+	char tier[16];
+	int ret;
+
+	if (get_name(req, "name", l->name, sizeof(l->name), err) < 0 ||
+	    get_name(req, "device", l->device, sizeof(l->device), err) < 0 ||
+	    link_device(l, err) < 0)
+		return -1;
+	l->tier = TIER__MAX;
+	if ((ret = get_string(req, "tier", false, tier, sizeof(tier), err)) < 0)
+		return -1;
+	if (ret > 0) {
+		int t;
+		for (t = 0; t <= TIER__MAX; t++)
+			if (strcmp(tier, ctlsock_tier_name((enum pf_tier)t)) == 0)
+				break;
+		if (t > TIER__MAX)
+			return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+					       "field 'tier' must be \"primary\", \"local\", "
+					       "\"geo\" or \"none\"");
+		l->tier = (enum pf_tier)t;
+	}
+	if (link_addresses(req, l, err) < 0 || link_mac(req, l, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int parse_link_remove(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
+{
+	return get_name(req, "name", out->link_add.name, sizeof(out->link_add.name), err);
+}
+
 /* ---- peering.add and the state file's peerings ---- */
 
 static const char *const k_peering[] = {"name",		"port",		 "address",  "remote_as",
@@ -427,6 +567,7 @@ static const char *const k_peer_reset[] = {"peer", "mode", NULL};
 static const char *const k_peer_policy[] = {"peer", "policy", NULL};
 static const char *const k_route_add[] = {"prefix", "pathgroup", NULL};
 static const char *const k_name[] = {"name", NULL};
+static const char *const k_link_add[] = {"name", "device", "tier", "addresses", "mac", NULL};
 
 #define CMD(i, n, m, k, p, h)                                                                      \
 	[i] = {.name = n, .id = i, .mutating = m, .keys = k, .parse = p, .help = h}
@@ -497,6 +638,14 @@ const struct ctlsock_cmd_spec ctlsock_cmds[CTLSOCK_CMD__MAX] = {
 	CMD(CTLSOCK_CMD_PEERING_CONVERT, "peering.convert", true, k_name, parse_peering_name,
 	    "make a config file (legacy) peering managed {name}: the session is untouched, it "
 	    "is kept in the state file and wins over the config's from the next start"),
+	CMD(CTLSOCK_CMD_LINK_ADD, "link.add", true, k_link_add, parse_link_add,
+	    "start a new port {name, device (PCI address or net_* vdev, af_packet/af_xdp with "
+	    "iface=), tier? (primary|local|geo|none, default none), addresses?, mac?}: one rx "
+	    "queue, polled by the least loaded worker; not durable: gone after a restart (add it "
+	    "to the config file), and config.reload refuses to run while the ports differ"),
+	CMD(CTLSOCK_CMD_LINK_REMOVE, "link.remove", true, k_name, parse_link_remove,
+	    "stop and remove a port {name}: refused (busy) while a config next hop or a BGP "
+	    "peering uses it; only the last port in the list can be removed; not durable"),
 };
 
 const struct ctlsock_cmd_spec *ctlsock_cmd_find(const char *name)

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
+#include <rte_ether.h>
 
 #include "control/prefix/prefix.h"
 #include "dataplane/fwd/fwd.h"
@@ -78,6 +79,8 @@ enum ctlsock_cmd_id {
 	CTLSOCK_CMD_PEERING_ADD,
 	CTLSOCK_CMD_PEERING_REMOVE,
 	CTLSOCK_CMD_PEERING_CONVERT,
+	CTLSOCK_CMD_LINK_ADD,
+	CTLSOCK_CMD_LINK_REMOVE,
 	CTLSOCK_CMD__MAX,
 };
 
@@ -102,6 +105,24 @@ struct ctlsock_peering {
  * "id" when allow_cmd). 0, or -1 with err set. */
 int ctlsock_peering_parse(const json_t *obj, bool allow_cmd, struct ctlsock_peering *out,
 			  struct ctlsock_err *err);
+
+#define CTLSOCK_MAX_ADDRS  8   /* CFG_MAX_ADDRS */
+#define CTLSOCK_DEVICE_LEN 256 /* cfg_port.device */
+#define CTLSOCK_IFACE_LEN  16  /* IF_NAMESIZE */
+
+/* A port as link.add gives it, checked for form: the device string is a
+ * PCI address or a net_* vdev (af_packet/af_xdp ones with iface=). */
+struct ctlsock_link {
+	char name[CTLSOCK_NAME_LEN];
+	char device[CTLSOCK_DEVICE_LEN];
+	bool is_pci;
+	char iface[CTLSOCK_IFACE_LEN]; /* "" when the device has none */
+	enum pf_tier tier;	       /* TIER__MAX: none */
+	bool has_mac;
+	struct rte_ether_addr mac;
+	unsigned n_addrs;
+	struct prefix addrs[CTLSOCK_MAX_ADDRS];
+};
 
 /* A request after validation: the command and its typed arguments. */
 struct ctlsock_req {
@@ -141,6 +162,7 @@ struct ctlsock_req {
 			char pathgroup[CTLSOCK_NAME_LEN]; /* route.add */
 		} route;				  /* route.add, route.del */
 		struct ctlsock_peering peering;		  /* peering.add */
+		struct ctlsock_link link_add;		  /* link.add; link.remove: name */
 	};
 };
 

@@ -639,6 +639,105 @@ static void managed_peering_requests(void **state)
 	expect_err("{\"cmd\":\"peering.convert\",\"name\":4}", CTLSOCK_E_BAD_REQUEST);
 }
 
+static void link_requests(void **state)
+{
+	const struct ctlsock_req *r;
+
+	(void)state;
+	/* Well formed. */
+	r = expect_ok("{\"cmd\":\"link.add\",\"name\":\"px\","
+		      "\"device\":\"net_af_packet7,iface=veth7,qpairs=2\",\"tier\":\"geo\","
+		      "\"addresses\":[\"198.51.100.1/30\",\"2001:db8::1/64\"],"
+		      "\"mac\":\"02:00:00:00:07:01\"}",
+		      CTLSOCK_CMD_LINK_ADD);
+	assert_string_equal(r->link_add.name, "px");
+	assert_string_equal(r->link_add.iface, "veth7");
+	assert_false(r->link_add.is_pci);
+	assert_int_equal(r->link_add.tier, TIER_GEO);
+	assert_int_equal(r->link_add.n_addrs, 2);
+	assert_true(r->link_add.has_mac);
+	assert_int_equal(r->link_add.mac.addr_bytes[5], 1);
+	r = expect_ok("{\"cmd\":\"link.add\",\"name\":\"pn\",\"device\":\"net_null0\"}",
+		      CTLSOCK_CMD_LINK_ADD);
+	assert_int_equal(r->link_add.tier, TIER__MAX); /* none */
+	assert_int_equal(r->link_add.n_addrs, 0);
+	assert_false(r->link_add.has_mac);
+	assert_string_equal(r->link_add.iface, "");
+	r = expect_ok("{\"cmd\":\"link.add\",\"name\":\"pci\",\"device\":\"0000:3b:00.1\","
+		      "\"tier\":\"none\",\"addresses\":[]}",
+		      CTLSOCK_CMD_LINK_ADD);
+	assert_true(r->link_add.is_pci);
+	r = expect_ok("{\"cmd\":\"link.remove\",\"name\":\"px\"}", CTLSOCK_CMD_LINK_REMOVE);
+	assert_string_equal(r->link_add.name, "px");
+
+	/* Shapes and missing fields. */
+	expect_err("{\"cmd\":\"link.add\",\"device\":\"net_null0\"}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\"}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\",\"device\":\"net_null0\","
+		   "\"addresses\":\"192.0.2.1/24\"}",
+		   CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\",\"device\":\"net_null0\","
+		   "\"addresses\":[1]}",
+		   CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\",\"device\":\"net_null0\","
+		   "\"vlan\":5}",
+		   CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"link.remove\"}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"link.remove\",\"name\":\"p\",\"device\":\"x\"}",
+		   CTLSOCK_E_BAD_REQUEST);
+
+	/* Values. */
+	expect_err("{\"cmd\":\"link.add\",\"name\":\"\",\"device\":\"net_null0\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\",\"device\":\"eth0\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\",\"device\":\"net_\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\",\"device\":\"0000:3b:00.9\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\",\"device\":\"net_af_packet1\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT); /* no iface= */
+	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\","
+		   "\"device\":\"net_af_xdp1,iface=\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\","
+		   "\"device\":\"net_af_packet1,iface=abcdefghijklmnopq\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\","
+		   "\"device\":\"net_null0 --vdev=net_tap0\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\",\"device\":\"net_null0\","
+		   "\"tier\":\"gold\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\",\"device\":\"net_null0\","
+		   "\"addresses\":[\"198.51.100.1\"]}",
+		   CTLSOCK_E_INVALID_ARGUMENT); /* no length */
+	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\",\"device\":\"net_null0\","
+		   "\"addresses\":[\"198.51.100.1/30\",\"198.51.100.1/30\"]}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\",\"device\":\"net_null0\","
+		   "\"addresses\":[\"10.0.0.1/8\",\"10.0.0.2/8\",\"10.0.0.3/8\",\"10.0.0.4/8\","
+		   "\"10.0.0.5/8\",\"10.0.0.6/8\",\"10.0.0.7/8\",\"10.0.0.8/8\",\"10.0.0.9/8\"]}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\",\"device\":\"net_null0\","
+		   "\"mac\":\"01:00:5e:00:00:01\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT); /* multicast */
+	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\",\"device\":\"net_null0\","
+		   "\"mac\":\"00:00:00:00:00:00\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\",\"device\":\"net_null0\","
+		   "\"mac\":\"02:00:00:00:00:01:ff\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\",\"device\":\"net_null0\","
+		   "\"mac\":\"02:00:00:00:00\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"link.remove\",\"name\":\"\"}", CTLSOCK_E_INVALID_ARGUMENT);
+	/* Both change state: logged with the caller's credentials. */
+	assert_true(ctlsock_cmd_find("link.add")->mutating);
+	assert_true(ctlsock_cmd_find("link.remove")->mutating);
+	assert_non_null(strstr(ctlsock_cmd_find("link.add")->help, "not durable"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -650,6 +749,7 @@ int main(void)
 		cmocka_unit_test(framing_too_large), cmocka_unit_test(prom_format),
 		cmocka_unit_test(new_commands),	     cmocka_unit_test(peering_requests),
 		cmocka_unit_test(route_requests),    cmocka_unit_test(managed_peering_requests),
+		cmocka_unit_test(link_requests),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

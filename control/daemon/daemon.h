@@ -71,6 +71,20 @@ struct daemon {
 void daemon_link_update(struct daemon *d, unsigned port, const char *reason);
 int daemon_link_admin(struct daemon *d, unsigned port, bool down);
 
+/*
+ * link.add / link.remove (control thread, without d->lock; not durable).
+ * add: validate p against the running ports, probe its device (a vdev
+ * string or a PCI address), start it with 1 rx queue polled by the least
+ * loaded worker and one tx queue per worker, route its addresses as local.
+ * Returns the new port's index, or -errno with err set (-EEXIST name or
+ * device taken, -ENOSPC no room, -ENOMEM mbufs, other: device failure).
+ * remove: -ENOENT unknown, -EBUSY a next hop or BGP peering uses it,
+ * -EOPNOTSUPP not the last port; else off the workers, a QSBR grace
+ * period, link down, local addresses unrouted, stopped and detached.
+ */
+int daemon_link_add(struct daemon *d, const struct cfg_port *p, char *err, size_t len);
+int daemon_link_remove(struct daemon *d, const char *name, char *err, size_t len);
+
 /* Sum every worker's counters (control or telemetry thread). */
 void daemon_counters(const struct daemon *d, struct pf_lcore_counters *out);
 

@@ -576,6 +576,17 @@ int routes_local_add(struct routes *r, const struct ip_addr *a)
 	return entry_program(r, e);
 }
 
+int routes_local_del(struct routes *r, const struct ip_addr *a)
+{
+	struct prefix p = {.addr = *a, .len = (uint8_t)ip_addr_bits(a)};
+	struct rentry *e = entry_find(r, &p);
+
+	if (e == NULL || !e->local)
+		return -ENOENT;
+	e->local = false;
+	return entry_program(r, e); /* may remove e */
+}
+
 /* ---- reading ---- */
 
 static void reg_info(const struct routes *r, const struct reg_slot *s, uint32_t slot,

@@ -61,6 +61,8 @@ int routes_unregister(struct routes *r, const struct prefix *p);
 
 /* The box's own addresses (host routes, punted). */
 int routes_local_add(struct routes *r, const struct ip_addr *a);
+/* Undo routes_local_add (link.remove); -ENOENT when a is not local. */
+int routes_local_del(struct routes *r, const struct ip_addr *a);
 
 struct registered_info {
 	struct prefix prefix;

@@ -5,6 +5,7 @@
  * resolve dest -> path group -> next hop against one snapshot of link
  * liveness, rewrite and queue per output port.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <rte_errno.h>
@@ -319,6 +320,40 @@ static void worker_flush(struct worker *w, struct worker_tx *tx)
 	}
 }
 
+int worker_rxq_add(struct worker *w, uint16_t port_id, uint16_t queue_id)
+{
+	const unsigned n = w->n_rxq; /* only this (control) thread writes it */
+	const struct worker_rxq e = {.port_id = port_id, .queue_id = queue_id};
+
+	if (n >= WORKER_MAX_RXQ)
+		return -ENOSPC;
+	__atomic_store_n(&w->rxq[n].word, e.word, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->n_rxq, n + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+unsigned worker_rxq_del(struct worker *w, uint16_t port_id)
+{
+	unsigned n = w->n_rxq, removed = 0;
+
+	/* Move the last entry into the removed one's slot (one store: the
+	 * worker sees the old entry or the moved one, never half of each), then
+	 * shorten the list. A worker that loaded the old count may poll the
+	 * moved entry twice in that loop, or the removed one once more; it is
+	 * past both after its next quiescent state. */
+	for (unsigned q = 0; q < n;) {
+		if (w->rxq[q].port_id != port_id) {
+			q++;
+			continue;
+		}
+		__atomic_store_n(&w->rxq[q].word, w->rxq[n - 1].word, __ATOMIC_RELAXED);
+		__atomic_store_n(&w->n_rxq, n - 1, __ATOMIC_RELEASE);
+		n--;
+		removed++;
+	}
+	return removed;
+}
+
 int worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -332,16 +367,17 @@ int worker_main(void *arg)
 	rte_rcu_qsbr_thread_online(qsbr, w->index);
 
 	while (!__atomic_load_n(w->quit, __ATOMIC_RELAXED)) {
-		for (unsigned q = 0; q < w->n_rxq; q++) {
-			const struct worker_rxq *rq = &w->rxq[q];
-			uint16_t n =
-				rte_eth_rx_burst(rq->port_id, rq->queue_id, pkts, WORKER_BURST);
+		const unsigned n_rxq = __atomic_load_n(&w->n_rxq, __ATOMIC_ACQUIRE);
+		for (unsigned q = 0; q < n_rxq; q++) {
+			const struct worker_rxq rq = {
+				.word = __atomic_load_n(&w->rxq[q].word, __ATOMIC_RELAXED)};
+			uint16_t n = rte_eth_rx_burst(rq.port_id, rq.queue_id, pkts, WORKER_BURST);
 			if (n == 0) {
 				w->ctr->polls_idle++;
 				continue;
 			}
 			w->ctr->polls_busy++;
-			worker_forward_burst(w, rq->port_id, pkts, n, &tx);
+			worker_forward_burst(w, rq.port_id, pkts, n, &tx);
 			worker_flush(w, &tx);
 		}
 		rte_rcu_qsbr_quiescent(qsbr, w->index);

@@ -18,14 +18,23 @@
 #define WORKER_MAX_RXQ 16
 #define WORKER_BURST   32
 
+/* One word, so the control thread can replace an entry a worker may be
+ * reading (link.add / link.remove) with a single 32-bit store. */
 struct worker_rxq {
-	uint16_t port_id;
-	uint16_t queue_id;
+	union {
+		struct {
+			uint16_t port_id;
+			uint16_t queue_id;
+		};
+		uint32_t word;
+	};
 };
 
 struct worker {
 	unsigned lcore_id;
 	unsigned index; /* QSBR thread id, and this worker's tx queue on every port */
+	/* Changed at run time by the control thread (worker_rxq_add/del): an
+	 * entry is written whole before n_rxq (release) makes it visible. */
 	unsigned n_rxq;
 	struct worker_rxq rxq[WORKER_MAX_RXQ];
 	uint16_t port_ids[PF_MAX_PORTS]; /* ports this worker may transmit on */
@@ -60,6 +69,15 @@ struct worker_tx {
  */
 void worker_forward_burst(struct worker *w, uint16_t rx_port, struct rte_mbuf **pkts, uint16_t n,
 			  struct worker_tx *tx);
+
+/*
+ * Control thread only, while the worker runs. add: -ENOSPC when full.
+ * del: removes every entry of port_id and returns how many; the caller must
+ * then wait for a QSBR grace period (rte_rcu_qsbr_synchronize) before it
+ * stops the port, since the worker may still be in an rx burst on it.
+ */
+int worker_rxq_add(struct worker *w, uint16_t port_id, uint16_t queue_id);
+unsigned worker_rxq_del(struct worker *w, uint16_t port_id);
 
 /* lcore entry point for rte_eal_remote_launch; arg is a struct worker. */
 int worker_main(void *arg);

@@ -697,6 +697,19 @@ static void print_route_del(const json_t *a)
 	printf("route %s removed\n", f_str(a, "prefix"));
 }
 
+static void print_link_add(const json_t *a)
+{
+	printf("port %s added: %s (%s), ethdev %s, mac %s, tier %s (not kept across a restart: "
+	       "add it to the config file)\n",
+	       f_str(a, "name"), f_str(a, "device"), f_str(a, "driver"), f_int(a, "ethdev"),
+	       f_str(a, "mac"), f_str(a, "tier"));
+}
+
+static void print_link_remove(const json_t *a)
+{
+	printf("port %s removed\n", f_str(a, "name"));
+}
+
 static void print_help(const json_t *a)
 {
 	size_t i;
@@ -740,6 +753,14 @@ static const struct verb verbs[] = {
 	 print_routes,
 	 "route list [family=ipv4|ipv6] [cursor=N] [limit=N]"},
 	{"link set", "link.set", {"port", "state"}, 2, print_link, "link set PORT down|up"},
+	{"link add",
+	 "link.add",
+	 {"name"},
+	 1,
+	 print_link_add,
+	 "link add NAME device=DEVICE [tier=primary|local|geo|none] [addresses=A/LEN,B/LEN] "
+	 "[mac=MAC]   (not durable: gone after a restart)"},
+	{"link remove", "link.remove", {"name"}, 1, print_link_remove, "link remove NAME"},
 	{"failover history",
 	 "failover.history",
 	 {0},
@@ -909,7 +930,7 @@ static int add_kv(json_t *req, const char *arg)
 		v = json_integer(strtoll(eq + 1, NULL, 10));
 	} else if (bool_key(key)) {
 		v = bool_value(eq + 1);
-	} else if (strcmp(key, "families") == 0) {
+	} else if (strcmp(key, "families") == 0 || strcmp(key, "addresses") == 0) {
 		v = list_value(eq + 1);
 	} else {
 		v = json_string(eq + 1);

@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * link.add / link.remove: ports started and stopped while the daemon runs.
+ * Not durable: the config file still lists what a restart starts.
+ *
+ * A port's config index is its link id (the bit in link_alive, next hops'
+ * link_id, BGP peers' port): indexes never move, so only the last port can
+ * be removed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+#include <rte_rcu_qsbr.h>
+
+#include "control/bgp/bgp.h"
+#include "control/daemon/daemon.h"
+#include "control/daemon/log.h"
+
+#define LINK_RX_DESC 1024 /* drivers/port.c */
+
+static void dev_name(const char *device, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.*s", (int)strcspn(device, ","), device);
+}
+
+static struct worker *least_loaded(struct daemon *d)
+{
+	struct worker *best = NULL;
+
+	for (unsigned i = 0; i < d->n_workers; i++) {
+		struct worker *w = &d->worker[i];
+		if (w->n_rxq < WORKER_MAX_RXQ && (best == NULL || w->n_rxq < best->n_rxq))
+			best = w;
+	}
+	return best;
+}
+
+static bool same_addr(const struct ip_addr *a, const struct ip_addr *b)
+{
+	return a->family == b->family && memcmp(a->bytes, b->bytes, ip_addr_bits(a) / 8) == 0;
+}
+
+static bool addr_of_other_port(const struct daemon *d, unsigned except, const struct ip_addr *a)
+{
+	for (unsigned p = 0; p < d->cfg.n_ports; p++)
+		for (unsigned k = 0; p != except && k < d->cfg.ports[p].n_addrs; k++)
+			if (same_addr(&d->cfg.ports[p].addrs[k].addr, a))
+				return true;
+	return false;
+}
+
+static void locals_del(struct daemon *d, unsigned i, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++) {
+		const struct ip_addr *a = &d->cfg.ports[i].addrs[k].addr;
+		if (!addr_of_other_port(d, i, a))
+			routes_local_del(d->routes, a);
+	}
+}
+
+int daemon_link_add(struct daemon *d, const struct cfg_port *p, char *err, size_t len)
+{
+	const unsigned i = d->cfg.n_ports;
+	char name[RTE_ETH_NAME_MAX_LEN];
+	struct port_rt rt;
+	struct worker *w;
+	bool probed = false;
+	uint16_t pid;
+	unsigned k;
+	int ret;
+
+	if (config_port_index(&d->cfg, p->name) >= 0) {
+		snprintf(err, len, "a port named '%s' exists", p->name);
+		return -EEXIST;
+	}
+	for (k = 0; k < d->cfg.n_ports; k++)
+		if (strcmp(d->cfg.ports[k].device, p->device) == 0) {
+			snprintf(err, len, "device %s is port '%s'", p->device,
+				 d->cfg.ports[k].name);
+			return -EEXIST;
+		}
+	if (i >= PF_MAX_PORTS || d->n_ports != i) {
+		snprintf(err, len, "%u ports: no room for another (at most %u)", i, PF_MAX_PORTS);
+		return -ENOSPC;
+	}
+	if ((w = least_loaded(d)) == NULL) {
+		snprintf(err, len, "every worker polls %u rx queues already", WORKER_MAX_RXQ);
+		return -ENOSPC;
+	}
+	unsigned need = LINK_RX_DESC * (1 + d->n_workers);
+	if (rte_mempool_avail_count(d->mp) < need) {
+		snprintf(err, len,
+			 "%u free packet buffers, the port needs about %u (raise n_mbufs)",
+			 rte_mempool_avail_count(d->mp), need);
+		return -ENOMEM;
+	}
+
+	dev_name(p->device, name, sizeof(name));
+	if (rte_eth_dev_get_port_by_name(name, &pid) != 0) {
+		/* PCI: the BDF with its devargs; vdev: the whole string. */
+		if ((ret = rte_dev_probe(p->device)) < 0) {
+			snprintf(err, len, "device %s: probe failed: %s", p->device,
+				 rte_strerror(-ret));
+			return ret;
+		}
+		probed = true;
+		if (rte_eth_dev_get_port_by_name(name, &pid) != 0) {
+			snprintf(err, len, "device %s: probed, but no ethdev named %s", p->device,
+				 name);
+			ret = -ENODEV;
+			goto unprobe;
+		}
+	}
+	if (pid >= PF_MAX_PORTS) {
+		/* Workers index their tx buffers and counters by ethdev id. */
+		snprintf(err, len, "device %s: ethdev id %u above %u", p->device, pid,
+			 PF_MAX_PORTS - 1);
+		ret = -ENOSPC;
+		goto unprobe;
+	}
+
+	/* Slot i is beyond n_ports: nobody reads it until n_ports grows. */
+	d->cfg.ports[i] = *p;
+	d->cfg.ports[i].n_rxq = 1;
+	d->cfg.ports[i].line = 0;
+	ret = port_start(&d->cfg, i, 1, (uint16_t)d->n_workers, d->mp, &rt, err, len);
+	if (ret < 0)
+		goto unprobe;
+
+	pthread_mutex_lock(&d->lock);
+	for (k = 0; k < p->n_addrs; k++)
+		if ((ret = routes_local_add(d->routes, &p->addrs[k].addr)) < 0)
+			break;
+	if (ret < 0) {
+		pthread_mutex_unlock(&d->lock);
+		/* Roll back (cfg.n_ports does not count slot i yet). */
+		for (unsigned a = 0; a < k; a++)
+			if (!addr_of_other_port(d, i, &p->addrs[a].addr))
+				routes_local_del(d->routes, &p->addrs[a].addr);
+		snprintf(err, len, "address of port %s: %s", p->name, strerror(-ret));
+		port_stop(&rt);
+		probed = false; /* closed: the vdev stays, like a failed start */
+		goto unprobe;
+	}
+	d->port[i] = rt;
+	memset(&d->link[i], 0, sizeof(d->link[i]));
+	link_set_alive(&d->tables, (uint16_t)i, false); /* a removed port's bit */
+	for (k = 0; k < d->n_workers; k++) {
+		struct worker *wk = &d->worker[k];
+		wk->port_mac[rt.port_id] = rt.mac;
+		wk->port_ids[i] = rt.port_id;
+		wk->n_ports = i + 1;
+	}
+	d->cfg.n_ports = i + 1;
+	d->n_ports = i + 1;
+	pthread_mutex_unlock(&d->lock);
+	/* port_mac is written before the entry that makes the worker read it
+	 * (release store of n_rxq). */
+	worker_rxq_add(w, rt.port_id, 0);
+	PF_LOG(NOTICE,
+	       "link add %s: %s, ethdev %u, 1 rx / %u tx queues, mac " RTE_ETHER_ADDR_PRT_FMT
+	       ", rx on worker %u (lcore %u)",
+	       p->name, rt.driver, rt.port_id, rt.n_txq, RTE_ETHER_ADDR_BYTES(&rt.mac), w->index,
+	       w->lcore_id);
+	return (int)i;
+
+unprobe:
+	if (probed) {
+		struct rte_eth_dev_info di;
+		if (rte_eth_dev_info_get(pid, &di) == 0 && di.device != NULL)
+			rte_dev_remove(di.device);
+	}
+	return ret;
+}
+
+struct peer_use {
+	const char *port;
+	const char *peer;
+};
+
+static int peer_uses(const struct bgp_peer_info *pi, void *arg)
+{
+	struct peer_use *u = arg;
+
+	if (pi->port != NULL && strcmp(pi->port, u->port) == 0) {
+		u->peer = pi->name;
+		return 1;
+	}
+	return 0;
+}
+
+int daemon_link_remove(struct daemon *d, const char *pname, char *err, size_t len)
+{
+	int i = config_port_index(&d->cfg, pname);
+	struct rte_eth_dev_info di;
+	struct port_rt rt;
+	bool is_pci;
+
+	if (i < 0 || (unsigned)i >= d->n_ports) {
+		snprintf(err, len, "no port '%s'", pname);
+		return -ENOENT;
+	}
+	for (unsigned k = 0; k < d->cfg.n_nexthops; k++)
+		if (d->cfg.nexthops[k].port == i) {
+			snprintf(err, len, "port %s is used by next hop %s", pname,
+				 d->cfg.nexthops[k].name);
+			return -EBUSY;
+		}
+	if (d->bgp != NULL) {
+		struct peer_use u = {.port = pname};
+		if (bgp_foreach_peer(d->bgp, peer_uses, &u) != 0) {
+			snprintf(err, len, "port %s is used by BGP peering %s", pname, u.peer);
+			return -EBUSY;
+		}
+	}
+	for (unsigned k = 0; k < d->cfg.bgp.n_peers; k++)
+		if (d->cfg.bgp.peers[k].port == i) {
+			snprintf(err, len, "port %s is used by BGP peer %s", pname,
+				 d->cfg.bgp.peers[k].name);
+			return -EBUSY;
+		}
+	/* Anything else transmitting there (e.g. a next hop a reload still holds). */
+	for (unsigned k = 0; k < PF_MAX_NEXTHOPS; k++)
+		if ((__atomic_load_n(&d->tables.nexthop[k].flags, __ATOMIC_ACQUIRE) & NH_F_VALID) &&
+		    d->tables.nexthop[k].link_id == i) {
+			snprintf(err, len, "port %s is used by next hop %u of the tables", pname,
+				 k);
+			return -EBUSY;
+		}
+	if ((unsigned)i != d->n_ports - 1) {
+		snprintf(err, len,
+			 "port %s is not the last port (%s): a port's position is its link id, "
+			 "only the last can be removed",
+			 pname, d->cfg.ports[d->n_ports - 1].name);
+		return -EOPNOTSUPP;
+	}
+
+	rt = d->port[i];
+	is_pci = d->cfg.ports[i].is_pci;
+	for (unsigned k = 0; k < d->n_workers; k++)
+		worker_rxq_del(&d->worker[k], rt.port_id);
+	/* After this no worker is inside an rx burst on the port: each reports
+	 * a quiescent state once per loop, after its bursts. */
+	rte_rcu_qsbr_synchronize(d->tables.qsbr, RTE_QSBR_THRID_INVALID);
+
+	pthread_mutex_lock(&d->lock);
+	d->link[i].carrier = false;
+	daemon_link_update(d, (unsigned)i, "port removed by operator");
+	link_set_alive(&d->tables, (uint16_t)i, false);
+	locals_del(d, (unsigned)i, d->cfg.ports[i].n_addrs);
+	d->n_ports = (unsigned)i;
+	d->cfg.n_ports = (unsigned)i;
+	for (unsigned k = 0; k < d->n_workers; k++)
+		d->worker[k].n_ports = (unsigned)i;
+	pthread_mutex_unlock(&d->lock);
+
+	rte_eth_dev_stop(rt.port_id);
+	char devname[RTE_DEV_NAME_MAX_LEN] = "";
+	if (rte_eth_dev_info_get(rt.port_id, &di) == 0 && di.device != NULL &&
+	    (snprintf(devname, sizeof(devname), "%s", rte_dev_name(di.device)),
+	     rte_dev_remove(di.device) == 0)) {
+		PF_LOG(NOTICE, "link remove %s: ethdev %u stopped, %s device %s removed", pname,
+		       rt.port_id, is_pci ? "PCI" : "virtual", devname);
+	} else {
+		rte_eth_dev_close(rt.port_id);
+		PF_LOG(NOTICE, "link remove %s: ethdev %u stopped and closed", pname, rt.port_id);
+	}
+	return 0;
+}

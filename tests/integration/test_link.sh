@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# link.add / link.remove end to end: a daemon with af_packet ports on veths
+# in namespaces of its own (lkl-*-PID), real packets through it.
+#
+#   hst ns: lksrc ----- lkin  (dut ns, port "in")
+#           lkdst ----- lkout (dut ns, port "pri", next hop pri-rtr)
+#           lknewp ---- lknew (dut ns, port "new", added at run time)
+#
+#   PEERFWD_BUILDDIR  build directory with peerfwd and tools/peerctl/peerctl
+#   TEST_LCORES       "MAIN WORKER" lcores for the daemon (default "0 1")
+#
+# Root only. Exit 0 when every check passed, 1 otherwise.
+set -u -o pipefail
+
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+if [[ -z ${PEERFWD_BUILDDIR:-} ]]; then
+	for b in $(ls -td "$SRC"/build*/ 2>/dev/null); do
+		[[ -x $b/peerfwd && -x $b/tools/peerctl/peerctl ]] && PEERFWD_BUILDDIR=$b && break
+	done
+fi
+PEERFWD=${PEERFWD_BUILDDIR:-}/peerfwd
+PEERCTL=${PEERFWD_BUILDDIR:-}/tools/peerctl/peerctl
+read -r MAIN_LCORE WORKER_LCORE <<<"${TEST_LCORES:-0 1}"
+TMP=$(mktemp -d /tmp/test_link.XXXXXX)
+CFG=$TMP/peerfwd.cfg
+SOCK=$TMP/ctl.sock
+PREFIX_EAL=pf-link-$$
+DUT=lkl-dut-$$
+HST=lkl-hst-$$
+DST_MAC=02:00:00:00:0d:02
+PID=
+FAILED=0
+PASSED=0
+
+pc() { "$PEERCTL" -s "$SOCK" -t 10000 "$@"; }
+pj() { "$PEERCTL" -s "$SOCK" -t 10000 --json "$@"; }
+ok() {
+	PASSED=$((PASSED + 1))
+	echo "ok   $*"
+}
+fail() {
+	FAILED=$((FAILED + 1))
+	echo "FAIL $*" >&2
+}
+jq_is() {
+	local got
+	got=$(jq -r "$2" <<<"$1" 2>/dev/null)
+	if [[ $got == "$3" ]]; then ok "$4"; else fail "$4: $2 is '$got', expected '$3'"; fi
+}
+hx() { ip netns exec "$HST" "$@"; }
+dx() { ip netns exec "$DUT" "$@"; }
+
+cleanup() {
+	if [[ -n $PID ]] && kill -0 "$PID" 2>/dev/null; then
+		kill "$PID"
+		for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+		kill -0 "$PID" 2>/dev/null && kill -9 "$PID"
+	fi
+	ip netns del "$DUT" 2>/dev/null
+	ip netns del "$HST" 2>/dev/null
+	rm -rf "$TMP" "/var/run/dpdk/$PREFIX_EAL"
+}
+trap cleanup EXIT
+
+if [[ $(id -u) != 0 ]]; then
+	echo "root only (network namespaces)" >&2
+	exit 1
+fi
+if [[ ! -x $PEERFWD || ! -x $PEERCTL ]]; then
+	echo "peerfwd or peerctl not built (set PEERFWD_BUILDDIR)" >&2
+	exit 1
+fi
+command -v jq >/dev/null || {
+	echo "jq is needed" >&2
+	exit 1
+}
+
+# ---- namespaces ----
+ip netns add "$DUT" && ip netns add "$HST" || exit 1
+for ns in "$DUT" "$HST"; do
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+	ip netns exec "$ns" ip link set lo up
+done
+for pair in "lkin lksrc" "lkout lkdst" "lknew lknewp"; do
+	read -r d h <<<"$pair"
+	ip link add "$d" netns "$DUT" type veth peer name "$h" netns "$HST" || exit 1
+	dx ip link set "$d" up
+	hx ip link set "$h" up
+done
+hx ip link set lkdst address "$DST_MAC"
+hx ip addr add 192.0.2.2/24 dev lksrc
+hx ip addr add 198.51.100.9/30 dev lknewp
+
+cat >"$CFG" <<EOF
+peerfwd: {
+	ctl_socket = "$SOCK";
+	state_dir = "$TMP/state";
+	main_lcore = $MAIN_LCORE;
+	eal_args = ["--no-huge", "-m", "512", "--no-pci", "--no-telemetry",
+		    "--file-prefix", "$PREFIX_EAL"];
+	fib = { max_routes4 = 4096; tbl8_groups4 = 256; max_routes6 = 4096; groups6 = 4096; };
+	ports = (
+		{ name = "in";  device = "net_af_packet0,iface=lkin"; tier = "none";
+		  addresses = ["192.0.2.1/24"]; },
+		{ name = "pri"; device = "net_af_packet1,iface=lkout"; tier = "primary";
+		  addresses = ["198.51.100.1/30"]; }
+	);
+	workers = ( { lcore = $WORKER_LCORE; rx = ["in:0", "pri:0"]; } );
+	nexthops = (
+		{ name = "pri-rtr"; port = "pri"; address = "198.51.100.2"; mac = "$DST_MAC"; }
+	);
+	pathgroups = ( { name = "carrier"; members = ["pri-rtr"]; } );
+	routes = ( { prefix = "0.0.0.0/0"; pathgroup = "carrier"; } );
+	registered = ( { prefix = "203.0.113.0/24"; customer = "acme"; } );
+	unregistered = "drop";
+};
+EOF
+
+ip netns exec "$DUT" "$PEERFWD" -c "$CFG" >"$TMP/daemon.log" 2>&1 &
+PID=$!
+for _ in $(seq 150); do
+	pc version >/dev/null 2>&1 && break
+	kill -0 "$PID" 2>/dev/null || break
+	sleep 0.1
+done
+if ! pc version >/dev/null 2>&1; then
+	echo "the daemon did not come up:" >&2
+	sed 's/^/     /' "$TMP/daemon.log" >&2
+	exit 1
+fi
+
+dst_rx() { hx cat /sys/class/net/lkdst/statistics/rx_packets; }
+port_field() { pj ports | jq -r ".ports[] | select(.name == \"$1\") | .$2"; }
+# send IFACE DUT_MAC N: UDP to 203.0.113.5 through the daemon's port
+send() {
+	hx ip neigh replace 192.0.2.1 lladdr "$2" dev "$1" nud permanent 2>/dev/null
+	hx ip neigh replace 198.51.100.10 lladdr "$2" dev "$1" nud permanent 2>/dev/null
+	local via=192.0.2.1
+	[[ $1 == lknewp ]] && via=198.51.100.10
+	hx ip route replace 203.0.113.0/24 via "$via" dev "$1"
+	hx ping -q -c "$3" -i 0.01 -W 0.2 203.0.113.5 >/dev/null 2>&1
+	sleep 0.3
+}
+# forwards DESCRIPTION IFACE DUT_MAC: N packets in, at least N out of lkdst
+forwards() {
+	local before after n=30
+	before=$(dst_rx)
+	send "$2" "$3" $n
+	after=$(dst_rx)
+	if ((after - before >= n)); then ok "$1 ($((after - before)) frames out)"; else
+		fail "$1: $((after - before)) of $n frames forwarded"
+	fi
+}
+
+IN_MAC=$(dx cat /sys/class/net/lkin/address)
+NEW_MAC=$(dx cat /sys/class/net/lknew/address)
+forwards "forwarding before link add" lksrc "$IN_MAC"
+
+# ---- link add ----
+A=$(pj link add new device=net_af_packet9,iface=lknew tier=local addresses=198.51.100.10/30)
+jq_is "$A" .ok true "link add answers ok"
+jq_is "$A" .durable false "link add says it is not durable"
+jq_is "$A" .driver net_af_packet "the new port runs af_packet"
+for _ in $(seq 20); do [[ $(port_field new link) == up ]] && break; sleep 0.1; done
+jq_is "$(pj ports)" '.ports[] | select(.name == "new") | .link' up "peerctl ports shows the new port up"
+jq_is "$(pj ports)" '.ports | length' 3 "three ports"
+pc ports | grep -q '^new ' && ok "peerctl ports table lists it" || fail "peerctl ports table: no 'new' row"
+jq_is "$(pj route lookup 198.51.100.10)" .local true "its address is local"
+forwards "packets received on the added port are forwarded" lknewp "$NEW_MAC"
+jq_is "$(pj link add new device=net_af_packet8,iface=lknewp)" .error.code exists "duplicate name refused"
+jq_is "$(pj link add other device=net_af_packet9,iface=lknew)" .error.code exists "duplicate device refused"
+jq_is "$(pj link add bad device=net_af_packet7)" .error.code invalid_argument "af_packet without iface refused"
+jq_is "$(pj link add bad device=net_af_packet7,iface=nosuchif)" .ok false "a device that fails to probe is refused"
+jq_is "$(pj ports)" '.ports | length' 3 "still three ports after the refusals"
+
+# ---- link remove ----
+jq_is "$(pj link remove pri)" .error.code busy "removing the next hop's port is refused (busy)"
+jq_is "$(pj link remove in)" .error.code unsupported "removing a port that is not last is refused"
+jq_is "$(pj link remove nosuch)" .error.code not_found "removing an unknown port: not_found"
+R=$(pj link remove new)
+jq_is "$R" .ok true "link remove answers ok"
+jq_is "$(pj ports)" '.ports | map(.name) | join(",")' "in,pri" "the port is gone from peerctl ports"
+jq_is "$(pj route lookup 198.51.100.10)" .local false "its address is no longer local"
+forwards "forwarding on the remaining ports after link remove" lksrc "$IN_MAC"
+grep -q "link remove new" "$TMP/daemon.log" && ok "removal logged" || fail "no 'link remove' in the log"
+
+# ---- again: the same device can be added back ----
+jq_is "$(pj link add new2 device=net_af_packet9,iface=lknew)" .ok true "the device can be added again"
+forwards "and forwards" lknewp "$NEW_MAC"
+jq_is "$(pj link remove new2)" .ok true "and removed again"
+kill -0 "$PID" 2>/dev/null && ok "daemon still running" || fail "daemon died"
+
+echo "$PASSED passed, $FAILED failed"
+if ((FAILED > 0)); then
+	echo "daemon log:" >&2
+	sed 's/^/     /' "$TMP/daemon.log" >&2
+	exit 1
+fi
+exit 0
