@@ -93,7 +93,8 @@ int daemon_link_add(struct daemon *d, const struct cfg_port *p, char *err, size_
 	unsigned need = LINK_RX_DESC * (1 + d->n_workers);
 	if (rte_mempool_avail_count(d->mp) < need) {
 		snprintf(err, len,
-			 "%u free packet buffers, the port needs about %u (raise n_mbufs)",
+			 "%u free packet buffers, the port needs about %u (raise mbufs in the "
+			 "config)",
 			 rte_mempool_avail_count(d->mp), need);
 		return -ENOMEM;
 	}
