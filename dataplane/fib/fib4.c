@@ -4,12 +4,9 @@
  * (a 2^24 root and one 256-entry group per prefix longer than /24), with
  * groups reused only after a QSBR grace period.
  */
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
-#include <rte_errno.h>
 
 #include "dataplane/fib/fib4.h"
 #include "dataplane/fib/mtrie.h"
@@ -33,28 +30,15 @@ struct fib4 *fib4_create(const char *name, const struct fib4_conf *conf)
 		.socket_id = conf->socket_id,
 		.qsbr = conf->qsbr,
 	};
-	struct fib4 *fib = calloc(1, sizeof(*fib));
-	int ret;
+	struct mtrie *t = mtrie_create(name, &mc);
 
-	if (fib == NULL) {
-		rte_errno = ENOMEM;
-		return NULL;
-	}
-	ret = mtrie_init(&fib->t, name, &mc);
-	if (ret < 0) {
-		free(fib);
-		rte_errno = -ret;
-		return NULL;
-	}
-	return fib;
+	return t == NULL ? NULL : container_of(t, struct fib4, t);
 }
 
 void fib4_free(struct fib4 *fib)
 {
-	if (fib == NULL)
-		return;
-	mtrie_fini(&fib->t);
-	free(fib);
+	if (fib != NULL)
+		mtrie_destroy(&fib->t);
 }
 
 int fib4_add(struct fib4 *fib, uint32_t ip, uint8_t depth, uint32_t value)

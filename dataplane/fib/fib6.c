@@ -1,9 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* IPv6 FIB: the shared multibit trie with 16-byte keys (see mtrie.h). */
-#include <errno.h>
-#include <stdlib.h>
-
-#include <rte_errno.h>
 
 #include "dataplane/fib/fib6.h"
 #include "dataplane/fib/mtrie.h"
@@ -21,28 +17,15 @@ struct fib6 *fib6_create(const char *name, const struct fib6_conf *conf)
 		.socket_id = conf->socket_id,
 		.qsbr = conf->qsbr,
 	};
-	struct fib6 *fib = calloc(1, sizeof(*fib));
-	int ret;
+	struct mtrie *t = mtrie_create(name, &mc);
 
-	if (fib == NULL) {
-		rte_errno = ENOMEM;
-		return NULL;
-	}
-	ret = mtrie_init(&fib->t, name, &mc);
-	if (ret < 0) {
-		free(fib);
-		rte_errno = -ret;
-		return NULL;
-	}
-	return fib;
+	return t == NULL ? NULL : container_of(t, struct fib6, t);
 }
 
 void fib6_free(struct fib6 *fib)
 {
-	if (fib == NULL)
-		return;
-	mtrie_fini(&fib->t);
-	free(fib);
+	if (fib != NULL)
+		mtrie_destroy(&fib->t);
 }
 
 int fib6_add(struct fib6 *fib, const uint8_t ip[FIB6_ADDR_LEN], uint8_t depth, uint32_t value)

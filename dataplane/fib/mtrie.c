@@ -173,6 +173,32 @@ void mtrie_fini(struct mtrie *t)
 	memset(t, 0, sizeof(*t));
 }
 
+struct mtrie *mtrie_create(const char *name, const struct mtrie_conf *conf)
+{
+	struct mtrie *t = calloc(1, sizeof(*t));
+	int ret;
+
+	if (t == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	ret = mtrie_init(t, name, conf);
+	if (ret < 0) {
+		free(t);
+		rte_errno = -ret;
+		return NULL;
+	}
+	return t;
+}
+
+void mtrie_destroy(struct mtrie *t)
+{
+	if (t == NULL)
+		return;
+	mtrie_fini(t);
+	free(t);
+}
+
 static void rule_key_make(const struct mtrie *t, const uint8_t *key, uint8_t depth,
 			  struct rule_key *rk)
 {

@@ -67,6 +67,10 @@ struct mtrie_conf {
 /* Writer side: 0 or a negative errno. Keys are in network byte order. */
 int mtrie_init(struct mtrie *t, const char *name, const struct mtrie_conf *conf);
 void mtrie_fini(struct mtrie *t);
+/* mtrie_init on a fresh allocation: NULL with rte_errno set on failure.
+ * fib4 and fib6 are this with their key length. */
+struct mtrie *mtrie_create(const char *name, const struct mtrie_conf *conf);
+void mtrie_destroy(struct mtrie *t);
 int mtrie_add(struct mtrie *t, const uint8_t *key, uint8_t depth, uint32_t value);
 int mtrie_del(struct mtrie *t, const uint8_t *key, uint8_t depth);
 int mtrie_get(const struct mtrie *t, const uint8_t *key, uint8_t depth, uint32_t *value);
