@@ -29,14 +29,7 @@ PASSED=0
 pc() { "$PEERCTL" -t 5000 "$@"; }
 pj() { "$PEERCTL" -t 5000 --json "$@"; }
 
-ok() {
-	PASSED=$((PASSED + 1))
-	echo "ok   $*"
-}
-fail() {
-	FAILED=$((FAILED + 1))
-	echo "FAIL $*" >&2
-}
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 # check DESCRIPTION COMMAND...: the command must succeed
 check() {
 	local what=$1
@@ -56,12 +49,6 @@ expect_exit() {
 		fail "$what: exit $got, expected $want"
 		sed 's/^/     /' "$TMP/out" >&2
 	fi
-}
-# jq_is JSON FILTER EXPECTED DESCRIPTION
-jq_is() {
-	local got
-	got=$(jq -r "$2" <<<"$1" 2>/dev/null)
-	if [[ $got == "$3" ]]; then ok "$4"; else fail "$4: $2 is '$got', expected '$3'"; fi
 }
 # retry up to 2 s for link liveness to settle (the workers see it at once,
 # the control thread's view is what we query)

@@ -36,19 +36,7 @@ PASSED=0
 
 pc() { "$PEERCTL" -s "$SOCK" -t 10000 "$@"; }
 pj() { "$PEERCTL" -s "$SOCK" -t 10000 --json "$@"; }
-ok() {
-	PASSED=$((PASSED + 1))
-	echo "ok   $*"
-}
-fail() {
-	FAILED=$((FAILED + 1))
-	echo "FAIL $*" >&2
-}
-jq_is() {
-	local got
-	got=$(jq -r "$2" <<<"$1" 2>/dev/null)
-	if [[ $got == "$3" ]]; then ok "$4"; else fail "$4: $2 is '$got', expected '$3'"; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 hx() { ip netns exec "$HST" "$@"; }
 dx() { ip netns exec "$DUT" "$@"; }
 

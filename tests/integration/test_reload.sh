@@ -31,24 +31,7 @@ PASSED=0
 
 pc() { "$PEERCTL" -s "$SOCK" -t 5000 "$@"; }
 pj() { "$PEERCTL" -s "$SOCK" -t 5000 --json "$@"; }
-ok() {
-	PASSED=$((PASSED + 1))
-	echo "ok   $*"
-}
-fail() {
-	FAILED=$((FAILED + 1))
-	echo "FAIL $*" >&2
-}
-# jq_is JSON FILTER EXPECTED DESCRIPTION
-jq_is() {
-	local got
-	got=$(jq -r "$2" <<<"$1" 2>/dev/null)
-	if [[ $got == "$3" ]]; then ok "$4"; else fail "$4: $2 is '$got', expected '$3'"; fi
-}
-# has TEXT REGEX DESCRIPTION: a line of TEXT matches
-has() {
-	if grep -Eq -- "$2" <<<"$1"; then ok "$3"; else fail "$3: no line matches $2"; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 
 cleanup() {
 	if [[ -n $PID ]] && kill -0 "$PID" 2>/dev/null; then
