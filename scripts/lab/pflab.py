@@ -33,6 +33,27 @@ MARK = b"PFLAB:"
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
+# The integration tests' verdicts: every check is printed; failures are kept.
+failures = []
+
+
+def check(cond, what):
+    print(("ok    " if cond else "FAIL  ") + what, flush=True)
+    if not cond:
+        failures.append(what)
+
+
+def wait_for(pred, timeout=20.0, step=0.1):
+    """pred()'s first true value within timeout, else its last value."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return pred()
+
+
 def in_netns(ns, fn):
     """Run fn() with this thread in network namespace ns."""
     own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)

@@ -31,27 +31,14 @@ import pflbgp  # noqa: E402
 V4, V6 = "203.0.113.0/24", "2001:db8:c000::/48"
 CARRIER_PEERS = ["pri4", "pri6", "loc4", "loc6", "geo4", "geo6"]
 LOG = "/tmp/peerfwd-test-bgp.log"
-failures = []
-
-
-def check(cond, what):
-    print(("ok    " if cond else "FAIL  ") + what, flush=True)
-    if not cond:
-        failures.append(what)
+from pflab import check, failures  # noqa: E402
 
 
 def peers():
     return pflab.telemetry("/peerfwd/bgp")
 
 
-def wait_for(pred, timeout=20.0, step=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
+from pflab import wait_for  # noqa: E402
 
 
 def accepted(name):

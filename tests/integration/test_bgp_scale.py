@@ -59,27 +59,14 @@ CFG = "/tmp/peerfwd-test-bgp-scale.cfg"
 LOG = "/tmp/peerfwd-test-bgp-scale.log"
 CTL = "/run/peerfwd-lab/ctl.sock"
 TAG = pflab.MARK + b"S"
-failures = []
-
-
-def check(cond, what):
-    print(("ok    " if cond else "FAIL  ") + what, flush=True)
-    if not cond:
-        failures.append(what)
+from pflab import check, failures  # noqa: E402
 
 
 def info(what):
     print("      " + what, flush=True)
 
 
-def wait_for(pred, timeout=20.0, step=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
+from pflab import wait_for  # noqa: E402
 
 
 def peers():

@@ -19,13 +19,7 @@ BUILD = os.path.abspath(os.environ.get("PEERFWD_BUILDDIR", os.path.join(SRC, "bu
 sys.path.insert(0, os.path.join(SRC, "scripts", "lab"))
 import pflab  # noqa: E402
 
-failures = []
-
-
-def check(cond, what):
-    print(("ok    " if cond else "FAIL  ") + what, flush=True)
-    if not cond:
-        failures.append(what)
+from pflab import check, failures  # noqa: E402
 
 
 def drops():

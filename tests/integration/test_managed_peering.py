@@ -49,13 +49,7 @@ LINKS = [("src", 4, "192.0.2.1/24", "192.0.2.2/24"),
          ("loc", 2, "198.51.100.5/30", "198.51.100.6/30")]
 PRI4 = ["port=pri", "address=198.51.100.2", "remote_as=64496", "policy=carrier",
         "hold_time=30", f"md5={MD5}", "ttl_security=yes"]
-failures = []
-
-
-def check(cond, what):
-    print(("ok    " if cond else "FAIL  ") + what, flush=True)
-    if not cond:
-        failures.append(what)
+from pflab import check, failures  # noqa: E402
 
 
 def sh(*cmd, check=True, **kw):
@@ -249,13 +243,7 @@ def peerings():
 
 
 def wait_for(pred, timeout=30.0, step=0.3):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
+    return pflab.wait_for(pred, timeout, step)
 
 
 def established(name, origin, accepted=None, timeout=40):

@@ -40,13 +40,7 @@ STATIC = "198.18.255.0/24"  # a config file route in CFG
 PEERS = ["pri4", "pri6", "loc4", "loc6", "geo4", "geo6", "exa"]
 # Below the 10k/s target: the lab shares two cores with everything else.
 MIN_RATE = float(os.environ.get("PEERFWD_MIN_ROUTE_RATE", "5000"))
-failures = []
-
-
-def check(cond, what):
-    print(("ok    " if cond else "FAIL  ") + what, flush=True)
-    if not cond:
-        failures.append(what)
+from pflab import check, failures  # noqa: E402
 
 
 def peerctl(*args, stdin=None):
@@ -69,13 +63,7 @@ def peerings():
 
 
 def wait_for(pred, timeout=20.0, step=0.2):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
+    return pflab.wait_for(pred, timeout, step)
 
 
 def write_config():
