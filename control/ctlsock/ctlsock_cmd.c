@@ -426,26 +426,22 @@ static const char *source_name(const struct route_info *ri)
 	return ri->source == ROUTE_STATIC ? "static" : "bgp";
 }
 
-/* What a worker does with a packet to this destination (worker.c, fwd()). */
+/* What a worker does with a packet to this destination: the worker's own
+ * decision functions (worker.h), against the live link state. */
 static const char *lookup_verdict(const struct daemon *d, bool found, uint64_t w, uint16_t *pg)
 {
-	uint16_t fl = found ? DEST_FLAGS(w) : 0;
 	uint64_t alive = __atomic_load_n(&d->tables.link_alive, __ATOMIC_ACQUIRE);
+	int why;
 
 	*pg = PG_NONE;
-	if ((fl & (DEST_F_VALID | DEST_F_LOCAL)) == (DEST_F_VALID | DEST_F_LOCAL))
+	if (!found)
+		w = 0;
+	if (dest_is_local(w))
 		return "punt";
-	if (!(fl & DEST_F_VALID))
-		return pf_drop_names[PF_DROP_NO_ROUTE];
-	if (fl & DEST_F_REGISTERED)
-		*pg = DEST_PG(w);
-	else if (d->tables.unreg_policy == UNREG_DROP)
-		return pf_drop_names[PF_DROP_UNREGISTERED];
-	else
-		*pg = d->tables.unreg_pg;
-	if (*pg >= PF_MAX_PATHGROUPS) {
+	why = dest_pathgroup(w, d->tables.unreg_policy, d->tables.unreg_pg, pg);
+	if (why >= 0) {
 		*pg = PG_NONE;
-		return pf_drop_names[PF_DROP_NO_ROUTE];
+		return pf_drop_names[why];
 	}
 	if (pathgroup_active_member(&d->tables, *pg, alive) == NULL)
 		return pf_drop_names[PF_DROP_NO_LIVE_PATH];
@@ -784,9 +780,9 @@ static json_t *cmd_link_add(struct ctlsock_ctx *c, const struct ctlsock_req *req
 	const struct port_rt *rt = &d->port[ret];
 	char mac[RTE_ETHER_ADDR_FMT_SIZE];
 	rte_ether_format_addr(mac, sizeof(mac), &rt->mac);
-	json_t *r = json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:b}", "name", l->name, "device",
-			      l->device, "driver", rt->driver, "ethdev", (int)rt->port_id, "mac",
-			      mac, "tier", ctlsock_tier_name(l->tier), "durable", 0);
+	json_t *r = json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:b}", "name", l->name, "device", l->device,
+			      "driver", rt->driver, "ethdev", (int)rt->port_id, "mac", mac, "tier",
+			      ctlsock_tier_name(l->tier), "durable", 0);
 	return r ? r : nomem(err);
 }
 

@@ -181,32 +181,29 @@ static inline int resolve(struct burst *b, const struct snap *s, struct fwd_pkt 
 	const uint32_t bytes = rte_pktmbuf_pkt_len(m);
 	const struct nexthop *nh;
 	uint64_t d = 0;
-	uint16_t fl, pg;
+	uint16_t pg = PG_NONE;
+	int why;
 
 	if (value < PF_MAX_DESTS)
 		d = __atomic_load_n(&t->dest[value], __ATOMIC_ACQUIRE);
-	fl = DEST_FLAGS(d);
-	if ((fl & (DEST_F_VALID | DEST_F_LOCAL)) == (DEST_F_VALID | DEST_F_LOCAL)) {
+	if (dest_is_local(d)) {
 		punt(b, m);
 		return -1;
 	}
 	/* TODO: ICMP time exceeded (RFC 1812 5.3.1) via the control thread. */
 	if (fwd_ttl(f) <= 1)
 		return PF_DROP_TTL_EXPIRED;
-	if (!(fl & DEST_F_VALID))
-		return PF_DROP_NO_ROUTE;
-	if (fl & DEST_F_REGISTERED) {
-		if (DEST_PREFIX(d) < PF_MAX_PREFIXES)
+	why = dest_pathgroup(d, s->unreg_policy, s->unreg_pg, &pg);
+	/* Routed traffic is counted per registered prefix or as unregistered,
+	 * whether or not it is then dropped. */
+	if (DEST_FLAGS(d) & DEST_F_VALID) {
+		if (!(DEST_FLAGS(d) & DEST_F_REGISTERED))
+			count(&c->unregistered, bytes);
+		else if (DEST_PREFIX(d) < PF_MAX_PREFIXES)
 			count(&c->prefix[DEST_PREFIX(d)], bytes);
-		pg = DEST_PG(d);
-	} else {
-		count(&c->unregistered, bytes);
-		if (s->unreg_policy == UNREG_DROP)
-			return PF_DROP_UNREGISTERED;
-		pg = s->unreg_pg;
 	}
-	if (pg >= PF_MAX_PATHGROUPS)
-		return PF_DROP_NO_ROUTE;
+	if (why >= 0)
+		return why;
 	nh = pathgroup_active_member(t, pg, s->alive);
 	if (nh == NULL)
 		return PF_DROP_NO_LIVE_PATH;

@@ -49,6 +49,33 @@ struct worker {
 	volatile bool *quit;
 };
 
+/*
+ * The worker's decision for a FIB answer (dest word d), shared with the
+ * control socket's route.lookup so that both always agree. dest_is_local:
+ * punt to the control thread. Otherwise dest_pathgroup gives the path group
+ * to forward through (-1 returned) or why the packet is dropped (a
+ * pf_drop). Link liveness and TTL are the caller's.
+ */
+static inline bool dest_is_local(uint64_t d)
+{
+	return (DEST_FLAGS(d) & (DEST_F_VALID | DEST_F_LOCAL)) == (DEST_F_VALID | DEST_F_LOCAL);
+}
+
+static inline int dest_pathgroup(uint64_t d, uint16_t unreg_policy, uint16_t unreg_pg, uint16_t *pg)
+{
+	const uint16_t fl = DEST_FLAGS(d);
+
+	if (!(fl & DEST_F_VALID))
+		return PF_DROP_NO_ROUTE;
+	if (fl & DEST_F_REGISTERED)
+		*pg = DEST_PG(d);
+	else if (unreg_policy == UNREG_DROP)
+		return PF_DROP_UNREGISTERED;
+	else
+		*pg = unreg_pg;
+	return *pg < PF_MAX_PATHGROUPS ? -1 : PF_DROP_NO_ROUTE;
+}
+
 /* Packets sorted by output port by worker_forward_burst, then sent. */
 struct worker_tx {
 	uint32_t pending; /* bit p: n[p] > 0 */
