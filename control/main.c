@@ -182,6 +182,8 @@ static void poll_links(struct ev_loop *loop, struct ev_timer *t, void *arg)
 
 	(void)loop;
 	for (unsigned i = 0; i < d->n_ports; i++) {
+		if (!config_port_present(&d->cfg, i))
+			continue;
 		bool c = port_carrier(&d->cfg.ports[i], &d->port[i]);
 		if (c != d->link[i].carrier) {
 			d->link[i].carrier = c;
@@ -255,6 +257,7 @@ static int control_loop(struct daemon *d, int sigfd)
 	if (ev_fd_add(d->ev, sigfd, EPOLLIN, on_signal, d) < 0)
 		return -1;
 	links = ev_timer_new(d->ev, poll_links, d);
+	ctlsock_state_start_links(d); /* links added at run time before the last stop */
 	poll_links(d->ev, links, d);
 	cs = ctlsock_open(d, d->cfg.ctl_socket);
 	if (cs == NULL)
@@ -280,7 +283,8 @@ static void shutdown_all(struct daemon *d)
 	d->workers_quit = true;
 	rte_eal_mp_wait_lcore();
 	for (unsigned i = 0; i < d->n_ports; i++)
-		port_stop(&d->port[i]);
+		if (config_port_present(&d->cfg, i))
+			port_stop(&d->port[i]);
 	routes_free(d->routes);
 	fwd_tables_free(&d->tables);
 	for (unsigned i = 0; i < d->n_workers; i++)

@@ -79,7 +79,7 @@ static int check_peer(struct bgp *b, const struct cfg_bgp_peer *p, char *err, si
 			 ip_addr_format(&p->addr, a, sizeof(a)), o->cfg->name);
 		return -EEXIST;
 	}
-	if (p->port >= cfg->n_ports) {
+	if (!config_port_present(cfg, p->port)) {
 		snprintf(err, errlen, "no port %u", p->port);
 		return -ENOENT;
 	}

@@ -1363,7 +1363,7 @@ void config_free(struct config *cfg)
 int config_port_index(const struct config *cfg, const char *name)
 {
 	for (unsigned i = 0; i < cfg->n_ports; i++)
-		if (strcmp(cfg->ports[i].name, name) == 0)
+		if (!cfg->ports[i].removed && strcmp(cfg->ports[i].name, name) == 0)
 			return (int)i;
 	return -1;
 }

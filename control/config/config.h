@@ -36,6 +36,10 @@ struct cfg_port {
 	unsigned n_addrs;
 	struct prefix addrs[CFG_MAX_ADDRS]; /* the box's own addresses on this link */
 	int line;
+	/* Run time only (control/daemon/link.c): a port's index is its link id
+	 * and never moves, so a removed port leaves its slot behind. */
+	bool managed; /* added over the control socket (links.json), not the file */
+	bool removed; /* removed at run time: no device, no name lookups */
 };
 
 struct cfg_rxq {
@@ -151,8 +155,14 @@ struct config {
  */
 int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
 void config_free(struct config *cfg);
-/* Index of the named port / path group / next hop, or -1. */
+/* Index of the named port / path group / next hop, or -1 (removed ports
+ * have no name). */
 int config_port_index(const struct config *cfg, const char *name);
+/* Port i exists and is not removed. */
+static inline bool config_port_present(const struct config *cfg, unsigned i)
+{
+	return i < cfg->n_ports && !cfg->ports[i].removed;
+}
 int config_pathgroup_index(const struct config *cfg, const char *name);
 int config_nexthop_index(const struct config *cfg, const char *name);
 int config_bgp_policy_index(const struct config *cfg, const char *name);

@@ -35,4 +35,13 @@ int ctlsock_state_load(struct daemon *d);
  */
 void ctlsock_state_start_peerings(struct daemon *d);
 
+/*
+ * Start the links added with link.add before the last stop, which
+ * ctlsock_state_load read from STATE_DIR/links.json. Call once the workers
+ * run, before ctlsock_state_start_peerings (a managed peering may use such
+ * a port). A config file port of the same name wins: the entry, like one
+ * whose device fails, is logged and kept in the file, not dropped.
+ */
+void ctlsock_state_start_links(struct daemon *d);
+
 #endif

@@ -71,7 +71,8 @@ static json_t *nexthop_json(const struct daemon *d, uint16_t id)
 		}
 	if (cn != NULL)
 		ip_addr_format(&cn->addr, addr, sizeof(addr));
-	const struct cfg_port *cp = nh->link_id < d->n_ports ? &d->cfg.ports[nh->link_id] : NULL;
+	const struct cfg_port *cp =
+		config_port_present(&d->cfg, nh->link_id) ? &d->cfg.ports[nh->link_id] : NULL;
 	return json_pack(
 		"{s:s,s:s,s:s,s:s,s:b,s:b}", "nexthop", cn ? cn->name : "", "address", addr, "port",
 		cp ? cp->name : "", "tier", ctlsock_tier_name(cp ? cp->tier : TIER__MAX), "alive",
@@ -111,7 +112,7 @@ static json_t *port_names(const struct daemon *d, uint64_t mask)
 	json_t *a = json_array();
 
 	for (unsigned i = 0; a != NULL && i < d->n_ports; i++)
-		if (mask & (1ull << i))
+		if ((mask & (1ull << i)) && config_port_present(&d->cfg, i))
 			json_array_append_new(a, json_string(d->cfg.ports[i].name));
 	return a;
 }
@@ -155,18 +156,20 @@ static json_t *cmd_status(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 {
 	const struct daemon *d = c->sh->d;
 	struct pf_lcore_counters *k = counters_sum(d);
-	unsigned up = 0;
+	unsigned up = 0, ports = 0;
 	json_t *r;
 
 	(void)req;
 	if (k == NULL)
 		return nomem(err);
-	for (unsigned i = 0; i < d->n_ports; i++)
+	for (unsigned i = 0; i < d->n_ports; i++) {
 		up += d->link[i].alive;
+		ports += config_port_present(&d->cfg, i);
+	}
 	r = json_pack("{s:s,s:I,s:s,s:i,s:i,s:i,s:{s:I,s:I},s:i,s:I,s:I,s:{s:I,s:I},s:I,s:o}",
 		      "version", PEERFWD_VERSION, "uptime_s", (json_int_t)(time(NULL) - d->started),
-		      "config", d->config_path, "ports", (int)d->n_ports, "ports_up", (int)up,
-		      "workers", (int)d->n_workers, "routes", "ipv4",
+		      "config", d->config_path, "ports", (int)ports, "ports_up", (int)up, "workers",
+		      (int)d->n_workers, "routes", "ipv4",
 		      (json_int_t)routes_count(d->routes, AF_INET), "ipv6",
 		      (json_int_t)routes_count(d->routes, AF_INET6), "registered",
 		      (int)routes_registered_count(d->routes), "punted", (json_int_t)d->punted,
@@ -200,6 +203,8 @@ static json_t *port_json(const struct daemon *d, unsigned i, const struct pf_lco
 		      "rx_bytes", (json_int_t)pc->rx_bytes, "tx_packets", (json_int_t)pc->tx_pkts,
 		      "tx_bytes", (json_int_t)pc->tx_bytes, "tx_drops", (json_int_t)pc->tx_drops,
 		      "punted", (json_int_t)pc->punted);
+	if (r != NULL)
+		json_object_set_new(r, "origin", json_string(cp->managed ? "managed" : "config"));
 	if (r != NULL && rte_eth_stats_get(p->port_id, &hw) == 0)
 		json_object_set_new(
 			r, "hw",
@@ -219,7 +224,8 @@ static json_t *cmd_ports(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 
 	(void)req;
 	for (unsigned i = 0; k != NULL && a != NULL && i < d->n_ports; i++)
-		json_array_append_new(a, port_json(d, i, k));
+		if (config_port_present(&d->cfg, i))
+			json_array_append_new(a, port_json(d, i, k));
 	free(k);
 	if (k == NULL || a == NULL) {
 		json_decref(a);
@@ -523,7 +529,7 @@ static json_t *cmd_route_list(struct ctlsock_ctx *c, const struct ctlsock_req *r
 
 static bool carrier_tier(const struct daemon *d, unsigned i)
 {
-	return d->cfg.ports[i].tier < TIER__MAX;
+	return config_port_present(&d->cfg, i) && d->cfg.ports[i].tier < TIER__MAX;
 }
 
 /* A note for the operator when no carrier link is left alive. */
@@ -575,7 +581,6 @@ static json_t *cmd_failover_history(struct ctlsock_ctx *c, const struct ctlsock_
 	for (uint64_t k = 0; a != NULL && k < n; k++) {
 		const struct pf_failover_event *ev =
 			&d->history[(d->n_history - 1 - k) % PF_FAILOVER_HISTORY];
-		const struct cfg_port *cp = &d->cfg.ports[ev->port];
 		struct tm tm;
 		char when[64];
 		gmtime_r(&ev->when.tv_sec, &tm);
@@ -584,8 +589,8 @@ static json_t *cmd_failover_history(struct ctlsock_ctx *c, const struct ctlsock_
 		json_array_append_new(
 			a, json_pack("{s:s,s:f,s:s,s:s,s:s,s:s}", "time", when, "time_unix",
 				     (double)ev->when.tv_sec + (double)ev->when.tv_nsec / 1e9,
-				     "port", cp->name, "tier", ctlsock_tier_name(cp->tier), "state",
-				     ev->alive ? "up" : "down", "reason", ev->reason));
+				     "port", ev->port_name, "tier", ctlsock_tier_name(ev->tier),
+				     "state", ev->alive ? "up" : "down", "reason", ev->reason));
 	}
 	return a ? json_pack("{s:o,s:I}", "events", a, "total", (json_int_t)d->n_history)
 		 : nomem(err);
@@ -747,14 +752,9 @@ static json_t *cmd_metrics(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 
 /* ---- link.add, link.remove ---- */
 
-static json_t *cmd_link_add(struct ctlsock_ctx *c, const struct ctlsock_req *req,
-			    struct ctlsock_err *err)
+int ctlsock_link_start(struct daemon *d, const struct ctlsock_link *l, char *msg, size_t len)
 {
-	struct daemon *d = c->sh->d;
-	const struct ctlsock_link *l = &req->link_add;
 	struct cfg_port p;
-	char msg[512];
-	int ret;
 
 	RTE_BUILD_BUG_ON(CTLSOCK_MAX_ADDRS != CFG_MAX_ADDRS);
 	RTE_BUILD_BUG_ON(CTLSOCK_DEVICE_LEN != sizeof(p.device));
@@ -770,19 +770,36 @@ static json_t *cmd_link_add(struct ctlsock_ctx *c, const struct ctlsock_req *req
 	p.mac = l->mac;
 	p.n_addrs = l->n_addrs;
 	memcpy(p.addrs, l->addrs, sizeof(p.addrs));
-	ret = daemon_link_add(d, &p, msg, sizeof(msg));
+	return daemon_link_add(d, &p, msg, len);
+}
+
+static json_t *cmd_link_add(struct ctlsock_ctx *c, const struct ctlsock_req *req,
+			    struct ctlsock_err *err)
+{
+	struct daemon *d = c->sh->d;
+	const struct ctlsock_link *l = &req->link_add;
+	char msg[512], why[512];
+	int ret = ctlsock_link_start(d, l, msg, sizeof(msg));
+
 	if (ret == -EEXIST)
 		return errj(err, CTLSOCK_E_EXISTS, "%s", msg);
 	if (ret == -ENOSPC || ret == -ENOMEM)
 		return errj(err, CTLSOCK_E_BUSY, "%s", msg);
 	if (ret < 0)
 		return errj(err, CTLSOCK_E_INVALID_ARGUMENT, "%s", msg);
+	/* Only a link that a restart brings back counts as added. */
+	if (ctlsock_state_save_links(d, NULL, why, sizeof(why)) < 0) {
+		daemon_link_remove(d, l->name, msg, sizeof(msg));
+		PF_LOG(ERR, "ctl: link.add %s undone: state not saved: %s", l->name, why);
+		return errj(err, CTLSOCK_E_INTERNAL, "state not saved, nothing changed: %s", why);
+	}
 	const struct port_rt *rt = &d->port[ret];
 	char mac[RTE_ETHER_ADDR_FMT_SIZE];
 	rte_ether_format_addr(mac, sizeof(mac), &rt->mac);
-	json_t *r = json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:b}", "name", l->name, "device", l->device,
-			      "driver", rt->driver, "ethdev", (int)rt->port_id, "mac", mac, "tier",
-			      ctlsock_tier_name(l->tier), "durable", 0);
+	json_t *r =
+		json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:b}", "name", l->name, "device", l->device,
+			  "driver", rt->driver, "ethdev", (int)rt->port_id, "mac", mac, "tier",
+			  ctlsock_tier_name(l->tier), "origin", "managed", "durable", 1);
 	return r ? r : nomem(err);
 }
 
@@ -790,20 +807,35 @@ static json_t *cmd_link_remove(struct ctlsock_ctx *c, const struct ctlsock_req *
 			       struct ctlsock_err *err)
 {
 	struct daemon *d = c->sh->d;
-	int i = config_port_index(&d->cfg, req->link_add.name);
-	char msg[512];
-	int ret = daemon_link_remove(d, req->link_add.name, msg, sizeof(msg));
+	const char *name = req->link_add.name;
+	int i = config_port_index(&d->cfg, name);
+	bool managed = i >= 0 && d->cfg.ports[i].managed;
+	char msg[512], why[512];
+	int ret;
 
+	/* A managed link leaves the state file first: if that fails, nothing
+	 * changed; if the removal then fails, the file is written back. */
+	if (managed && ctlsock_state_save_links(d, name, why, sizeof(why)) < 0)
+		return errj(err, CTLSOCK_E_INTERNAL, "state not saved, nothing changed: %s", why);
+	ret = daemon_link_remove(d, name, msg, sizeof(msg));
+	if (ret < 0 && managed && ctlsock_state_save_links(d, NULL, why, sizeof(why)) < 0)
+		PF_LOG(ERR, "ctl: link.remove %s failed and links.json not restored: %s", name,
+		       why);
 	if (ret == -ENOENT)
 		return errj(err, CTLSOCK_E_NOT_FOUND, "%s (see 'ports')", msg);
 	if (ret == -EBUSY)
 		return errj(err, CTLSOCK_E_BUSY, "%s", msg);
-	if (ret == -EOPNOTSUPP)
-		return errj(err, CTLSOCK_E_UNSUPPORTED, "%s", msg);
 	if (ret < 0)
 		return errj(err, CTLSOCK_E_INTERNAL, "%s", msg);
 	c->sh->tier_downed &= ~(1ull << i);
-	json_t *r = json_pack("{s:s,s:b}", "name", req->link_add.name, "durable", 0);
+	/* A config file port comes back at the next start unless the file
+	 * drops it. */
+	json_t *r = json_pack("{s:s,s:s,s:b}", "name", name, "origin",
+			      managed ? "managed" : "config", "durable", managed);
+	if (r != NULL && !managed)
+		json_object_set_new(r, "note",
+				    json_string("a config file port: it is back at the next "
+						"start unless the config file drops it"));
 	return r ? r : nomem(err);
 }
 

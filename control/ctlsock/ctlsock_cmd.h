@@ -82,6 +82,13 @@ void ctlsock_state_fini(void);
  * converted); either NULL. 0 or -errno with the reason in err. */
 int ctlsock_state_save_peerings(struct daemon *d, const char *skip, const char *also, char *err,
 				size_t errlen);
+/* Start the port l describes (daemon_link_add): its index, or -errno with
+ * the reason in msg. */
+int ctlsock_link_start(struct daemon *d, const struct ctlsock_link *l, char *msg, size_t len);
+/* Write the ports added with link.add (cfg_port.managed) to
+ * STATE_DIR/links.json, atomically as registered.json; skip: one left out
+ * (about to be removed) or NULL. 0 or -errno with the reason in err. */
+int ctlsock_state_save_links(struct daemon *d, const char *skip, char *err, size_t errlen);
 /* mkdir -p: 0 or -errno. */
 int ctlsock_mkdir_p(const char *path, mode_t mode);
 

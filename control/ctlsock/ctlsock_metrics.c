@@ -42,6 +42,8 @@ static void ports(struct metrics *m)
 	for (unsigned i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 		prom_family(&m->t, f[i].name, "counter", f[i].help);
 		for (unsigned p = 0; p < d->n_ports; p++) {
+			if (!config_port_present(&d->cfg, p))
+				continue;
 			const char *l[] = {"port", d->cfg.ports[p].name, "tier",
 					   ctlsock_tier_name(d->cfg.ports[p].tier), NULL};
 			const struct pf_port_count *pc =
@@ -53,6 +55,8 @@ static void ports(struct metrics *m)
 	prom_family(&m->t, "peerfwd_port_link_up", "gauge",
 		    "1 when the workers may use the link (carrier and not forced down)");
 	for (unsigned p = 0; p < d->n_ports; p++) {
+		if (!config_port_present(&d->cfg, p))
+			continue;
 		const char *l[] = {"port", d->cfg.ports[p].name, "tier",
 				   ctlsock_tier_name(d->cfg.ports[p].tier), NULL};
 		prom_sample(&m->t, "peerfwd_port_link_up", l, d->link[p].alive);
@@ -60,6 +64,8 @@ static void ports(struct metrics *m)
 	prom_family(&m->t, "peerfwd_link_changes_total", "counter",
 		    "Times a link went up or down (as the workers see it)");
 	for (unsigned p = 0; p < d->n_ports; p++) {
+		if (!config_port_present(&d->cfg, p))
+			continue;
 		const char *l[] = {"port", d->cfg.ports[p].name, NULL};
 		prom_sample(&m->t, "peerfwd_link_changes_total", l, d->link[p].changes);
 	}

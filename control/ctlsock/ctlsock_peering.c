@@ -308,8 +308,9 @@ static void port_names(const struct daemon *d, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (unsigned i = 0; i < d->cfg.n_ports && off < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
-					d->cfg.ports[i].name);
+		if (config_port_present(&d->cfg, i))
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
+						d->cfg.ports[i].name);
 }
 
 int ctlsock_peering_resolve(const struct daemon *d, const struct ctlsock_peering *in,

@@ -347,16 +347,18 @@ static int link_addresses(const json_t *req, struct ctlsock_link *l, struct ctls
 		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
 				       "field 'addresses' has more than %d entries",
 				       CTLSOCK_MAX_ADDRS);
-	json_array_foreach(a, i, v) {
+	json_array_foreach(a, i, v)
+	{
 		struct prefix *p = &l->addrs[l->n_addrs];
 		if (!json_is_string(v))
 			return ctlsock_err_set(err, CTLSOCK_E_BAD_REQUEST,
 					       "field 'addresses' must be an array of strings");
 		if (prefix_parse(json_string_value(v), p, true) < 0)
-			return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
-					       "address '%.64s' is not an address with prefix length "
-					       "(198.51.100.1/30, 2001:db8::1/64)",
-					       json_string_value(v));
+			return ctlsock_err_set(
+				err, CTLSOCK_E_INVALID_ARGUMENT,
+				"address '%.64s' is not an address with prefix length "
+				"(198.51.100.1/30, 2001:db8::1/64)",
+				json_string_value(v));
 		for (unsigned k = 0; k < l->n_addrs; k++)
 			if (prefix_equal(&l->addrs[k], p))
 				return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
@@ -391,9 +393,8 @@ static int link_mac(const json_t *req, struct ctlsock_link *l, struct ctlsock_er
 	return 0;
 }
 
-static int parse_link_add(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
+int ctlsock_link_parse(const json_t *req, struct ctlsock_link *l, struct ctlsock_err *err)
 {
-	struct ctlsock_link *l = &out->link_add;
 	char tier[16];
 	int ret;
 
@@ -418,6 +419,11 @@ static int parse_link_add(const json_t *req, struct ctlsock_req *out, struct ctl
 	if (link_addresses(req, l, err) < 0 || link_mac(req, l, err) < 0)
 		return -1;
 	return 0;
+}
+
+static int parse_link_add(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
+{
+	return ctlsock_link_parse(req, &out->link_add, err);
 }
 
 static int parse_link_remove(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)

@@ -124,6 +124,10 @@ struct ctlsock_link {
 	struct prefix addrs[CTLSOCK_MAX_ADDRS];
 };
 
+/* Validate a link object: link.add's request, or an entry of links.json
+ * (other keys are not looked at). 0, or -1 with err set. */
+int ctlsock_link_parse(const json_t *obj, struct ctlsock_link *out, struct ctlsock_err *err);
+
 /* A request after validation: the command and its typed arguments. */
 struct ctlsock_req {
 	const struct ctlsock_cmd_spec *cmd;

@@ -26,6 +26,7 @@
 #define STATE_FILE    "registered.json"
 #define STATE_VERSION 1
 #define PEERINGS_FILE "peerings.json"
+#define LINKS_FILE    "links.json"
 
 /* ---- origin: the config's registered prefixes, sorted once ---- */
 
@@ -66,10 +67,12 @@ bool ctlsock_state_is_config(const struct daemon *d, const struct prefix *p)
 }
 
 static void peerings_fini(void);
+static void links_fini(void);
 
 void ctlsock_state_fini(void)
 {
 	peerings_fini();
+	links_fini();
 	free(cfg_sorted);
 	cfg_sorted = NULL;
 	n_cfg_sorted = 0;
@@ -408,6 +411,159 @@ void ctlsock_state_start_peerings(struct daemon *d)
 	       d->cfg.state_dir, PEERINGS_FILE, started, kept);
 }
 
+/* ---- managed links ---- */
+
+/* As the peerings: read at load, started later, the failed ones kept. */
+static json_t *links_pending, *links_kept;
+
+static void links_fini(void)
+{
+	json_decref(links_pending);
+	json_decref(links_kept);
+	links_pending = links_kept = NULL;
+}
+
+static json_t *link_json(const struct cfg_port *p)
+{
+	json_t *addrs = json_array(), *o;
+	char buf[64];
+
+	if (addrs == NULL)
+		return NULL;
+	for (unsigned k = 0; k < p->n_addrs; k++)
+		json_array_append_new(addrs,
+				      json_string(prefix_format(&p->addrs[k], buf, sizeof(buf))));
+	o = json_pack("{s:s,s:s,s:s,s:o}", "name", p->name, "device", p->device, "tier",
+		      ctlsock_tier_name(p->tier), "addresses", addrs);
+	if (o != NULL && p->has_mac) {
+		rte_ether_format_addr(buf, sizeof(buf), &p->mac);
+		json_object_set_new(o, "mac", json_string(buf));
+	}
+	return o;
+}
+
+int ctlsock_state_save_links(struct daemon *d, const char *skip, char *err, size_t errlen)
+{
+	json_t *list = json_array(), *root, *e;
+	size_t i;
+	char *s;
+	int ret;
+
+	for (unsigned k = 0; list != NULL && k < d->cfg.n_ports; k++) {
+		const struct cfg_port *p = &d->cfg.ports[k];
+		if (config_port_present(&d->cfg, k) && p->managed &&
+		    (skip == NULL || strcmp(p->name, skip) != 0) &&
+		    json_array_append_new(list, link_json(p)) < 0) {
+			json_decref(list);
+			list = NULL;
+		}
+	}
+	if (list == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	/* Kept entries, unless a running port took the name since. */
+	json_array_foreach(links_kept, i, e)
+	{
+		const char *n = json_string_value(json_object_get(e, "name"));
+		if (n != NULL && config_port_index(&d->cfg, n) < 0)
+			json_array_append(list, e);
+	}
+	root = json_pack("{s:i,s:o}", "version", STATE_VERSION, "links", list);
+	s = root != NULL ? json_dumps(root, JSON_INDENT(1)) : NULL;
+	json_decref(root);
+	if (s == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	ret = write_atomic(d->cfg.state_dir, LINKS_FILE, s, 0640, err, errlen);
+	free(s);
+	return ret;
+}
+
+static int links_read(const struct daemon *d)
+{
+	char path[4096];
+	json_error_t jerr;
+	json_t *root, *list;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", d->cfg.state_dir, LINKS_FILE) >=
+	    sizeof(path))
+		return -ENAMETOOLONG;
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		return 0;
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		PF_LOG(ERR, "state file %s:%d: %s", path, jerr.line, jerr.text);
+		return -EINVAL;
+	}
+	list = json_object_get(root, "links");
+	if (json_integer_value(json_object_get(root, "version")) != STATE_VERSION ||
+	    !json_is_array(list)) {
+		PF_LOG(ERR, "state file %s: not a version %d links file", path, STATE_VERSION);
+		json_decref(root);
+		return -EINVAL;
+	}
+	json_decref(links_pending);
+	links_pending = json_incref(list);
+	json_decref(root);
+	return 0;
+}
+
+static int link_start(struct daemon *d, const json_t *e, size_t i)
+{
+	struct ctlsock_link l;
+	struct ctlsock_err err = {0};
+	char why[512];
+
+	if (!json_is_object(e) || ctlsock_link_parse(e, &l, &err) < 0) {
+		PF_LOG(ERR, "%s: links[%zu]: %s: kept, not started", LINKS_FILE, i,
+		       json_is_object(e) ? err.message : "not an object");
+		return -1;
+	}
+	if (config_port_index(&d->cfg, l.name) >= 0) {
+		PF_LOG(NOTICE, "%s: link %s: the config file has it now: entry dropped", LINKS_FILE,
+		       l.name);
+		return 1;
+	}
+	if (ctlsock_link_start(d, &l, why, sizeof(why)) < 0) {
+		PF_LOG(ERR, "%s: link %s: %s: kept, not started", LINKS_FILE, l.name, why);
+		return -1;
+	}
+	return 0;
+}
+
+void ctlsock_state_start_links(struct daemon *d)
+{
+	unsigned started = 0, kept = 0, dropped = 0;
+	char why[512];
+	json_t *e;
+	size_t i;
+
+	if (links_pending == NULL)
+		return;
+	json_decref(links_kept);
+	links_kept = json_array();
+	json_array_foreach(links_pending, i, e)
+	{
+		int ret = link_start(d, e, i);
+		if (ret == 0) {
+			started++;
+		} else if (ret > 0) {
+			dropped++;
+		} else {
+			json_array_append(links_kept, e);
+			kept++;
+		}
+	}
+	if (dropped > 0 && ctlsock_state_save_links(d, NULL, why, sizeof(why)) < 0)
+		PF_LOG(ERR, "%s: not rewritten: %s", LINKS_FILE, why);
+	json_decref(links_pending);
+	links_pending = NULL;
+	PF_LOG(NOTICE, "state file %s/%s: %u managed links started, %u kept but not started",
+	       d->cfg.state_dir, LINKS_FILE, started, kept);
+}
+
 /* ---- load ---- */
 
 static int load_entry(struct daemon *d, const json_t *e, size_t i, const char *path)
@@ -446,6 +602,8 @@ int ctlsock_state_load(struct daemon *d)
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", d->cfg.state_dir, STATE_FILE) >=
 	    sizeof(path))
 		return -ENAMETOOLONG;
+	if (links_read(d) < 0)
+		return -EINVAL;
 	if (access(path, F_OK) < 0 && errno == ENOENT) /* nothing registered yet */
 		return peerings_read(d) < 0 ? -EINVAL : 0;
 	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);

@@ -14,6 +14,8 @@ static void history_add(struct daemon *d, unsigned port, bool alive, const char 
 
 	clock_gettime(CLOCK_REALTIME, &ev->when);
 	ev->port = port;
+	memcpy(ev->port_name, d->cfg.ports[port].name, sizeof(ev->port_name));
+	ev->tier = d->cfg.ports[port].tier;
 	ev->alive = alive;
 	snprintf(ev->reason, sizeof(ev->reason), "%s", reason);
 	d->n_history++;
@@ -41,7 +43,7 @@ void daemon_link_update(struct daemon *d, unsigned port, const char *reason)
 
 int daemon_link_admin(struct daemon *d, unsigned port, bool down)
 {
-	if (port >= d->n_ports)
+	if (port >= d->n_ports || !config_port_present(&d->cfg, port))
 		return -EINVAL;
 	d->link[port].admin_down = down;
 	daemon_link_update(d, port, down ? "forced down by operator" : "released by operator");

@@ -31,8 +31,10 @@ struct pf_link {
 };
 
 struct pf_failover_event {
-	struct timespec when; /* CLOCK_REALTIME */
-	unsigned port;	      /* config port index */
+	struct timespec when;	      /* CLOCK_REALTIME */
+	unsigned port;		      /* config port index */
+	char port_name[CFG_NAME_LEN]; /* the slot may hold another port later */
+	enum pf_tier tier;
 	bool alive;
 	char reason[48];
 };
@@ -72,15 +74,18 @@ void daemon_link_update(struct daemon *d, unsigned port, const char *reason);
 int daemon_link_admin(struct daemon *d, unsigned port, bool down);
 
 /*
- * link.add / link.remove (control thread, without d->lock; not durable).
+ * link.add / link.remove (control thread, without d->lock; the control
+ * socket makes added links durable, see ctlsock_state_save_links).
  * add: validate p against the running ports, probe its device (a vdev
  * string or a PCI address), start it with 1 rx queue polled by the least
  * loaded worker and one tx queue per worker, route its addresses as local.
- * Returns the new port's index, or -errno with err set (-EEXIST name or
- * device taken, -ENOSPC no room, -ENOMEM mbufs, other: device failure).
- * remove: -ENOENT unknown, -EBUSY a next hop or BGP peering uses it,
- * -EOPNOTSUPP not the last port; else off the workers, a QSBR grace
- * period, link down, local addresses unrouted, stopped and detached.
+ * The port is marked managed. Returns the new port's index, or -errno with
+ * err set (-EEXIST name or device taken, -ENOSPC no room, -ENOMEM mbufs,
+ * other: device failure).
+ * remove: any port; -ENOENT unknown, -EBUSY a next hop or BGP peering uses
+ * it; else off the workers, a QSBR grace period, link down, local
+ * addresses unrouted, stopped and detached. Its slot stays, marked removed
+ * (cfg_port.removed): indexes are link ids and never move.
  */
 int daemon_link_add(struct daemon *d, const struct cfg_port *p, char *err, size_t len);
 int daemon_link_remove(struct daemon *d, const char *name, char *err, size_t len);
@@ -101,7 +106,8 @@ int daemon_telemetry_init(struct daemon *d);
  * Call on the control thread without d->lock (taken around the changes).
  *
  *   0            applied (out says what changed)
- *   -EINVAL      the file does not load; err is "FILE:LINE: SETTING: ..."
+ *   -EINVAL      the file does not load; err is "FILE:LINE: SETTING: ...";
+ *                or a next hop in it names a port removed with link remove
  *   -EOPNOTSUPP  something only a restart can change (ports, workers, EAL
  *                arguments, FIB sizes, main lcore, socket, state dir, bgp);
  *                err names it; nothing changed

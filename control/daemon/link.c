@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * link.add / link.remove: ports started and stopped while the daemon runs.
- * Not durable: the config file still lists what a restart starts.
+ * link.add / link.remove: ports started and stopped while the daemon runs
+ * (the control socket keeps the added ones in links.json).
  *
  * A port's config index is its link id (the bit in link_alive, next hops'
- * link_id, BGP peers' port): indexes never move, so only the last port can
- * be removed.
+ * link_id, BGP peers' port, workers' rx queues in the config): indexes
+ * never move. A removed port leaves its slot marked removed, with its name,
+ * so that config.reload still maps the file's ports to slots by name; slots
+ * are reused only when the table is full, or by a port of the same name.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -46,7 +48,9 @@ static bool same_addr(const struct ip_addr *a, const struct ip_addr *b)
 static bool addr_of_other_port(const struct daemon *d, unsigned except, const struct ip_addr *a)
 {
 	for (unsigned p = 0; p < d->cfg.n_ports; p++)
-		for (unsigned k = 0; p != except && k < d->cfg.ports[p].n_addrs; k++)
+		for (unsigned k = 0;
+		     p != except && config_port_present(&d->cfg, p) && k < d->cfg.ports[p].n_addrs;
+		     k++)
 			if (same_addr(&d->cfg.ports[p].addrs[k].addr, a))
 				return true;
 	return false;
@@ -61,9 +65,27 @@ static void locals_del(struct daemon *d, unsigned i, unsigned n)
 	}
 }
 
+/* The slot a new port takes: the one a removed port of the same name left,
+ * else a fresh one, else the first removed one; PF_MAX_PORTS if none. */
+static unsigned free_slot(const struct daemon *d, const char *name)
+{
+	const struct config *c = &d->cfg;
+	unsigned i;
+
+	for (i = 0; i < c->n_ports; i++)
+		if (c->ports[i].removed && strcmp(c->ports[i].name, name) == 0)
+			return i;
+	if (c->n_ports < PF_MAX_PORTS)
+		return c->n_ports;
+	for (i = 0; i < c->n_ports; i++)
+		if (c->ports[i].removed)
+			return i;
+	return PF_MAX_PORTS;
+}
+
 int daemon_link_add(struct daemon *d, const struct cfg_port *p, char *err, size_t len)
 {
-	const unsigned i = d->cfg.n_ports;
+	const unsigned i = free_slot(d, p->name);
 	char name[RTE_ETH_NAME_MAX_LEN];
 	struct port_rt rt;
 	struct worker *w;
@@ -77,13 +99,14 @@ int daemon_link_add(struct daemon *d, const struct cfg_port *p, char *err, size_
 		return -EEXIST;
 	}
 	for (k = 0; k < d->cfg.n_ports; k++)
-		if (strcmp(d->cfg.ports[k].device, p->device) == 0) {
+		if (config_port_present(&d->cfg, k) &&
+		    strcmp(d->cfg.ports[k].device, p->device) == 0) {
 			snprintf(err, len, "device %s is port '%s'", p->device,
 				 d->cfg.ports[k].name);
 			return -EEXIST;
 		}
-	if (i >= PF_MAX_PORTS || d->n_ports != i) {
-		snprintf(err, len, "%u ports: no room for another (at most %u)", i, PF_MAX_PORTS);
+	if (i >= PF_MAX_PORTS) {
+		snprintf(err, len, "%u ports: no room for another", PF_MAX_PORTS);
 		return -ENOSPC;
 	}
 	if ((w = least_loaded(d)) == NULL) {
@@ -123,24 +146,36 @@ int daemon_link_add(struct daemon *d, const struct cfg_port *p, char *err, size_
 		goto unprobe;
 	}
 
-	/* Slot i is beyond n_ports: nobody reads it until n_ports grows. */
-	d->cfg.ports[i] = *p;
-	d->cfg.ports[i].n_rxq = 1;
-	d->cfg.ports[i].line = 0;
+	/* Slot i is beyond n_ports or removed: it stays marked removed, so that
+	 * nothing uses it, until the port runs (below). port_start reads only
+	 * ports[i]; a removed slot's old contents are put back on failure. */
+	struct cfg_port old = d->cfg.ports[i], np = *p;
+	np.n_rxq = 1;
+	np.line = 0;
+	np.managed = true;
+	np.removed = true;
+	pthread_mutex_lock(&d->lock); /* telemetry reads the slots */
+	d->cfg.ports[i] = np;
+	pthread_mutex_unlock(&d->lock);
 	ret = port_start(&d->cfg, i, 1, (uint16_t)d->n_workers, d->mp, &rt, err, len);
-	if (ret < 0)
+	if (ret < 0) {
+		pthread_mutex_lock(&d->lock);
+		d->cfg.ports[i] = old;
+		pthread_mutex_unlock(&d->lock);
 		goto unprobe;
+	}
 
 	pthread_mutex_lock(&d->lock);
 	for (k = 0; k < p->n_addrs; k++)
 		if ((ret = routes_local_add(d->routes, &p->addrs[k].addr)) < 0)
 			break;
 	if (ret < 0) {
-		pthread_mutex_unlock(&d->lock);
-		/* Roll back (cfg.n_ports does not count slot i yet). */
+		/* Roll back (slot i is still marked removed). */
 		for (unsigned a = 0; a < k; a++)
 			if (!addr_of_other_port(d, i, &p->addrs[a].addr))
 				routes_local_del(d->routes, &p->addrs[a].addr);
+		d->cfg.ports[i] = old;
+		pthread_mutex_unlock(&d->lock);
 		snprintf(err, len, "address of port %s: %s", p->name, strerror(-ret));
 		port_stop(&rt);
 		probed = false; /* closed: the vdev stays, like a failed start */
@@ -149,14 +184,15 @@ int daemon_link_add(struct daemon *d, const struct cfg_port *p, char *err, size_
 	d->port[i] = rt;
 	memset(&d->link[i], 0, sizeof(d->link[i]));
 	link_set_alive(&d->tables, (uint16_t)i, false); /* a removed port's bit */
+	if (i >= d->n_ports)
+		d->cfg.n_ports = d->n_ports = i + 1;
 	for (k = 0; k < d->n_workers; k++) {
 		struct worker *wk = &d->worker[k];
 		wk->port_mac[rt.port_id] = rt.mac;
 		wk->port_ids[i] = rt.port_id;
-		wk->n_ports = i + 1;
+		wk->n_ports = d->n_ports;
 	}
-	d->cfg.n_ports = i + 1;
-	d->n_ports = i + 1;
+	d->cfg.ports[i].removed = false;
 	pthread_mutex_unlock(&d->lock);
 	/* port_mac is written before the entry that makes the worker read it
 	 * (release store of n_rxq). */
@@ -231,13 +267,6 @@ int daemon_link_remove(struct daemon *d, const char *pname, char *err, size_t le
 				 k);
 			return -EBUSY;
 		}
-	if ((unsigned)i != d->n_ports - 1) {
-		snprintf(err, len,
-			 "port %s is not the last port (%s): a port's position is its link id, "
-			 "only the last can be removed",
-			 pname, d->cfg.ports[d->n_ports - 1].name);
-		return -EOPNOTSUPP;
-	}
 
 	rt = d->port[i];
 	is_pci = d->cfg.ports[i].is_pci;
@@ -252,10 +281,8 @@ int daemon_link_remove(struct daemon *d, const char *pname, char *err, size_t le
 	daemon_link_update(d, (unsigned)i, "port removed by operator");
 	link_set_alive(&d->tables, (uint16_t)i, false);
 	locals_del(d, (unsigned)i, d->cfg.ports[i].n_addrs);
-	d->n_ports = (unsigned)i;
-	d->cfg.n_ports = (unsigned)i;
-	for (unsigned k = 0; k < d->n_workers; k++)
-		d->worker[k].n_ports = (unsigned)i;
+	d->link[i].admin_down = false;
+	d->cfg.ports[i].removed = true; /* keeps its name for config.reload */
 	pthread_mutex_unlock(&d->lock);
 
 	rte_eth_dev_stop(rt.port_id);

@@ -104,17 +104,80 @@ static bool worker_equal(const struct cfg_worker *a, const struct cfg_worker *b)
 	       memcmp(a->rxq, b->rxq, a->n_rxq * sizeof(a->rxq[0])) == 0;
 }
 
-static int compare_ports(const struct config *o, const struct config *n, char *err, size_t errlen)
+/*
+ * The file's ports onto the running slots, by name: a port's index is its
+ * link id and link.add / link.remove change the running set, so the file's
+ * order need not be the slots' order any more. Rewrites every port index in
+ * n (next hops, workers' rx queues, BGP peers) to the running slot and puts
+ * the running ports (also the added and removed ones) in n->ports.
+ */
+static int rebase_ports(const struct config *o, struct config *n, struct reload_summary *out,
+			char *err, size_t errlen)
 {
-	if (o->n_ports != n->n_ports)
-		return restart(err, errlen, "ports: %u in the running config, %u in the file",
-			       o->n_ports, n->n_ports);
-	for (unsigned i = 0; i < o->n_ports; i++) {
-		const char *what = port_diff(&o->ports[i], &n->ports[i]);
+	uint16_t slot[PF_MAX_PORTS];
+	bool in_file[PF_MAX_PORTS] = {false};
+
+	for (unsigned j = 0; j < n->n_ports; j++) {
+		const struct cfg_port *np = &n->ports[j];
+		int i = config_port_index(o, np->name);
+		for (unsigned k = 0; i < 0 && k < o->n_ports; k++)
+			if (o->ports[k].removed && !o->ports[k].managed &&
+			    strcmp(o->ports[k].name, np->name) == 0)
+				i = (int)k;
+		if (i < 0)
+			return restart(err, errlen,
+				       "ports: \"%s\" is new in the file (link add starts a port "
+				       "now)",
+				       np->name);
+		/* A port from link add that the file lists too: the same port if
+		 * the file says what link add said (link add starts 1 queue). */
+		struct cfg_port running = o->ports[i];
+		if (running.managed)
+			running.n_rxq = np->n_rxq;
+		const char *what = port_diff(&running, np);
+		if (what != NULL && running.managed)
+			return restart(err, errlen,
+				       "ports: \"%s\" runs from link add, the file's differs (%s)",
+				       np->name, what);
 		if (what != NULL)
-			return restart(err, errlen, "ports[%u] (\"%s\"): %s changed", i,
-				       o->ports[i].name, what);
+			return restart(err, errlen, "ports: \"%s\": %s changed", np->name, what);
+		if (running.managed)
+			note(out,
+			     "port %s runs from link add and is in the file too: the file's "
+			     "entry takes over at the next start",
+			     np->name);
+		slot[j] = (uint16_t)i;
+		in_file[i] = true;
+		if (o->ports[i].removed)
+			note(out,
+			     "port %s is in the file but was removed with link remove: not "
+			     "started again (link add it, or restart)",
+			     np->name);
 	}
+	for (unsigned i = 0; i < o->n_ports; i++)
+		if (config_port_present(o, i) && !o->ports[i].managed && !in_file[i])
+			return restart(err, errlen,
+				       "ports: \"%s\" runs but is not in the file any more (link "
+				       "remove stops a port now)",
+				       o->ports[i].name);
+	for (unsigned k = 0; k < n->n_nexthops; k++) {
+		struct cfg_nexthop *nh = &n->nexthops[k];
+		nh->port = slot[nh->port];
+		if (o->ports[nh->port].removed) {
+			snprintf(err, errlen,
+				 "nexthops[%u] (\"%s\"): port %s was removed with link remove "
+				 "(link add it first; nothing changed)",
+				 k, nh->name, o->ports[nh->port].name);
+			return -EINVAL;
+		}
+	}
+	for (unsigned w = 0; w < n->n_workers; w++)
+		for (unsigned q = 0; q < n->workers[w].n_rxq; q++)
+			n->workers[w].rxq[q].port = slot[n->workers[w].rxq[q].port];
+	for (unsigned k = 0; k < n->bgp.n_peers; k++)
+		n->bgp.peers[k].port = slot[n->bgp.peers[k].port];
+	memcpy(n->ports, o->ports, sizeof(n->ports));
+	n->n_ports = o->n_ports;
 	return 0;
 }
 
@@ -166,8 +229,7 @@ static int reload_compare(const struct config *o, const struct config *n, bool b
 {
 	int ret;
 
-	if ((ret = compare_ports(o, n, err, errlen)) < 0 ||
-	    (ret = compare_eal(o, n, err, errlen)) < 0 ||
+	if ((ret = compare_eal(o, n, err, errlen)) < 0 ||
 	    (ret = compare_bgp(o, n, bgp_running, err, errlen)) < 0)
 		return ret;
 	if (strcmp(o->ctl_socket, n->ctl_socket) != 0)
@@ -574,7 +636,9 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen, struct reload_summ
 		free(pl);
 		return -EINVAL;
 	}
-	ret = reload_compare(&d->cfg, nc, d->bgp != NULL, err, errlen);
+	ret = rebase_ports(&d->cfg, nc, out, err, errlen);
+	if (ret == 0)
+		ret = reload_compare(&d->cfg, nc, d->bgp != NULL, err, errlen);
 	if (ret == 0) {
 		pthread_mutex_lock(&d->lock);
 		ret = plan_make(d, nc, pl, out, err, errlen);

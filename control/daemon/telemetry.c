@@ -69,6 +69,8 @@ static int tel_ports(const char *cmd, const char *params, struct rte_tel_data *t
 		return -1;
 	rte_tel_data_start_dict(t);
 	for (unsigned i = 0; i < tel_d->n_ports; i++) {
+		if (!config_port_present(&tel_d->cfg, i))
+			continue;
 		struct rte_tel_data *p = rte_tel_data_alloc();
 		const struct pf_port_count *pc = &c->port[tel_d->port[i].port_id];
 		const struct pf_link *l = &tel_d->link[i];

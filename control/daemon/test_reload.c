@@ -245,11 +245,57 @@ static void restart_required(void **state)
 	(void)state;
 	write_cfg("net_null7", NH_PRI("02:00:00:00:01:55"), BASE);
 	assert_int_equal(daemon_reload(&D, err, sizeof(err), &s), -EOPNOTSUPP);
-	assert_non_null(strstr(err, "ports[1] (\"pri\"): device changed"));
+	assert_non_null(strstr(err, "ports: \"pri\": device changed"));
 	assert_non_null(strstr(err, "restart"));
 	assert_false(s.applied);
 	assert_int_equal(D.pg_id[0], pg0); /* the MAC change was not applied either */
 	assert_int_equal(D.cfg.nexthops[0].mac.addr_bytes[5], 0x02);
+}
+
+/*
+ * Ports changed at run time (link add / link remove): the file's ports map
+ * to the running slots by name, and what refers to a port follows.
+ */
+static void ports_changed_at_run_time(void **state)
+{
+	struct reload_summary s;
+	char err[1024];
+	const unsigned extra = D.cfg.n_ports;
+
+	(void)state;
+	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"), BASE);
+	/* A port from link add in the slot after the file's. */
+	D.cfg.ports[extra] = D.cfg.ports[0];
+	snprintf(D.cfg.ports[extra].name, sizeof(D.cfg.ports[extra].name), "extra");
+	snprintf(D.cfg.ports[extra].device, sizeof(D.cfg.ports[extra].device), "net_null9");
+	D.cfg.ports[extra].managed = true;
+	D.cfg.n_ports = D.n_ports = extra + 1;
+	reload_ok(&s);
+	assert_int_equal(D.cfg.n_ports, extra + 1);
+	assert_true(config_port_present(&D.cfg, extra));
+
+	/* "in" removed with link remove: the file still lists it. */
+	D.cfg.ports[0].removed = true;
+	reload_ok(&s);
+	assert_int_equal(s.n_notes, 1);
+	assert_non_null(strstr(s.notes[0], "port in is in the file but was removed"));
+	assert_true(D.cfg.ports[0].removed);
+
+	/* "pri" removed too: the file's next hop on it is refused. */
+	D.cfg.ports[1].removed = true;
+	assert_int_equal(daemon_reload(&D, err, sizeof(err), &s), -EINVAL);
+	assert_non_null(strstr(err, "port pri was removed with link remove"));
+	assert_false(s.applied);
+	D.cfg.ports[1].removed = false;
+
+	/* A running config port the file no longer has: restart. */
+	D.cfg.ports[0].removed = false;
+	snprintf(D.cfg.ports[2].name, sizeof(D.cfg.ports[2].name), "old");
+	assert_int_equal(daemon_reload(&D, err, sizeof(err), &s), -EOPNOTSUPP);
+	assert_non_null(strstr(err, "ports: \"loc\" is new in the file"));
+	snprintf(D.cfg.ports[2].name, sizeof(D.cfg.ports[2].name), "loc");
+	D.cfg.n_ports = D.n_ports = extra;
+	reload_ok(&s);
 }
 
 static void invalid_file_changes_nothing(void **state)
@@ -280,6 +326,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(route_and_registration_added_removed),
 		cmocka_unit_test(config_lists_a_managed_prefix),
 		cmocka_unit_test(restart_required),
+		cmocka_unit_test(ports_changed_at_run_time),
 		cmocka_unit_test(invalid_file_changes_nothing),
 	};
 	int ret = cmocka_run_group_tests(tests, setup, teardown);

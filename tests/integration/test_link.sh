@@ -107,18 +107,26 @@ peerfwd: {
 };
 EOF
 
-ip netns exec "$DUT" "$PEERFWD" -c "$CFG" >"$TMP/daemon.log" 2>&1 &
-PID=$!
-for _ in $(seq 150); do
-	pc version >/dev/null 2>&1 && break
-	kill -0 "$PID" 2>/dev/null || break
-	sleep 0.1
-done
-if ! pc version >/dev/null 2>&1; then
+# start_daemon: (re)start peerfwd and wait for its socket; the log is appended.
+start_daemon() {
+	ip netns exec "$DUT" "$PEERFWD" -c "$CFG" >>"$TMP/daemon.log" 2>&1 &
+	PID=$!
+	for _ in $(seq 150); do
+		pc version >/dev/null 2>&1 && return 0
+		kill -0 "$PID" 2>/dev/null || break
+		sleep 0.1
+	done
 	echo "the daemon did not come up:" >&2
 	sed 's/^/     /' "$TMP/daemon.log" >&2
 	exit 1
-fi
+}
+stop_daemon() {
+	kill "$PID"
+	for _ in $(seq 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$PID" 2>/dev/null && fail "the daemon did not stop on SIGTERM" && kill -9 "$PID"
+	PID=
+}
+start_daemon
 
 dst_rx() { hx cat /sys/class/net/lkdst/statistics/rx_packets; }
 port_field() { pj ports | jq -r ".ports[] | select(.name == \"$1\") | .$2"; }
@@ -147,13 +155,24 @@ IN_MAC=$(dx cat /sys/class/net/lkin/address)
 NEW_MAC=$(dx cat /sys/class/net/lknew/address)
 forwards "forwarding before link add" lksrc "$IN_MAC"
 
+# wait_up PORT: until peerctl shows the port's link up (2 s at most)
+wait_up() {
+	for _ in $(seq 20); do [[ $(port_field "$1" link) == up ]] && break; sleep 0.1; done
+}
+# links.json's link names, comma-separated (a JSON string)
+links_json() { jq -c '.links | map(.name) | join(",")' "$TMP/state/links.json"; }
+
 # ---- link add ----
 A=$(pj link add new device=net_af_packet9,iface=lknew tier=local addresses=198.51.100.10/30)
 jq_is "$A" .ok true "link add answers ok"
-jq_is "$A" .durable false "link add says it is not durable"
+jq_is "$A" .durable true "link add says it is durable"
+jq_is "$A" .origin managed "link add: origin managed"
 jq_is "$A" .driver net_af_packet "the new port runs af_packet"
-for _ in $(seq 20); do [[ $(port_field new link) == up ]] && break; sleep 0.1; done
+jq_is "$(links_json)" . new "links.json lists it"
+wait_up new
 jq_is "$(pj ports)" '.ports[] | select(.name == "new") | .link' up "peerctl ports shows the new port up"
+jq_is "$(pj ports)" '.ports[] | select(.name == "new") | .origin' managed "peerctl ports: origin managed"
+jq_is "$(pj ports)" '.ports[] | select(.name == "in") | .origin' config "peerctl ports: a config port's origin"
 jq_is "$(pj ports)" '.ports | length' 3 "three ports"
 pc ports | grep -q '^new ' && ok "peerctl ports table lists it" || fail "peerctl ports table: no 'new' row"
 jq_is "$(pj route lookup 198.51.100.10)" .local true "its address is local"
@@ -163,22 +182,63 @@ jq_is "$(pj link add other device=net_af_packet9,iface=lknew)" .error.code exist
 jq_is "$(pj link add bad device=net_af_packet7)" .error.code invalid_argument "af_packet without iface refused"
 jq_is "$(pj link add bad device=net_af_packet7,iface=nosuchif)" .ok false "a device that fails to probe is refused"
 jq_is "$(pj ports)" '.ports | length' 3 "still three ports after the refusals"
+jq_is "$(pj config reload)" .ok true "config reload works with a link added at run time"
+forwards "forwarding after the reload" lknewp "$NEW_MAC"
 
-# ---- link remove ----
+# ---- link remove: any port, not only the last ----
 jq_is "$(pj link remove pri)" .error.code busy "removing the next hop's port is refused (busy)"
-jq_is "$(pj link remove in)" .error.code unsupported "removing a port that is not last is refused"
 jq_is "$(pj link remove nosuch)" .error.code not_found "removing an unknown port: not_found"
-R=$(pj link remove new)
-jq_is "$R" .ok true "link remove answers ok"
-jq_is "$(pj ports)" '.ports | map(.name) | join(",")' "in,pri" "the port is gone from peerctl ports"
-jq_is "$(pj route lookup 198.51.100.10)" .local false "its address is no longer local"
-forwards "forwarding on the remaining ports after link remove" lksrc "$IN_MAC"
-grep -q "link remove new" "$TMP/daemon.log" && ok "removal logged" || fail "no 'link remove' in the log"
+R=$(pj link remove in)
+jq_is "$R" .ok true "removing the first port (a config file port) answers ok"
+jq_is "$R" .durable false "removing a config file port is not durable"
+jq_is "$(pj ports)" '.ports | map(.name) | join(",")' "pri,new" "the port is gone from peerctl ports"
+jq_is "$(pj route lookup 192.0.2.1)" .local false "its address is no longer local"
+forwards "the ports after it still forward (new)" lknewp "$NEW_MAC"
+before=$(dst_rx)
+send lksrc "$IN_MAC" 10
+jq_is "$(($(dst_rx) - before))" . 0 "nothing comes in through the removed port"
+grep -q "link remove in" "$TMP/daemon.log" && ok "removal logged" || fail "no 'link remove in' in the log"
+jq_is "$(pj failover history)" '.events[0].port' in "failover history names the removed port"
+R=$(pj config reload)
+jq_is "$R" .ok true "config reload works after removing a config file port"
+jq_is "$R" '.notes | map(select(test("port in "))) | length' 1 "and notes that the file's port stays removed"
 
-# ---- again: the same device can be added back ----
-jq_is "$(pj link add new2 device=net_af_packet9,iface=lknew)" .ok true "the device can be added again"
-forwards "and forwards" lknewp "$NEW_MAC"
-jq_is "$(pj link remove new2)" .ok true "and removed again"
+# the same name and device again: back in its slot, forwarding
+jq_is "$(pj link add in device=net_af_packet0,iface=lkin addresses=192.0.2.1/24)" .ok true \
+	"the removed port can be added again"
+wait_up in
+forwards "and forwards again" lksrc "$IN_MAC"
+jq_is "$(pj config reload)" .ok true "config reload with the re-added port the file also lists"
+jq_is "$(links_json)" . in,new "links.json lists both"
+
+# ---- restart: the managed links come back, the file's port wins ----
+stop_daemon
+start_daemon
+wait_up new
+jq_is "$(pj ports)" '.ports | map(.name) | join(",")' "in,pri,new" "after a restart: in, pri and the managed new"
+jq_is "$(pj ports)" '.ports[] | select(.name == "in") | .origin' config "in is the config file's again"
+jq_is "$(pj ports)" '.ports[] | select(.name == "new") | .origin' managed "new is managed"
+jq_is "$(links_json)" . new "links.json drops the entry the config file took over"
+forwards "the restored managed link forwards" lknewp "$NEW_MAC"
+forwards "the config port forwards" lksrc "$IN_MAC"
+
+R=$(pj link remove new)
+jq_is "$R" .durable true "removing a managed link is durable"
+jq_is "$(links_json)" . "" "links.json is empty"
+stop_daemon
+start_daemon
+jq_is "$(pj ports)" '.ports | map(.name) | join(",")' "in,pri" "after another restart the removed link stays away"
+
+# ---- a links.json entry that cannot start is kept, not fatal ----
+stop_daemon
+cat >"$TMP/state/links.json" <<EOF
+{"version": 1, "links": [{"name": "gone", "device": "net_af_packet6,iface=nosuchif"}, {"name": "x"}]}
+EOF
+start_daemon
+jq_is "$(pj ports)" '.ports | length' 2 "entries that cannot start leave the daemon running"
+grep -q "links.json: link gone: .*kept, not started" "$TMP/daemon.log" && ok "the failed entry is logged" ||
+	fail "no log line for the failed links.json entry"
+jq_is "$(links_json)" . gone,x "and both are kept in the file"
 kill -0 "$PID" 2>/dev/null && ok "daemon still running" || fail "daemon died"
 
 echo "$PASSED passed, $FAILED failed"

@@ -301,9 +301,9 @@ static void print_status(const json_t *a)
 
 static void print_ports(const json_t *a)
 {
-	static const char *const hdr[] = {"PORT",    "TIER",	"LINK",	    "CARRIER",
-					  "ADMIN",   "SPEED",	"DRIVER",   "MAC",
-					  "RX_PKTS", "TX_PKTS", "TX_DROPS", NULL};
+	static const char *const hdr[] = {"PORT",    "TIER",	 "LINK", "CARRIER", "ADMIN",
+					  "SPEED",   "DRIVER",	 "MAC",	 "ORIGIN",  "RX_PKTS",
+					  "TX_PKTS", "TX_DROPS", NULL};
 	struct table t;
 	size_t i;
 	json_t *p;
@@ -321,8 +321,8 @@ static void print_ports(const json_t *a)
 			snprintf(speed, 64, "%lldM", mbps);
 		table_row(&t, f_str(p, "name"), f_str(p, "tier"), f_str(p, "link"),
 			  f_bool(p, "carrier", "yes", "no"), f_str(p, "admin"), speed,
-			  f_str(p, "driver"), f_str(p, "mac"), f_int(p, "rx_packets"),
-			  f_int(p, "tx_packets"), f_int(p, "tx_drops"));
+			  f_str(p, "driver"), f_str(p, "mac"), f_str(p, "origin"),
+			  f_int(p, "rx_packets"), f_int(p, "tx_packets"), f_int(p, "tx_drops"));
 	}
 	table_print(&t);
 }
@@ -699,15 +699,20 @@ static void print_route_del(const json_t *a)
 
 static void print_link_add(const json_t *a)
 {
-	printf("port %s added: %s (%s), ethdev %s, mac %s, tier %s (not kept across a restart: "
-	       "add it to the config file)\n",
+	printf("port %s added: %s (%s), ethdev %s, mac %s, tier %s (managed: kept in links.json "
+	       "across restarts)\n",
 	       f_str(a, "name"), f_str(a, "device"), f_str(a, "driver"), f_int(a, "ethdev"),
 	       f_str(a, "mac"), f_str(a, "tier"));
 }
 
 static void print_link_remove(const json_t *a)
 {
-	printf("port %s removed\n", f_str(a, "name"));
+	const json_t *d = json_object_get(a, "durable");
+
+	printf("port %s removed%s\n", f_str(a, "name"),
+	       json_is_false(d) ? " (a config file port: back at the next start unless the config "
+				  "file drops it)"
+				: "");
 }
 
 static void print_help(const json_t *a)
@@ -759,7 +764,7 @@ static const struct verb verbs[] = {
 	 1,
 	 print_link_add,
 	 "link add NAME device=DEVICE [tier=primary|local|geo|none] [addresses=A/LEN,B/LEN] "
-	 "[mac=MAC]   (not durable: gone after a restart)"},
+	 "[mac=MAC]   (durable: STATE_DIR/links.json)"},
 	{"link remove", "link.remove", {"name"}, 1, print_link_remove, "link remove NAME"},
 	{"failover history",
 	 "failover.history",
