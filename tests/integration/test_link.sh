@@ -120,10 +120,16 @@ start_daemon() {
 	sed 's/^/     /' "$TMP/daemon.log" >&2
 	exit 1
 }
+# stop_daemon: SIGTERM; a clean exit is a check (sanitizer builds exit
+# non-zero on a leak or error).
 stop_daemon() {
+	local rc
 	kill "$PID"
 	for _ in $(seq 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
 	kill -0 "$PID" 2>/dev/null && fail "the daemon did not stop on SIGTERM" && kill -9 "$PID"
+	wait "$PID"
+	rc=$?
+	((rc == 0)) && ok "the daemon exits cleanly" || fail "the daemon exited with status $rc"
 	PID=
 }
 start_daemon
@@ -240,6 +246,7 @@ grep -q "links.json: link gone: .*kept, not started" "$TMP/daemon.log" && ok "th
 	fail "no log line for the failed links.json entry"
 jq_is "$(links_json)" . gone,x "and both are kept in the file"
 kill -0 "$PID" 2>/dev/null && ok "daemon still running" || fail "daemon died"
+stop_daemon
 
 echo "$PASSED passed, $FAILED failed"
 if ((FAILED > 0)); then
