@@ -358,6 +358,35 @@ int mtrie_add(struct mtrie *t, const uint8_t *key, uint8_t depth, uint32_t value
 	return 0;
 }
 
+/*
+ * The parent of a route [first, first + n) of depth d in tbl, read from the
+ * trie: its buddy [first ^ n, +n) lies in the same table (d is below the
+ * table's first bit), and any route shorter than d covering one covers
+ * both. So the first buddy entry that is neither a child group nor a route
+ * longer than d is the longest route covering the buddy, hence the parent
+ * (or none: invalid). Looks at a few entries; false when they do not tell.
+ */
+static bool parent_from_buddy(const uint32_t *tbl, uint32_t first, uint32_t n, uint8_t d,
+			      uint32_t *out)
+{
+	const uint32_t *b = &tbl[first ^ n];
+
+	for (uint32_t i = 0; i < n && i < 16; i++) {
+		uint32_t e = b[i];
+		if (e & MTRIE_EXT)
+			continue;
+		if (!(e & MTRIE_VALID)) {
+			*out = 0;
+			return true;
+		}
+		if (MTRIE_DEPTH(e) < d) {
+			*out = e;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* The longest remaining route strictly covering key/depth, as an entry. */
 static uint32_t parent_entry(const struct mtrie *t, const uint8_t *key, uint8_t depth)
 {
@@ -396,7 +425,10 @@ int mtrie_del(struct mtrie *t, const uint8_t *key, uint8_t depth)
 	tbl = descend(t, rk.key, depth, false, &idx, &bits, path, &np);
 	if (tbl == NULL)
 		rte_panic("mtrie: route %u/%u has no path\n", rk.key[0], depth);
-	clear(t, tbl, idx, 1u << (bits - depth), parent_entry(t, rk.key, depth), depth, bits);
+	uint32_t n = 1u << (bits - depth), parent;
+	if (!parent_from_buddy(tbl, idx, n, depth, &parent))
+		parent = parent_entry(t, rk.key, depth);
+	clear(t, tbl, idx, n, parent, depth, bits);
 	/* path[i] is the slot at the level with ROOT_BITS + 8*i bits above it */
 	while (np > 0) {
 		np--;

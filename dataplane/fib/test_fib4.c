@@ -71,12 +71,10 @@ static void check_addr(struct fib4 *f, uint32_t ip)
 	assert_int_equal(bulk, want);
 }
 
-/* Addresses at the edges of every live rule, plus random ones. */
+/* Addresses at the edges of every rule, deleted ones too, plus random ones. */
 static void check_all(struct fib4 *f, unsigned n_random)
 {
 	for (unsigned i = 0; i < ref_n; i++) {
-		if (!ref[i].live)
-			continue;
 		uint32_t lo = ref[i].ip, hi = lo | ~mask(ref[i].depth);
 		check_addr(f, lo);
 		check_addr(f, hi);
@@ -150,6 +148,47 @@ static void random_table(void **state)
 		ref[i].live = false;
 	}
 	assert_int_equal(fib4_count(f), 0);
+	check_all(f, 2000);
+	fib4_free(f);
+}
+
+/*
+ * Deletes in a dense table: routes /16../32 inside one /16, so that most
+ * have a sibling of the same length next to them and parents at several
+ * lengths; half are deleted in random order, each followed by a check of
+ * its own range and its neighbours' (a delete must hand the range back to
+ * the parent, not to a sibling).
+ */
+static void dense_deletes(void **state)
+{
+	(void)state;
+	struct fib4 *f = make(REF_MAX, 4096);
+	const uint32_t base = 0x0a0b0000;
+
+	for (unsigned k = 0; k < 3000; k++) {
+		uint8_t depth = (uint8_t)(16 + rte_rand_max(17));
+		uint32_t ip = (base | ((uint32_t)rte_rand() & 0xffff)) & mask(depth);
+		uint32_t v = (uint32_t)rte_rand_max(FIB_VALUE_MAX + 1);
+		struct ref_rule *r = ref_find(ip, depth);
+
+		assert_int_equal(fib4_add(f, ip, depth, v), 0);
+		if (r != NULL)
+			r->value = v;
+		else
+			ref[ref_n++] = (struct ref_rule){ip, depth, v, true};
+	}
+	check_all(f, 0);
+	for (unsigned k = 0; k < ref_n / 2; k++) {
+		struct ref_rule *r = &ref[rte_rand_max(ref_n)];
+		if (!r->live)
+			continue;
+		assert_int_equal(fib4_del(f, r->ip, r->depth), 0);
+		r->live = false;
+		uint32_t lo = r->ip, size = ~mask(r->depth) + 1;
+		for (uint32_t a = lo - size; a != lo + 2 * size; a += size / 2 ? size / 2 : 1)
+			check_addr(f, a);
+		check_addr(f, lo + size - 1);
+	}
 	check_all(f, 2000);
 	fib4_free(f);
 }
@@ -240,6 +279,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(errors),
 		cmocka_unit_test(random_table),
+		cmocka_unit_test(dense_deletes),
 		cmocka_unit_test(scale),
 	};
 	int ret = cmocka_run_group_tests(tests, NULL, NULL);
