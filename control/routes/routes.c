@@ -64,6 +64,9 @@ struct routes {
 
 	struct reg_slot *reg;	/* [PF_MAX_PREFIXES] */
 	uint32_t n_reg, reg_hi; /* reg_hi: one past the highest used slot */
+	/* used slots by (family, address, length): the registered prefixes
+	 * inside a route are one run, found by binary search */
+	uint32_t *reg_order;
 
 	struct rte_hash *dest_index; /* dest word -> dest id */
 	uint32_t *dest_ref;
@@ -169,10 +172,11 @@ struct routes *routes_create(struct fwd_tables *t, const struct routes_conf *con
 	r->index = rte_hash_create(&hp);
 	r->dest_index = rte_hash_create(&dp);
 	r->reg = calloc(PF_MAX_PREFIXES, sizeof(*r->reg));
+	r->reg_order = calloc(PF_MAX_PREFIXES, sizeof(*r->reg_order));
 	r->pg = calloc(PF_MAX_PATHGROUPS, sizeof(*r->pg));
 	r->dest_ref = calloc(PF_MAX_DESTS, sizeof(uint32_t));
-	if (r->index == NULL || r->dest_index == NULL || r->reg == NULL || r->pg == NULL ||
-	    r->dest_ref == NULL || pool_init(&r->dest_ids, PF_MAX_DESTS) < 0 ||
+	if (r->index == NULL || r->dest_index == NULL || r->reg == NULL || r->reg_order == NULL ||
+	    r->pg == NULL || r->dest_ref == NULL || pool_init(&r->dest_ids, PF_MAX_DESTS) < 0 ||
 	    pool_init(&r->pg_ids, PF_MAX_PATHGROUPS) < 0 ||
 	    (r->entries = entries_map(r, (size_t)rte_hash_max_key_id(r->index) + 1)) == NULL) {
 		routes_free(r);
@@ -190,6 +194,7 @@ void routes_free(struct routes *r)
 	if (r->entries != NULL)
 		munmap(r->entries, r->entries_bytes);
 	free(r->reg);
+	free(r->reg_order);
 	free(r->pg);
 	free(r->dest_ref);
 	pool_fini(&r->dest_ids);
@@ -427,15 +432,44 @@ static int entry_program(struct routes *r, struct rentry *e)
 	return 0;
 }
 
+static int prefix_order(const struct prefix *a, const struct prefix *b)
+{
+	int c = (int)a->addr.family - (int)b->addr.family;
+
+	if (c == 0)
+		c = memcmp(a->addr.bytes, b->addr.bytes, sizeof(a->addr.bytes));
+	return c != 0 ? c : (int)a->len - (int)b->len;
+}
+
+/* First position in reg_order whose prefix is not before p. */
+static uint32_t reg_lower_bound(const struct routes *r, const struct prefix *p)
+{
+	uint32_t lo = 0, hi = r->n_reg;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (prefix_order(&r->reg[r->reg_order[mid]].p, p) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Entries strictly inside p whose answer depends on p: registered ones
  * without a route of their own (for a route change), or all of them (for
  * a registration change). */
 static void reprogram_inside(struct routes *r, const struct prefix *p, bool all)
 {
 	if (!all) {
-		for (uint32_t i = 0; i < r->reg_hi; i++) {
-			struct reg_slot *s = &r->reg[i];
-			if (!s->used || s->p.len <= p->len || !prefix_contains(p, &s->p))
+		/* Registered prefixes inside p start at p's address, in order. */
+		struct prefix from = {.addr = p->addr, .len = 0};
+		for (uint32_t i = reg_lower_bound(r, &from); i < r->n_reg; i++) {
+			struct reg_slot *s = &r->reg[r->reg_order[i]];
+			if (s->p.addr.family != p->addr.family ||
+			    !prefix_contains_addr(p, &s->p.addr))
+				break;
+			if (s->p.len <= p->len)
 				continue;
 			struct rentry *e = &r->entries[s->entry];
 			if (!entry_has_route(e))
@@ -541,6 +575,10 @@ int routes_register(struct routes *r, const struct prefix *p, const char *custom
 		(struct reg_slot){.used = true, .p = *p, .entry = (uint32_t)(e - r->entries)};
 	snprintf(r->reg[slot].customer, sizeof(r->reg[slot].customer), "%s",
 		 customer ? customer : "");
+	uint32_t pos = reg_lower_bound(r, p);
+	memmove(&r->reg_order[pos + 1], &r->reg_order[pos],
+		(r->n_reg - pos) * sizeof(r->reg_order[0]));
+	r->reg_order[pos] = slot;
 	r->n_reg++;
 	if (slot >= r->reg_hi)
 		r->reg_hi = slot + 1;
@@ -556,8 +594,11 @@ int routes_unregister(struct routes *r, const struct prefix *p)
 
 	if (e == NULL || !is_registered(e))
 		return -ENOENT;
-	r->reg[e->reg].used = false;
+	uint32_t pos = reg_lower_bound(r, p);
 	r->n_reg--;
+	memmove(&r->reg_order[pos], &r->reg_order[pos + 1],
+		(r->n_reg - pos) * sizeof(r->reg_order[0]));
+	r->reg[e->reg].used = false;
 	e->reg = ROUTES_NO_REG;
 	r->len_reg[fam(p)][p->len]--;
 	entry_program(r, e);

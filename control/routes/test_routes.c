@@ -216,6 +216,95 @@ static void dests_are_interned(void **state)
 	assert_int_equal(routes_set(R, &p, ROUTE_BGP, 4000), -EINVAL); /* unknown group */
 }
 
+/*
+ * Registered prefixes follow the longest route covering them while routes
+ * come and go at random: after every few changes, the FIB's answer at
+ * each registered prefix is checked against a naive longest match over
+ * the live routes.
+ */
+#define RND_ROUTES 1024
+#define RND_REG	   90
+
+static struct prefix rnd_prefix(uint8_t len)
+{
+	struct prefix p = P("10.0.0.0/8");
+	uint32_t a = 0x0a000000u | ((uint32_t)rte_rand() & 0x0003ffffu); /* 10.0.0.0/14 */
+
+	a &= len ? ~0u << (32 - len) : 0;
+	p.addr.bytes[0] = (uint8_t)(a >> 24);
+	p.addr.bytes[1] = (uint8_t)(a >> 16);
+	p.addr.bytes[2] = (uint8_t)(a >> 8);
+	p.addr.bytes[3] = (uint8_t)a;
+	p.len = len;
+	return p;
+}
+
+static void registered_follow_random_routes(void **state)
+{
+	static const uint8_t lens[] = {8, 12, 14, 16, 18, 20, 22, 24};
+	static struct {
+		struct prefix p;
+		uint16_t pg;
+		bool live;
+	} rt[RND_ROUTES];
+	struct prefix reg[RND_REG];
+	unsigned n_rt = 0, n_reg = 0;
+	const uint32_t before = routes_count(R, 0);
+
+	(void)state;
+	while (n_reg < RND_REG) {
+		reg[n_reg] = rnd_prefix(n_reg < 60 ? 24 : 28);
+		int ret = routes_register(R, &reg[n_reg], "rnd", NULL);
+		assert_true(ret == 0 || ret == -EEXIST);
+		n_reg += ret == 0;
+	}
+	for (unsigned op = 1; op <= 1500; op++) {
+		struct prefix p = rnd_prefix(lens[rte_rand_max(sizeof(lens))]);
+		unsigned k;
+		for (k = 0; k < n_rt && !prefix_equal(&rt[k].p, &p); k++)
+			;
+		if (k == n_rt) {
+			assert_true(n_rt < RND_ROUTES);
+			rt[n_rt++] = (typeof(rt[0])){.p = p};
+		}
+		if (rt[k].live && rte_rand_max(3) == 0) {
+			assert_int_equal(routes_unset(R, &p, ROUTE_BGP), 0);
+			rt[k].live = false;
+		} else {
+			rt[k].pg = rte_rand_max(2) ? PG_A : PG_B;
+			assert_int_equal(routes_set(R, &p, ROUTE_BGP, rt[k].pg), 0);
+			rt[k].live = true;
+		}
+		if (op % 50 != 0)
+			continue;
+		for (unsigned i = 0; i < n_reg; i++) {
+			int best = -1;
+			for (unsigned j = 0; j < n_rt; j++)
+				if (rt[j].live && prefix_contains(&rt[j].p, &reg[i]) &&
+				    (best < 0 || rt[j].p.len > rt[best].p.len))
+					best = (int)j;
+			char a[PREFIX_STRLEN];
+			ip_addr_format(&reg[i].addr, a, sizeof(a));
+			uint64_t w = word(a);
+			assert_true(DEST_FLAGS(w) & DEST_F_REGISTERED);
+			if (best < 0) {
+				assert_false(DEST_FLAGS(w) & DEST_F_VALID);
+			} else {
+				assert_true(DEST_FLAGS(w) & DEST_F_VALID);
+				if (DEST_PG(w) != rt[best].pg)
+					fail_msg("op %u: %s/%u: path group %u, want %u", op, a,
+						 reg[i].len, DEST_PG(w), rt[best].pg);
+			}
+		}
+	}
+	for (unsigned k = 0; k < n_rt; k++)
+		if (rt[k].live)
+			assert_int_equal(routes_unset(R, &rt[k].p, ROUTE_BGP), 0);
+	for (unsigned i = 0; i < n_reg; i++)
+		assert_int_equal(routes_unregister(R, &reg[i]), 0);
+	assert_int_equal(routes_count(R, 0), before);
+}
+
 int main(int argc, char **argv)
 {
 	char *eal[] = {argv[0],	   "--no-huge",	     "-m", "512", "--no-shconf",
@@ -230,6 +319,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(more_specific_inside_registered),
 		cmocka_unit_test(local_and_lookup),
 		cmocka_unit_test(dests_are_interned),
+		cmocka_unit_test(registered_follow_random_routes),
 	};
 	int ret = cmocka_run_group_tests(tests, setup, teardown);
 	rte_eal_cleanup();
