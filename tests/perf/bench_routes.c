@@ -32,13 +32,16 @@
 static struct prefix *read_routes(const char *path, unsigned *n)
 {
 	FILE *f = fopen(path, "r");
-	struct prefix *v = NULL;
-	unsigned cap = 0, line = 0;
+	struct prefix *v = malloc(sizeof(*v)); /* non-NULL for an empty file */
+	unsigned cap = 1, line = 0;
 	char buf[128];
 
 	*n = 0;
-	if (f == NULL) {
+	if (f == NULL || v == NULL) {
 		fprintf(stderr, "bench_routes: %s: %s\n", path, strerror(errno));
+		free(v);
+		if (f != NULL)
+			fclose(f);
 		return NULL;
 	}
 	while (fgets(buf, sizeof(buf), f) != NULL) {
@@ -47,7 +50,7 @@ static struct prefix *read_routes(const char *path, unsigned *n)
 		if (buf[0] == '\0' || buf[0] == '#')
 			continue;
 		if (*n == cap) {
-			cap = cap ? cap * 2 : 65536;
+			cap *= 2;
 			struct prefix *nv = realloc(v, cap * sizeof(*v));
 			if (nv == NULL) {
 				free(v);
