@@ -43,4 +43,22 @@ uint32_t fib6_lookup(const struct fib6 *fib, const uint8_t ip[FIB6_ADDR_LEN]);
 void fib6_lookup_bulk(const struct fib6 *fib, const uint8_t (*ips)[FIB6_ADDR_LEN], uint32_t *values,
 		      unsigned n);
 
+/*
+ * How fib6_lookup_bulk walks the trie. fib6_create picks FIB6_LOOKUP_AVX512
+ * when the CPU has AVX-512 (F and BW), the EAL allows 512-bit vectors
+ * (rte_vect_get_max_simd_bitwidth(); --force-max-simd-bitwidth) and the
+ * group table fits its 32-bit gather indexes; FIB6_LOOKUP_SCALAR otherwise.
+ */
+enum fib6_lookup_type {
+	FIB6_LOOKUP_DEFAULT, /* what fib6_create would pick now */
+	FIB6_LOOKUP_SCALAR,
+	FIB6_LOOKUP_AVX512,
+};
+
+/* 0, or -ENOTSUP if this CPU, EAL or table cannot run that one. Safe while
+ * readers run: each bulk call reads the choice once. */
+int fib6_select_lookup(struct fib6 *fib, enum fib6_lookup_type type);
+/* The one in use: FIB6_LOOKUP_SCALAR or FIB6_LOOKUP_AVX512. */
+enum fib6_lookup_type fib6_lookup_type(const struct fib6 *fib);
+
 #endif

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* fib6 against a naive reference LPM (a linear scan over the rule list). */
+/*
+ * fib6 against a naive reference LPM (a linear scan over the rule list),
+ * through the single lookup and through every bulk lookup this machine can
+ * run (scalar always; AVX-512 where the CPU has it, else skipped with a
+ * message), in bursts of every size so that partial vectors are covered.
+ */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +17,7 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_random.h>
+#include <rte_vect.h>
 
 #include "dataplane/fib/fib6.h"
 
@@ -78,15 +84,83 @@ static struct fib6 *make(uint32_t max_routes, uint32_t n_groups)
 	return f;
 }
 
+/* Addresses checked by check_all, their reference answers, bulk results. */
+#define PROBE_MAX (4 * REF_MAX + 512)
+static addr6 probe[PROBE_MAX];
+static uint32_t probe_want[PROBE_MAX];
+static unsigned probe_n;
+
+static const struct {
+	enum fib6_lookup_type type;
+	const char *name;
+} bulk_paths[] = {
+	{FIB6_LOOKUP_SCALAR, "scalar"},
+	{FIB6_LOOKUP_AVX512, "AVX-512"},
+};
+
+/* Select a bulk path; false (after saying so once) if this machine cannot run it. */
+static bool use_path(struct fib6 *f, unsigned p)
+{
+	static bool told[RTE_DIM(bulk_paths)];
+	int ret = fib6_select_lookup(f, bulk_paths[p].type);
+
+	if (ret == -ENOTSUP) {
+		if (!told[p])
+			printf("SKIPPED: fib6 %s bulk lookup: not supported here (CPU without "
+			       "AVX-512 F/BW, or EAL max SIMD bitwidth below 512)\n",
+			       bulk_paths[p].name);
+		told[p] = true;
+		return false;
+	}
+	assert_int_equal(ret, 0);
+	assert_int_equal(fib6_lookup_type(f), bulk_paths[p].type);
+	return true;
+}
+
+static void fail_addr(const char *how, const addr6 a, uint32_t got, uint32_t want)
+{
+	fail_msg("%s %02x%02x:%02x%02x:%02x%02x:...%02x: got %u want %u", how, a[0], a[1], a[2],
+		 a[3], a[4], a[5], a[15], got, want);
+}
+
+/*
+ * probe[0..n) through every bulk path against want[], in bursts of
+ * 1, 2, ... 67 addresses: whole and partial vectors and chunks, and bursts
+ * that straddle them.
+ */
+static unsigned check_bulk(struct fib6 *f, const addr6 *a, const uint32_t *want, unsigned n)
+{
+	uint32_t *got = malloc(n * sizeof(*got));
+	unsigned paths = 0;
+
+	assert_non_null(got);
+	for (unsigned p = 0; p < RTE_DIM(bulk_paths); p++) {
+		if (!use_path(f, p))
+			continue;
+		paths++;
+		for (unsigned i = 0, burst = 0; i < n; i += burst) {
+			burst = RTE_MIN(n - i, burst % 67 + 1);
+			fib6_lookup_bulk(f, (const uint8_t(*)[16])a[i], got + i, burst);
+		}
+		for (unsigned i = 0; i < n; i++)
+			if (got[i] != want[i])
+				fail_addr(bulk_paths[p].name, a[i], got[i], want[i]);
+	}
+	free(got);
+	assert_int_equal(fib6_select_lookup(f, FIB6_LOOKUP_DEFAULT), 0);
+	return paths;
+}
+
 static void check_addr(struct fib6 *f, const addr6 a)
 {
-	uint32_t want = ref_lookup(a), got = fib6_lookup(f, a), bulk;
+	uint32_t want = ref_lookup(a), got = fib6_lookup(f, a);
 
 	if (got != want)
-		fail_msg("lookup %02x%02x:%02x%02x:%02x%02x:...%02x: got %u want %u", a[0], a[1],
-			 a[2], a[3], a[4], a[5], a[15], got, want);
-	fib6_lookup_bulk(f, (const uint8_t(*)[16])a, &bulk, 1);
-	assert_int_equal(bulk, want);
+		fail_addr("lookup", a, got, want);
+	if (probe_n < PROBE_MAX) {
+		memcpy(probe[probe_n], a, 16);
+		probe_want[probe_n++] = want;
+	}
 }
 
 static void add1(addr6 a, int delta)
@@ -99,9 +173,23 @@ static void add1(addr6 a, int delta)
 	}
 }
 
-/* Addresses at the edges of every live rule, plus random ones near them. */
+static void random_ip(addr6 a);
+
+/* Addresses at the edges of every live rule, plus random ones, through the
+ * single lookup and then every bulk path. */
 static void check_all(struct fib6 *f)
 {
+	probe_n = 0;
+	for (unsigned i = 0; i < 512; i++) {
+		addr6 a;
+		uint64_t r1 = rte_rand(), r2 = rte_rand();
+
+		memcpy(a, &r1, 8);
+		memcpy(a + 8, &r2, 8);
+		if (i & 1) /* near the rules, else anywhere (mostly misses or the default) */
+			random_ip(a);
+		check_addr(f, a);
+	}
 	for (unsigned i = 0; i < ref_n; i++) {
 		if (!ref[i].live)
 			continue;
@@ -117,6 +205,7 @@ static void check_all(struct fib6 *f)
 		check_addr(f, lo);
 		check_addr(f, hi);
 	}
+	check_bulk(f, probe, probe_want, probe_n);
 }
 
 static uint8_t random_depth(void)
@@ -199,6 +288,66 @@ static void random_table(void **state)
 	}
 	/* only the root is left: no group leaked by the collapses */
 	assert_true(fib6_memory(f) < (64u << 20) + REF_MAX * 64);
+	fib6_free(f);
+}
+
+/*
+ * A big table (the default route, every depth from /16 to /128, nested,
+ * hosts included) and a million addresses: every bulk path must agree with
+ * the single lookup, which random_table checks against the reference.
+ */
+#define BIG_ROUTES 40000
+#define BIG_PROBES (1u << 20)
+
+static void bulk_big(void **state)
+{
+	(void)state;
+	struct fib6 *f = make(BIG_ROUTES, 1u << 18);
+	static addr6 routes[BIG_ROUTES], a[BIG_PROBES];
+	static uint32_t want[BIG_PROBES];
+	unsigned n = 0, full = 0;
+
+	assert_int_equal(fib6_add(f, routes[0], 0, 1), 0); /* default route */
+	for (unsigned i = 1; i < BIG_ROUTES; i++) {
+		/* the mix above or any depth from /16; short ones first, since adding one
+		 * rewrites every group below it */
+		uint8_t depth = rte_rand_max(4) ? random_depth() : 16 + (uint8_t)rte_rand_max(113);
+
+		if (i > BIG_ROUTES / 16 && depth < 32)
+			depth = 32 + (uint8_t)rte_rand_max(97);
+		int ret;
+
+		random_ip(routes[n]);
+		mask6(routes[n], depth);
+		ret = fib6_add(f, routes[n], depth, (uint32_t)rte_rand_max(FIB_VALUE_MAX + 1));
+		if (ret == -ENOSPC) {
+			full++;
+			continue;
+		}
+		assert_int_equal(ret, 0);
+		n++;
+	}
+	for (unsigned i = 0; i < BIG_PROBES; i++) {
+		uint64_t r1 = rte_rand(), r2 = rte_rand();
+
+		memcpy(a[i], &r1, 8);
+		memcpy(a[i] + 8, &r2, 8);
+		if (i % 4 == 1) { /* inside a route, random below it */
+			const uint8_t *r = routes[rte_rand_max(n)];
+
+			for (unsigned b = 0; b < 16; b++)
+				a[i][b] = (uint8_t)(r[b] |
+						    (a[i][b] & (rte_rand_max(2) ? 0x01 : 0xff)));
+		} else if (i % 4 == 2) {
+			random_ip(a[i]);
+		} else if (i % 4 == 3) {
+			memcpy(a[i], routes[rte_rand_max(n)], 16); /* a route's first address */
+		}
+		want[i] = fib6_lookup(f, a[i]);
+	}
+	unsigned paths = check_bulk(f, a, want, BIG_PROBES);
+	printf("fib6 bulk: %u routes (%u adds out of groups), %u addresses, %u bulk paths agree\n",
+	       n + 1, full, BIG_PROBES, paths);
 	fib6_free(f);
 }
 
@@ -288,10 +437,14 @@ int main(int argc, char **argv)
 	(void)argc;
 	if (rte_eal_init(10, eal) < 0)
 		return 1;
+	/* Let fib6 pick (and the tests force) the AVX-512 bulk lookup where the CPU has it;
+	 * fails harmlessly when --force-max-simd-bitwidth was given. */
+	rte_vect_set_max_simd_bitwidth(RTE_VECT_SIMD_512);
 	rte_srand(6);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(errors),
 		cmocka_unit_test(random_table),
+		cmocka_unit_test(bulk_big),
 		cmocka_unit_test(scale),
 	};
 	int ret = cmocka_run_group_tests(tests, NULL, NULL);

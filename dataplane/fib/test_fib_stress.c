@@ -32,6 +32,7 @@
 #include <rte_malloc.h>
 #include <rte_random.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_vect.h>
 
 #include "dataplane/fib/fib4.h"
 #include "dataplane/fib/fib6.h"
@@ -40,6 +41,7 @@
 #define N_PROBES  8192
 #define N_READERS 2
 #define MAX_COVER 48
+#define BURST	  32 /* most probes a reader looks up at once */
 
 typedef uint8_t addr6[16];
 
@@ -110,21 +112,23 @@ static int fib_del(const struct route *r)
 	return S.v6 ? fib6_del(S.f6, r->ip, r->depth) : fib4_del(S.f4, v4(r->ip), r->depth);
 }
 
-static uint32_t fib_lookup(const addr6 a, bool bulk)
+/* n probes, one at a time or as one bulk call (through the bulk lookup fib6
+ * picked: AVX-512 where the CPU has it). */
+static void fib_lookup(const struct probe *const *p, uint32_t *v, unsigned n, bool bulk)
 {
-	uint32_t v;
+	addr6 a6[BURST];
+	uint32_t a4[BURST];
 
-	if (S.v6) {
-		if (!bulk)
-			return fib6_lookup(S.f6, a);
-		fib6_lookup_bulk(S.f6, (const uint8_t(*)[16])a, &v, 1);
-	} else {
-		uint32_t ip = v4(a);
-		if (!bulk)
-			return fib4_lookup(S.f4, ip);
-		fib4_lookup_bulk(S.f4, &ip, &v, 1);
+	for (unsigned i = 0; i < n; i++) {
+		memcpy(a6[i], p[i]->ip, 16);
+		a4[i] = v4(p[i]->ip);
 	}
-	return v;
+	if (S.v6 && bulk)
+		fib6_lookup_bulk(S.f6, (const uint8_t(*)[16])a6, v, n);
+	else if (bulk)
+		fib4_lookup_bulk(S.f4, a4, v, n);
+	for (unsigned i = 0; i < n && !bulk; i++)
+		v[i] = S.v6 ? fib6_lookup(S.f6, a6[i]) : fib4_lookup(S.f4, a4[i]);
 }
 
 static bool bit(const uint64_t *bm, unsigned i)
@@ -209,6 +213,40 @@ static uint32_t expected(const struct probe *p, const uint64_t *present, int fli
 	return FIB_MISS;
 }
 
+/* One answer, given what changed while it was looked up (see the top). */
+static void check(struct reader_result *res, const struct probe *p, uint32_t got,
+		  const uint64_t *snap, uint64_t s1, uint64_t s2, uint64_t w)
+{
+	int op = (int)(uint32_t)w;
+	bool ok;
+
+	if (s2 == s1) {
+		ok = got == expected(p, snap, -1, false);
+		res->exact++;
+	} else if (s2 <= s1 + 2) {
+		/* The writer names its next change before it bumps seq, so
+		 * cur_op may already be the one after ours: it carries the
+		 * seq it runs under, and only ours (s1 + 1) is checked. */
+		if ((w >> 32) != s1 + 1) {
+			res->unchecked++;
+			return;
+		}
+		ok = got == expected(p, snap, op, false) || got == expected(p, snap, op, true);
+		res->one_change++;
+	} else {
+		/* many changes: at least an answer from a covering route */
+		ok = got == FIB_MISS;
+		for (unsigned i = 0; i < p->n_cover && !ok; i++)
+			ok = got == S.routes[p->cover[i]].value;
+		res->unchecked++;
+	}
+	if (!ok && res->errors++ == 0)
+		snprintf(res->first_error, sizeof(res->first_error),
+			 "probe %02x%02x%02x%02x..: got %u, want %u (seq %lu->%lu)", p->ip[0],
+			 p->ip[1], p->ip[2], p->ip[3], got, expected(p, snap, -1, false),
+			 (unsigned long)s1, (unsigned long)s2);
+}
+
 static void *reader(void *arg)
 {
 	struct reader_result *res = arg;
@@ -238,41 +276,21 @@ static void *reader(void *arg)
 		}
 		for (unsigned i = 0; i < N_ROUTES / 64; i++)
 			snap[i] = __atomic_load_n(&S.present[i], __ATOMIC_ACQUIRE);
-		const struct probe *p = &S.probes[rte_rand_max(N_PROBES)];
-		uint32_t got = fib_lookup(p->ip, n++ & 1);
-		uint64_t s2 = __atomic_load_n(&S.seq, __ATOMIC_ACQUIRE);
-		bool ok;
+		/* every other round one bulk call of 1..BURST probes, which spans
+		 * partial and whole vectors of the AVX-512 lookup */
+		bool bulk = n++ & 1;
+		unsigned k = bulk ? 1 + (unsigned)rte_rand_max(BURST) : 1;
+		const struct probe *p[BURST];
+		uint32_t got[BURST];
 
-		if (s2 == s1) {
-			ok = got == expected(p, snap, -1, false);
-			res->exact++;
-		} else if (s2 <= s1 + 2) {
-			/* The writer names its next change before it bumps seq, so
-			 * cur_op may already be the one after ours: it carries the
-			 * seq it runs under, and only ours (s1 + 1) is checked. */
-			uint64_t w = __atomic_load_n(&S.cur_op, __ATOMIC_ACQUIRE);
-			int op = (int)(uint32_t)w;
-			if ((w >> 32) != s1 + 1) {
-				res->unchecked++;
-				rte_rcu_qsbr_quiescent(S.qsbr, tid);
-				continue;
-			}
-			ok = got == expected(p, snap, op, false) ||
-			     got == expected(p, snap, op, true);
-			res->one_change++;
-		} else {
-			/* many changes: at least an answer from a covering route */
-			ok = got == FIB_MISS;
-			for (unsigned i = 0; i < p->n_cover && !ok; i++)
-				ok = got == S.routes[p->cover[i]].value;
-			res->unchecked++;
-		}
-		if (!ok && res->errors++ == 0)
-			snprintf(res->first_error, sizeof(res->first_error),
-				 "probe %02x%02x%02x%02x..: got %u, want %u (seq %lu->%lu)",
-				 p->ip[0], p->ip[1], p->ip[2], p->ip[3], got,
-				 expected(p, snap, -1, false), (unsigned long)s1,
-				 (unsigned long)s2);
+		for (unsigned i = 0; i < k; i++)
+			p[i] = &S.probes[rte_rand_max(N_PROBES)];
+		fib_lookup(p, got, k, bulk);
+		uint64_t s2 = __atomic_load_n(&S.seq, __ATOMIC_ACQUIRE);
+		uint64_t w = __atomic_load_n(&S.cur_op, __ATOMIC_ACQUIRE);
+
+		for (unsigned i = 0; i < k; i++)
+			check(res, p[i], got[i], snap, s1, s2, w);
 		rte_rcu_qsbr_quiescent(S.qsbr, tid);
 	}
 	rte_rcu_qsbr_thread_offline(S.qsbr, tid);
@@ -312,6 +330,8 @@ static void run(bool v6, unsigned n_ops)
 				      .qsbr = no_qsbr ? NULL : S.qsbr};
 		S.f6 = fib6_create("stress6", &c);
 		assert_non_null(S.f6);
+		printf("fib6 stress: readers' bulk lookup: %s\n",
+		       fib6_lookup_type(S.f6) == FIB6_LOOKUP_AVX512 ? "AVX-512" : "scalar");
 	} else {
 		struct fib4_conf c = {
 			.max_routes = N_ROUTES, .n_tbl8 = 1024, .qsbr = no_qsbr ? NULL : S.qsbr};
@@ -381,6 +401,8 @@ int main(int argc, char **argv)
 	(void)argc;
 	if (rte_eal_init(10, eal) < 0)
 		return 1;
+	/* fib6 may pick its AVX-512 bulk lookup (as bench_lpm lets it) */
+	rte_vect_set_max_simd_bitwidth(RTE_VECT_SIMD_512);
 	rte_srand(2026);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(stress4),

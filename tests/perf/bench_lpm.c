@@ -532,6 +532,8 @@ struct impl {
 	/* Optional second lookup function on the same table (AVX-512). */
 	const char *alt_name;
 	int (*select)(void *h, bool alt);
+	/* Optional: bulk lookup (next hop or FIB_MISS), checked by verify() as well */
+	void (*lookup_bulk)(void *h, const void *ips, uint32_t *out, unsigned n);
 };
 
 /* Every loop sums its results so none can be optimised away. */
@@ -576,6 +578,11 @@ static uint32_t pf4_lookup(void *h, const void *ip)
 
 	memcpy(&a, ip, 4);
 	return fib4_lookup(h, a);
+}
+
+static void pf4_lookup_bulk(void *h, const void *ips, uint32_t *out, unsigned n)
+{
+	fib4_lookup_bulk(h, ips, out, n);
 }
 
 static __rte_noinline uint64_t pf4_loop_single(void *h, const void *ips, unsigned n)
@@ -734,7 +741,12 @@ static void *pf6_create(const struct sizing *sz)
 	struct fib6_conf c = {
 		.max_routes = sz->routes, .n_groups = sz->groups, .socket_id = SOCKET_ID_ANY};
 
-	return fib6_create("bench6", &c);
+	struct fib6 *f = fib6_create("bench6", &c);
+
+	if (f != NULL)
+		printf("  peerfwd fib6: bulk lookup picked: %s\n",
+		       fib6_lookup_type(f) == FIB6_LOOKUP_AVX512 ? "AVX-512" : "scalar");
+	return f;
 }
 
 static void pf6_destroy(void *h)
@@ -762,6 +774,11 @@ static uint32_t pf6_lookup(void *h, const void *ip)
 	return fib6_lookup(h, ip);
 }
 
+static void pf6_lookup_bulk(void *h, const void *ips, uint32_t *out, unsigned n)
+{
+	fib6_lookup_bulk(h, ips, out, n);
+}
+
 static __rte_noinline uint64_t pf6_loop_single(void *h, const void *ips, unsigned n)
 {
 	const uint8_t(*a)[16] = ips;
@@ -783,6 +800,13 @@ static __rte_noinline uint64_t pf6_loop_bulk(void *h, const void *ips, unsigned 
 		SUM_BULK(out, s);
 	}
 	return s;
+}
+
+/* The row "peerfwd fib6" runs the lookup fib6_create picked (AVX-512 where
+ * it can), "peerfwd fib6 scalar" the portable one on the same table. */
+static int pf6_select(void *h, bool alt)
+{
+	return fib6_select_lookup(h, alt ? FIB6_LOOKUP_SCALAR : FIB6_LOOKUP_DEFAULT);
 }
 
 /* rte_lpm6 */
@@ -912,17 +936,17 @@ static int dfib6_select(void *h, bool alt)
 
 static const struct impl impls[] = {
 	{"peerfwd fib4", false, pf4_memory, pf4_create, pf4_destroy, pf4_add, pf4_del, pf4_lookup,
-	 pf4_loop_single, pf4_loop_bulk, NULL, NULL},
+	 pf4_loop_single, pf4_loop_bulk, NULL, NULL, pf4_lookup_bulk},
 	{"rte_lpm", false, NULL, lpm_create, lpm_destroy, lpm_add, lpm_del, lpm_lookup,
-	 lpm_loop_single, lpm_loop_bulk, NULL, NULL},
+	 lpm_loop_single, lpm_loop_bulk, NULL, NULL, NULL},
 	{"rte_fib", false, NULL, dfib_create, dfib_destroy, dfib_add, dfib_del, dfib_lookup,
-	 dfib_loop_single, dfib_loop_bulk, "rte_fib avx512", dfib_select},
+	 dfib_loop_single, dfib_loop_bulk, "rte_fib avx512", dfib_select, NULL},
 	{"peerfwd fib6", true, pf6_memory, pf6_create, pf6_destroy, pf6_add, pf6_del, pf6_lookup,
-	 pf6_loop_single, pf6_loop_bulk, NULL, NULL},
+	 pf6_loop_single, pf6_loop_bulk, "peerfwd fib6 scalar", pf6_select, pf6_lookup_bulk},
 	{"rte_lpm6", true, NULL, lpm6_create, lpm6_destroy, lpm6_add, lpm6_del, lpm6_lookup,
-	 lpm6_loop_single, lpm6_loop_bulk, NULL, NULL},
+	 lpm6_loop_single, lpm6_loop_bulk, NULL, NULL, NULL},
 	{"rte_fib6", true, NULL, dfib6_create, dfib6_destroy, dfib6_add, dfib6_del, dfib6_lookup,
-	 dfib6_loop_single, dfib6_loop_bulk, "rte_fib6 avx512", dfib6_select},
+	 dfib6_loop_single, dfib6_loop_bulk, "rte_fib6 avx512", dfib6_select, NULL},
 };
 
 /* ---- measurement --------------------------------------------------------- */
@@ -997,24 +1021,46 @@ static int load(struct row *w, const struct route *r, uint32_t n, const struct s
 	return 0;
 }
 
+/* A row's bulk lookup against the reference, in bursts of 1..BULK addresses. */
+static void verify_bulk(struct row *w, const uint8_t *a, const uint32_t *ref, uint32_t n,
+			size_t ksz)
+{
+	uint32_t out[BULK];
+	unsigned burst = 0;
+
+	if (w->impl->select != NULL)
+		w->impl->select(w->h, w->alt);
+	for (uint32_t i = 0; i < n; i += burst) {
+		burst = RTE_MIN(n - i, burst % BULK + 1);
+		w->impl->lookup_bulk(w->h, a + i * ksz, out, burst);
+		for (unsigned j = 0; j < burst; j++)
+			w->mismatches += out[j] != ref[i + j];
+	}
+}
+
 static void verify(struct row *rows, unsigned n_rows, const uint8_t *a, uint32_t n, size_t ksz)
 {
+	uint32_t *ref = malloc(n * sizeof(*ref));
+
 	for (unsigned k = 0; k < n_rows; k++) {
 		rows[k].verified = n;
 		if (rows[k].impl->select != NULL)
 			rows[k].impl->select(rows[k].h, rows[k].alt);
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		uint32_t ref = rows[0].impl->lookup(rows[0].h, a + i * ksz);
-
-		rows[0].misses += ref == FIB_MISS;
+		ref[i] = rows[0].impl->lookup(rows[0].h, a + i * ksz);
+		rows[0].misses += ref[i] == FIB_MISS;
 		for (unsigned k = 1; k < n_rows; k++) {
 			uint32_t v = rows[k].impl->lookup(rows[k].h, a + i * ksz);
 
 			rows[k].misses += v == FIB_MISS;
-			rows[k].mismatches += v != ref;
+			rows[k].mismatches += v != ref[i];
 		}
 	}
+	for (unsigned k = 0; k < n_rows; k++)
+		if (rows[k].impl->lookup_bulk != NULL)
+			verify_bulk(&rows[k], a, ref, n, ksz);
+	free(ref);
 }
 
 static volatile uint64_t sink;
@@ -1072,15 +1118,15 @@ static void print_table(const char *family, const struct row *rows, unsigned n_r
 	printf("\n%s  (lookups: %u per run, best of %u; Mlk/s = million lookups/s; cyc = TSC "
 	       "cycles/lookup)\n",
 	       family, n, opt.reps);
-	printf("%-16s %9s %9s %8s |%16s |%16s |%16s |%16s | %s\n", "", "insert", "delete", "memory",
+	printf("%-19s %9s %9s %8s |%16s |%16s |%16s |%16s | %s\n", "", "insert", "delete", "memory",
 	       "random single", "random bulk32", "skewed single", "skewed bulk32", "verify");
-	printf("%-16s %9s %9s %8s |%9s %6s |%9s %6s |%9s %6s |%9s %6s | %s\n", "implementation",
+	printf("%-19s %9s %9s %8s |%9s %6s |%9s %6s |%9s %6s |%9s %6s | %s\n", "implementation",
 	       "Mroute/s", "Mroute/s", "MiB", "Mlk/s", "cyc", "Mlk/s", "cyc", "Mlk/s", "cyc",
 	       "Mlk/s", "cyc", "mismatch");
 	for (unsigned k = 0; k < n_rows; k++) {
 		const struct row *w = &rows[k];
 
-		printf("%-16s %9.3f %9.3f %8.1f |", w->name, w->insert_rps / 1e6,
+		printf("%-19s %9.3f %9.3f %8.1f |", w->name, w->insert_rps / 1e6,
 		       w->delete_rps / 1e6, w->mem / 1048576.0);
 		for (unsigned d = 0; d < N_DIST; d++)
 			for (unsigned m = 0; m < N_MODE; m++)
@@ -1248,7 +1294,7 @@ static int run_family(bool v6, FILE *csv)
 	verify(rows, n_rows, vaddrs, VERIFY_ROUTED + VERIFY_ANY, ksz);
 	printf("  verified %u addresses (%u misses): mismatches", VERIFY_ROUTED + VERIFY_ANY,
 	       rows[0].misses);
-	for (unsigned k = 1; k < n_rows; k++)
+	for (unsigned k = 0; k < n_rows; k++) /* rows[0]: its bulk lookup against its single */
 		printf(" %s=%u", rows[k].name, rows[k].mismatches);
 	printf("\n");
 
