@@ -288,6 +288,44 @@ static void ipv6_parse(void **state)
 	assert_int_equal(parse6(len), PKT_OK);
 }
 
+/*
+ * pkt_parse_eth_ipv4 is a shortcut of pkt_parse_l2 + pkt_parse_ipv4: on
+ * frames with random damage (any header byte, truncation, checksum flags),
+ * it accepts only what they accept as untagged IPv4 without options, with
+ * the same header, and accepts every valid such frame.
+ */
+static void ipv4_fast_path_agrees(void **state)
+{
+	static const uint64_t flags[] = {0, RTE_MBUF_F_RX_IP_CKSUM_GOOD, RTE_MBUF_F_RX_IP_CKSUM_BAD,
+					 RTE_MBUF_F_RX_IP_CKSUM_NONE};
+	unsigned accepted = 0;
+	(void)state;
+
+	for (unsigned round = 0; round < 20000; round++) {
+		size_t len = eth_ipv4(NULL, 0, (uint8_t)(round % 4 == 3 ? 6 : 5), 64, 30);
+		const unsigned damage = round % 3 == 0 ? 0 : 1 + (unsigned)rte_rand_max(3);
+		for (unsigned d = 0; d < damage; d++)
+			frame[12 + rte_rand_max(26)] = (uint8_t)rte_rand();
+		if (round % 7 == 0)
+			len = (size_t)rte_rand_max(len + 1);
+		struct rte_mbuf *m = mbuf_of(frame, len);
+		m->ol_flags = flags[round % RTE_DIM(flags)];
+		struct rte_ipv4_hdr *fast = NULL, *ip = NULL;
+		struct pkt_l2 l2;
+		const bool ok = pkt_parse_eth_ipv4(m, &fast);
+		const bool general = pkt_parse_l2(m, &l2) == PKT_OK &&
+				     l2.ethertype == RTE_ETHER_TYPE_IPV4 && l2.n_vlan == 0 &&
+				     pkt_parse_ipv4(m, l2.l2_len, &ip) == PKT_OK &&
+				     (ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) == 5;
+		assert_int_equal(ok, general);
+		if (ok)
+			assert_ptr_equal(fast, ip);
+		accepted += ok;
+		rte_pktmbuf_free(m);
+	}
+	assert_true(accepted > 1000);
+}
+
 /* ---- RFC 1624 ---- */
 
 static void ttl_incremental_checksum(void **state)
@@ -441,6 +479,7 @@ int main(void)
 		cmocka_unit_test(ipv4_parse),
 		cmocka_unit_test(ipv4_multiseg),
 		cmocka_unit_test(ipv6_parse),
+		cmocka_unit_test(ipv4_fast_path_agrees),
 		cmocka_unit_test(ttl_incremental_checksum),
 		cmocka_unit_test(rewrite_vlan),
 		cmocka_unit_test(rewrite_no_headroom),

@@ -30,13 +30,30 @@ struct fwd_pkt {
 	bool v6;
 };
 
+/*
+ * Forwarded packets of one path group in a row: consecutive packets mostly
+ * share it (one link's traffic, or the unregistered policy's group), so its
+ * active member is looked up once per run and its counters (path group, tx
+ * port, forwarded) are added once per run, not per packet.
+ */
+struct pg_run {
+	uint16_t pg; /* PG_NONE: no run yet */
+	const struct nexthop *nh;
+	uint32_t pkts;
+	uint64_t bytes;	   /* as received, for the path group */
+	uint64_t tx_bytes; /* as rewritten, for the port */
+};
+
 /* One burst's working state; lives on the worker's stack. */
 struct burst {
 	struct worker *w;
 	struct worker_tx *tx;
 	struct pf_lcore_counters *c;
+	const struct rte_ether_addr *rx_mac;
 	uint16_t rx_port;
 	unsigned n_fwd, n4, n6, n_dead;
+	uint64_t unreg_pkts, unreg_bytes; /* added to c once per burst */
+	struct pg_run run;
 	struct fwd_pkt fwd[WORKER_BURST];
 	uint32_t ip4[WORKER_BURST];
 	uint32_t val4[WORKER_BURST];
@@ -66,10 +83,11 @@ static inline void punt(struct burst *b, struct rte_mbuf *m)
 /* Multicast/broadcast at L2 or L3 is for the box, never forwarded (RFC 1812 5.3.4). */
 static inline bool ipv4_to_us(const struct rte_ether_hdr *eth, const struct rte_ipv4_hdr *ip)
 {
-	const uint32_t dst = rte_be_to_cpu_32(ip->dst_addr);
+	/* 224/4 by the address's first byte as stored: no byte swap. */
+	const uint8_t first = ((const uint8_t *)&ip->dst_addr)[0];
 
-	return rte_is_multicast_ether_addr(&eth->dst_addr) || (dst >> 28) == 0xe ||
-	       dst == UINT32_MAX;
+	return rte_is_multicast_ether_addr(&eth->dst_addr) || (first & 0xf0) == 0xe0 ||
+	       ip->dst_addr == UINT32_MAX;
 }
 
 /* Multicast (ND, RA, MLD) and link-local destinations stay on the link. */
@@ -79,8 +97,19 @@ static inline bool ipv6_to_us(const struct rte_ether_hdr *eth, const struct rte_
 	       (ip6->dst_addr[0] == 0xfe && (ip6->dst_addr[1] & 0xc0) == 0x80);
 }
 
-/* Parse one packet; queue it for lookup, punt it, or drop it. */
-static inline void classify(struct burst *b, struct rte_mbuf *m)
+static inline void queue_ipv4(struct burst *b, struct fwd_pkt *f, struct rte_mbuf *m,
+			      struct rte_ipv4_hdr *ip)
+{
+	f->l3 = ip;
+	f->v6 = false;
+	f->key = (uint16_t)b->n4;
+	b->ip4[b->n4++] = rte_be_to_cpu_32(ip->dst_addr);
+	f->m = m;
+	b->n_fwd++;
+}
+
+/* Parse one packet of any shape; queue it for lookup, punt it, or drop it. */
+static void classify_slow(struct burst *b, struct rte_mbuf *m)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	struct pf_port_count *rx = &b->c->port[b->rx_port];
@@ -109,12 +138,7 @@ static inline void classify(struct burst *b, struct rte_mbuf *m)
 			punt(b, m);
 			return;
 		}
-		f->l3 = ip;
-		f->v6 = false;
-		f->key = (uint16_t)b->n4;
-		b->ip4[b->n4++] = rte_be_to_cpu_32(ip->dst_addr);
-		f->m = m;
-		b->n_fwd++;
+		queue_ipv4(b, f, m, ip);
 		return;
 	}
 	case RTE_ETHER_TYPE_IPV6: {
@@ -144,15 +168,38 @@ static inline void classify(struct burst *b, struct rte_mbuf *m)
 	drop(b, m, fault_drop[fault]);
 }
 
+/*
+ * Untagged IPv4 without options to someone else, not our own echo: queued
+ * here; returns its length for the caller to count (rx). Anything else, or
+ * any fault: classify_slow, which parses it again, decides and counts; 0.
+ */
+static __rte_always_inline uint32_t classify(struct burst *b, struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	struct fwd_pkt *f = &b->fwd[b->n_fwd];
+	struct rte_ipv4_hdr *ip;
+
+	if (likely(pkt_parse_eth_ipv4(m, &ip)) && !ipv4_to_us(eth, ip) &&
+	    !rte_is_same_ether_addr(&eth->src_addr, b->rx_mac)) {
+		f->l2.ethertype = RTE_ETHER_TYPE_IPV4;
+		f->l2.l2_len = RTE_ETHER_HDR_LEN;
+		f->l2.n_vlan = 0;
+		queue_ipv4(b, f, m, ip);
+		return rte_pktmbuf_pkt_len(m);
+	}
+	classify_slow(b, m);
+	return 0;
+}
+
 static inline uint32_t fwd_value(const struct burst *b, const struct fwd_pkt *f)
 {
 	return f->v6 ? b->val6[f->key] : b->val4[f->key];
 }
 
-static inline uint8_t fwd_ttl(const struct fwd_pkt *f)
+static inline uint8_t fwd_ttl(const struct fwd_pkt *f, bool v6)
 {
-	return f->v6 ? ((const struct rte_ipv6_hdr *)f->l3)->hop_limits
-		     : ((const struct rte_ipv4_hdr *)f->l3)->time_to_live;
+	return v6 ? ((const struct rte_ipv6_hdr *)f->l3)->hop_limits
+		  : ((const struct rte_ipv4_hdr *)f->l3)->time_to_live;
 }
 
 static inline void count(struct pf_pkt_count *pc, uint32_t bytes)
@@ -168,16 +215,45 @@ struct snap {
 	uint16_t unreg_pg;
 };
 
+static inline void pg_run_flush(struct pf_lcore_counters *c, struct worker_tx *tx,
+				const struct pg_run *r)
+{
+	if (r->pkts == 0)
+		return;
+	tx->pending |= 1u << r->nh->port_id;
+	c->pathgroup[r->pg].pkts += r->pkts;
+	c->pathgroup[r->pg].bytes += r->bytes;
+	c->port[r->nh->port_id].tx_pkts += r->pkts;
+	c->port[r->nh->port_id].tx_bytes += r->tx_bytes;
+	c->forwarded += r->pkts;
+}
+
+/* The active member of pg, looked up when a new run starts. */
+static inline const struct nexthop *pg_run_member(struct burst *b, const struct snap *s,
+						  uint16_t pg)
+{
+	struct pg_run *r = &b->run;
+
+	if (pg != r->pg) {
+		pg_run_flush(b->c, b->tx, r);
+		r->pg = pg;
+		r->nh = pathgroup_active_member(b->w->tables, pg, s->alive);
+		r->pkts = 0;
+		r->bytes = r->tx_bytes = 0;
+	}
+	return r->nh;
+}
+
 /*
  * dest word -> path group -> next hop -> rewrite -> tx queue.
  * Returns -1 when the packet was queued or punted, else why to drop it.
  */
-static inline int resolve(struct burst *b, const struct snap *s, struct fwd_pkt *f)
+static __rte_always_inline int resolve(struct burst *b, const struct snap *s, struct fwd_pkt *f,
+				       uint32_t value, bool v6)
 {
 	const struct fwd_tables *t = b->w->tables;
 	struct pf_lcore_counters *c = b->c;
 	struct rte_mbuf *m = f->m;
-	const uint32_t value = fwd_value(b, f);
 	const uint32_t bytes = rte_pktmbuf_pkt_len(m);
 	const struct nexthop *nh;
 	uint64_t d = 0;
@@ -191,20 +267,22 @@ static inline int resolve(struct burst *b, const struct snap *s, struct fwd_pkt 
 		return -1;
 	}
 	/* TODO: ICMP time exceeded (RFC 1812 5.3.1) via the control thread. */
-	if (fwd_ttl(f) <= 1)
+	if (fwd_ttl(f, v6) <= 1)
 		return PF_DROP_TTL_EXPIRED;
 	why = dest_pathgroup(d, s->unreg_policy, s->unreg_pg, &pg);
 	/* Routed traffic is counted per registered prefix or as unregistered,
 	 * whether or not it is then dropped. */
 	if (DEST_FLAGS(d) & DEST_F_VALID) {
-		if (!(DEST_FLAGS(d) & DEST_F_REGISTERED))
-			count(&c->unregistered, bytes);
-		else if (DEST_PREFIX(d) < PF_MAX_PREFIXES)
+		if (!(DEST_FLAGS(d) & DEST_F_REGISTERED)) {
+			b->unreg_pkts++;
+			b->unreg_bytes += bytes;
+		} else if (DEST_PREFIX(d) < PF_MAX_PREFIXES) {
 			count(&c->prefix[DEST_PREFIX(d)], bytes);
+		}
 	}
 	if (why >= 0)
 		return why;
-	nh = pathgroup_active_member(t, pg, s->alive);
+	nh = pg_run_member(b, s, pg);
 	if (nh == NULL)
 		return PF_DROP_NO_LIVE_PATH;
 
@@ -214,19 +292,17 @@ static inline int resolve(struct burst *b, const struct snap *s, struct fwd_pkt 
 		return PF_DROP_NO_ROUTE;
 	if (tx->n[port] == WORKER_BURST)
 		return PF_DROP_TX_FULL;
-	if (f->v6)
+	if (v6)
 		pkt_ipv6_hop_dec(f->l3);
 	else
 		pkt_ipv4_ttl_dec(f->l3);
 	/* Fails only without headroom for a tag: not a well-formed mbuf. */
 	if (pkt_rewrite_l2(m, &f->l2, nh) < 0)
 		return PF_DROP_L2_MALFORMED;
-	count(&c->pathgroup[pg], bytes);
-	c->port[port].tx_pkts++;
-	c->port[port].tx_bytes += rte_pktmbuf_pkt_len(m);
-	c->forwarded++;
+	b->run.pkts++;
+	b->run.bytes += bytes;
+	b->run.tx_bytes += rte_pktmbuf_pkt_len(m);
 	tx->pkts[port][tx->n[port]++] = m;
-	tx->pending |= 1u << port;
 	return -1;
 }
 
@@ -236,17 +312,27 @@ static void forward_chunk(struct worker *w, uint16_t rx_port, struct rte_mbuf **
 	const struct fwd_tables *t = w->tables;
 	struct burst b;
 	struct snap s;
+	uint64_t rx_pkts = 0, rx_bytes = 0; /* classify's fast path; added once */
 
 	b.w = w;
 	b.tx = tx;
 	b.c = w->ctr;
 	b.rx_port = rx_port;
+	b.rx_mac = &w->port_mac[rx_port];
 	b.n_fwd = b.n4 = b.n6 = b.n_dead = 0;
+	b.unreg_pkts = b.unreg_bytes = 0;
+	b.run.pg = PG_NONE;
+	b.run.pkts = 0;
 
 	for (unsigned i = 0; i < n; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-	for (unsigned i = 0; i < n; i++)
-		classify(&b, pkts[i]);
+	for (unsigned i = 0; i < n; i++) {
+		const uint32_t bytes = classify(&b, pkts[i]);
+		rx_pkts += bytes != 0;
+		rx_bytes += bytes;
+	}
+	b.c->port[rx_port].rx_pkts += rx_pkts;
+	b.c->port[rx_port].rx_bytes += rx_bytes;
 
 	if (b.n4 > 0)
 		fib4_lookup_bulk(t->fib4, b.ip4, b.val4, b.n4);
@@ -262,11 +348,24 @@ static void forward_chunk(struct worker *w, uint16_t rx_port, struct rte_mbuf **
 	s.alive = __atomic_load_n(&t->link_alive, __ATOMIC_ACQUIRE);
 	s.unreg_policy = __atomic_load_n(&t->unreg_policy, __ATOMIC_RELAXED);
 	s.unreg_pg = __atomic_load_n(&t->unreg_pg, __ATOMIC_RELAXED);
-	for (unsigned i = 0; i < b.n_fwd; i++) {
-		int why = resolve(&b, &s, &b.fwd[i]);
-		if (why >= 0)
-			drop(&b, b.fwd[i].m, (enum pf_drop)why);
+	if (b.n6 == 0) {
+		/* All IPv4, the common burst: fwd[i] is the i-th lookup. */
+		for (unsigned i = 0; i < b.n_fwd; i++) {
+			int why = resolve(&b, &s, &b.fwd[i], b.val4[i], false);
+			if (why >= 0)
+				drop(&b, b.fwd[i].m, (enum pf_drop)why);
+		}
+	} else {
+		for (unsigned i = 0; i < b.n_fwd; i++) {
+			struct fwd_pkt *f = &b.fwd[i];
+			int why = resolve(&b, &s, f, fwd_value(&b, f), f->v6);
+			if (why >= 0)
+				drop(&b, f->m, (enum pf_drop)why);
+		}
 	}
+	pg_run_flush(b.c, tx, &b.run);
+	b.c->unregistered.pkts += b.unreg_pkts;
+	b.c->unregistered.bytes += b.unreg_bytes;
 
 	if (b.n_dead > 0)
 		rte_pktmbuf_free_bulk(b.dead, b.n_dead);
