@@ -589,8 +589,11 @@ static bool collision(struct bgp_conn *c)
 	}
 	if (o->state == BGP_ESTABLISHED)
 		loser = c;
-	else /* the side with the higher identifier keeps the one it opened */
+	else if (c->open.bgp_id != p->b->cfg->router_id)
+		/* the side with the higher identifier keeps the one it opened */
 		loser = p->b->cfg->router_id < c->open.bgp_id ? p->conn[BGP_OUT] : p->conn[BGP_IN];
+	else /* RFC 6286 2.3: equal identifiers (eBGP): the larger AS keeps its own */
+		loser = p->b->cfg->asn < p->cfg->remote_as ? p->conn[BGP_OUT] : p->conn[BGP_IN];
 	PF_LOG(NOTICE, "bgp %s: connection collision, closing the %s one", p->cfg->name,
 	       loser->dir == BGP_OUT ? "outgoing" : "incoming");
 	conn_notify(loser, BGP_ERR_CEASE, BGP_SUB_CONN_COLLISION, NULL, 0, "collision");
