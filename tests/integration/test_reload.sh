@@ -169,7 +169,7 @@ jq_is "$(pj config reload)" '.routes.added + .routes.changed + .routes.removed' 
 write_cfg "net_null7,no-rx=1" 02:00:00:00:01:99 "$DEFAULT" "$ACME" backup
 R=$(pj config reload)
 jq_is "$R" .error.code restart_required "port change needs a restart"
-jq_is "$R" '.error.message | test("ports\\[1\\] \\(\"pri\"\\): device changed")' true \
+jq_is "$R" '.error.message | test("ports: \"pri\": device changed")' true \
 	"the message names the port and what changed"
 pc config reload >/dev/null 2>&1
 if [[ $? == 1 ]]; then ok "peerctl exits 1 on restart_required"; else fail "peerctl exit status"; fi
