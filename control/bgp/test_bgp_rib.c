@@ -181,13 +181,83 @@ static void policy(void **state)
 	assert_int_equal(bgp_policy_check(&pol, true, &p), BGP_FILTER_ACCEPT);
 }
 
+/*
+ * Many prefixes from two peers announced and withdrawn at random (the
+ * table grows through several resizes and fills with deleted slots):
+ * what the RIB installs for each prefix, and its counts, against a model.
+ */
+#define RND_N 40000
+
+static void random_against_model(void **state)
+{
+	static bool has[RND_N][2];
+	struct fake_fib f = {0};
+	struct bgp_rib *rib = rib3(&f);
+	unsigned count[2] = {0, 0}, x = 12345;
+
+	(void)state;
+	for (unsigned op = 0; op < 6 * RND_N; op++) {
+		x = x * 1103515245u + 12345u;
+		unsigned i = (x >> 8) % RND_N, peer = (x >> 30) & 1;
+		struct prefix p = {.addr = {.family = i % 3 ? AF_INET : AF_INET6}, .len = 24};
+		p.addr.bytes[0] = 10;
+		p.addr.bytes[1] = (uint8_t)(i >> 8);
+		p.addr.bytes[2] = (uint8_t)i;
+		if (p.addr.family == AF_INET6) {
+			p.addr.bytes[0] = 0x20;
+			p.len = 48;
+		}
+		if (op % 3 == 2) {
+			assert_int_equal(bgp_rib_withdraw(rib, peer, &p), has[i][peer]);
+			count[peer] -= has[i][peer];
+			has[i][peer] = false;
+		} else {
+			assert_int_equal(bgp_rib_announce(rib, peer, &p, (uint16_t)(1 + peer), 1),
+					 !has[i][peer]);
+			count[peer] += !has[i][peer];
+			has[i][peer] = true;
+		}
+	}
+	unsigned any = 0;
+	for (unsigned i = 0; i < RND_N; i++) {
+		struct prefix p = {.addr = {.family = i % 3 ? AF_INET : AF_INET6}, .len = 24};
+		uint16_t nh[PF_PG_MEMBERS];
+		p.addr.bytes[0] = 10;
+		p.addr.bytes[1] = (uint8_t)(i >> 8);
+		p.addr.bytes[2] = (uint8_t)i;
+		if (p.addr.family == AF_INET6) {
+			p.addr.bytes[0] = 0x20;
+			p.len = 48;
+		}
+		unsigned n = bgp_rib_installed(rib, &p, nh);
+		any += has[i][0] || has[i][1];
+		/* peer 0 (primary tier) first when it has a path */
+		if (has[i][0] && has[i][1]) {
+			assert_int_equal(n, 2);
+			assert_int_equal(nh[0], 1);
+			assert_int_equal(nh[1], 2);
+		} else if (has[i][0] || has[i][1]) {
+			assert_int_equal(n, 1);
+			assert_int_equal(nh[0], has[i][0] ? 1 : 2);
+		} else {
+			assert_int_equal(n, 0);
+		}
+	}
+	assert_int_equal(bgp_rib_prefixes(rib), any);
+	assert_int_equal(bgp_rib_peer_count(rib, 0, 0), count[0]);
+	assert_int_equal(bgp_rib_peer_count(rib, 1, 0), count[1]);
+	assert_int_equal(bgp_rib_flush(rib, 0, 0), count[0]);
+	assert_int_equal(bgp_rib_flush(rib, 1, 0), count[1]);
+	assert_int_equal(bgp_rib_prefixes(rib), 0);
+	bgp_rib_free(rib);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(tier_order),
-		cmocka_unit_test(local_pref_beats_tier),
-		cmocka_unit_test(flush_and_stale),
-		cmocka_unit_test(policy),
+		cmocka_unit_test(tier_order),		cmocka_unit_test(local_pref_beats_tier),
+		cmocka_unit_test(flush_and_stale),	cmocka_unit_test(policy),
+		cmocka_unit_test(random_against_model),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
