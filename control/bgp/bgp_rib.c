@@ -2,9 +2,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "control/bgp/bgp_rib.h"
+#include "dataplane/table_mem.h"
 
 #define RIB_MIN_SLOTS 1024u
 
@@ -90,19 +90,15 @@ static struct rib_entry *find(const struct bgp_rib *rib, const struct prefix *k)
  * first, mapping the shared zero page, and each write after that copies
  * the page with a TLB shootdown IPI to every CPU running this process (the
  * workers): 40 % of the control thread's time loading a full table.
- * MAP_POPULATE faults every page in writable, without a flush. */
+ * Populated, with huge pages: dataplane/table_mem.h. */
 static struct rib_entry *slots_alloc(uint32_t n_slots)
 {
-	void *p = mmap(NULL, (size_t)n_slots * sizeof(struct rib_entry), PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
+	return table_map((size_t)n_slots * sizeof(struct rib_entry), true);
 }
 
 static void slots_free(struct rib_entry *slot, uint32_t n_slots)
 {
-	if (slot != NULL)
-		munmap(slot, (size_t)n_slots * sizeof(*slot));
+	table_unmap(slot, (size_t)n_slots * sizeof(*slot));
 }
 
 static int resize(struct bgp_rib *rib, uint32_t n_slots)

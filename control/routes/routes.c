@@ -5,13 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include <rte_hash.h>
 #include <rte_jhash.h>
 #include <rte_rcu_qsbr.h>
 
 #include "control/routes/routes.h"
+#include "dataplane/table_mem.h"
 
 #define NO_DEST	 UINT32_MAX
 #define NO_ENTRY UINT32_MAX
@@ -130,17 +130,12 @@ static void pool_put(struct id_pool *p, uint32_t id)
 	p->pending[p->n_pending++] = id;
 }
 
-/* entries[] is read (e->used) before it is written: pre-fault it, or each
- * first touch maps the zero page and its replacement flushes every CPU's
- * TLB, workers' included (see mtrie.c). */
+/* entries[] is read (e->used) before it is written: populated (see
+ * dataplane/table_mem.h). */
 static struct rentry *entries_map(struct routes *r, size_t n)
 {
-	void *p;
-
 	r->entries_bytes = n * sizeof(struct rentry);
-	p = mmap(NULL, r->entries_bytes, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
+	return table_map(r->entries_bytes, true);
 }
 
 struct routes *routes_create(struct fwd_tables *t, const struct routes_conf *conf)
@@ -191,8 +186,7 @@ void routes_free(struct routes *r)
 		return;
 	rte_hash_free(r->index);
 	rte_hash_free(r->dest_index);
-	if (r->entries != NULL)
-		munmap(r->entries, r->entries_bytes);
+	table_unmap(r->entries, r->entries_bytes);
 	free(r->reg);
 	free(r->reg_order);
 	free(r->pg);

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include <rte_errno.h>
 #include <rte_hash.h>
@@ -12,6 +11,7 @@
 
 #include "dataplane/fib/fib4.h" /* FIB_MISS, FIB_VALUE_MAX */
 #include "dataplane/fib/mtrie.h"
+#include "dataplane/table_mem.h"
 
 #define ROOT_ENTRIES (1u << 24)
 #define GROUP_SIZE   256u
@@ -23,35 +23,9 @@ struct rule_key {
 	uint8_t pad[3];
 };
 
-/*
- * populate: fault every page in now. The writer reads an entry before it
- * writes it; on a never-touched page that read maps the shared zero page
- * and the write then replaces it, which flushes the TLB of every CPU the
- * process runs on: an interrupt on each worker per page. The root is read
- * that way, so it is populated; a fresh group is written before it is read.
- *
- * Lookups are TLB-bound, so the tables ask for transparent huge pages, and
- * the advice must come before the pages are faulted in: MAP_POPULATE
- * faults them at mmap time, as 4 KiB pages. So: map, advise, then populate
- * (MADV_POPULATE_WRITE, Linux 5.14; else one write per page).
- */
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-
-static void *map_table(size_t bytes, bool populate)
-{
-	uint8_t *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	madvise(p, bytes, MADV_HUGEPAGE);
-	if (populate && madvise(p, bytes, MADV_POPULATE_WRITE) < 0)
-		for (size_t off = 0; off < bytes; off += 4096)
-			p[off] = 0;
-	return p;
-}
+/* Tables: dataplane/table_mem.h. The root is read before it is written
+ * (populated); a fresh group is written before it is read (faulted in as
+ * it is used). */
 
 static uint32_t *group_ptr(const struct mtrie *t, uint32_t g)
 {
@@ -139,8 +113,8 @@ int mtrie_init(struct mtrie *t, const char *name, const struct mtrie_conf *conf)
 	t->default_value = FIB_MISS;
 	t->root_bytes = ROOT_ENTRIES * sizeof(uint32_t);
 	t->groups_bytes = (size_t)conf->n_groups * GROUP_SIZE * sizeof(uint32_t);
-	t->root = map_table(t->root_bytes, true);
-	t->groups = map_table(t->groups_bytes, false);
+	t->root = table_map(t->root_bytes, true);
+	t->groups = table_map(t->groups_bytes, false);
 	t->free_stack = calloc(conf->n_groups, sizeof(uint32_t));
 	snprintf(hname, sizeof(hname), "r_%s", name);
 	t->rules = rte_hash_create(&hp);
@@ -176,10 +150,8 @@ void mtrie_fini(struct mtrie *t)
 		rte_rcu_qsbr_dq_delete(t->dq);
 	rte_hash_free(t->rules);
 	free(t->free_stack);
-	if (t->root != NULL)
-		munmap(t->root, t->root_bytes);
-	if (t->groups != NULL)
-		munmap(t->groups, t->groups_bytes);
+	table_unmap(t->root, t->root_bytes);
+	table_unmap(t->groups, t->groups_bytes);
 	memset(t, 0, sizeof(*t));
 }
 
