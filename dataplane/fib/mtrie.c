@@ -23,9 +23,10 @@ struct rule_key {
 	uint8_t pad[3];
 };
 
-/* Tables: dataplane/table_mem.h. The root is read before it is written
- * (populated); a fresh group is written before it is read (faulted in as
- * it is used). */
+/* Tables: dataplane/table_mem.h. Both are populated at create: the root
+ * because it is read before it is written; the groups (the configured
+ * capacity, as rte_lpm6 reserves its tbl8s) so that a full-table load
+ * neither waits on page faults nor finds memory short half way. */
 
 static uint32_t *group_ptr(const struct mtrie *t, uint32_t g)
 {
@@ -114,7 +115,7 @@ int mtrie_init(struct mtrie *t, const char *name, const struct mtrie_conf *conf)
 	t->root_bytes = ROOT_ENTRIES * sizeof(uint32_t);
 	t->groups_bytes = (size_t)conf->n_groups * GROUP_SIZE * sizeof(uint32_t);
 	t->root = table_map(t->root_bytes, true);
-	t->groups = table_map(t->groups_bytes, false);
+	t->groups = table_map(t->groups_bytes, true);
 	t->free_stack = calloc(conf->n_groups, sizeof(uint32_t));
 	snprintf(hname, sizeof(hname), "r_%s", name);
 	t->rules = rte_hash_create(&hp);
