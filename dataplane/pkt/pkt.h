@@ -93,17 +93,43 @@ static inline uint16_t pkt_ipv4_hdr_sum(const struct rte_ipv4_hdr *ip, uint32_t 
 	return (uint16_t)s;
 }
 
-/* RFC 1071: a 20-byte header is valid when its ones-complement sum is
- * 0xffff. The five 32-bit words summed in 64 bits are congruent to that sum
- * modulo 0xffff (2^16 = 1 mod 0xffff), and a sum that is not zero folds to
- * 0xffff exactly when it is a multiple of 0xffff: one multiply, no folds. */
+/*
+ * RFC 1071: a 20-byte header is valid when its ones-complement sum is
+ * 0xffff. Its 16-bit words summed as two 64-bit words and one 32-bit word,
+ * with the carries out of 64 bits added back in (end-around carry), give a
+ * number congruent to that sum modulo 0xffff (2^16 = 1 mod 0xffff, and so
+ * is 2^64); it is 0 only when all 20 bytes are.
+ */
+static inline uint64_t pkt_ipv4_hdr20_sum64(const struct rte_ipv4_hdr *ip)
+{
+	uint64_t a, b;
+	uint32_t c;
+
+	memcpy(&a, ip, sizeof(a));
+	memcpy(&b, (const uint8_t *)ip + 8, sizeof(b));
+	memcpy(&c, (const uint8_t *)ip + 16, sizeof(c));
+#if defined(RTE_ARCH_X86_64)
+	/* add, adc, adc $0: the last carry cannot carry again (c < 2^32). */
+	__asm__("addq %[b], %[s]\n\tadcq %[c], %[s]\n\tadcq $0, %[s]"
+		: [s] "+r"(a)
+		: [b] "r"(b), [c] "r"((uint64_t)c)
+		: "cc");
+	return a;
+#else
+	uint64_t s = a + b;
+	s += s < a;
+	s += c;
+	s += s < c;
+	return s;
+#endif
+}
+
+/* A sum that is not zero folds to 0xffff exactly when it is a multiple of
+ * 0xffff: one multiply, no folds. */
 static inline bool pkt_ipv4_hdr20_csum_ok(const struct rte_ipv4_hdr *ip)
 {
-	uint32_t w[5];
-	uint64_t s;
+	const uint64_t s = pkt_ipv4_hdr20_sum64(ip);
 
-	memcpy(w, ip, sizeof(w));
-	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
 	return s % 0xffff == 0 && s != 0;
 }
 
@@ -130,11 +156,15 @@ static inline bool pkt_parse_eth_ipv4(const struct rte_mbuf *m, struct rte_ipv4_
 	memcpy(&type_vihl, p + offsetof(struct rte_ether_hdr, ether_type), sizeof(type_vihl));
 	if ((type_vihl & RTE_BE32(0xffffff00)) != RTE_BE32(0x08004500))
 		return false;
+	/* 20 <= tot <= pkt_len - 14 in one unsigned compare: tot < 20 wraps
+	 * to above any pkt_len - 34 (pkt_len >= data_len >= 34, as in any mbuf). */
 	tot = rte_be_to_cpu_16(ip->total_length);
-	if (tot < sizeof(*ip) || tot > rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN)
+	if ((uint32_t)(tot - sizeof(*ip)) >
+	    (uint32_t)(rte_pktmbuf_pkt_len(m) - (RTE_ETHER_HDR_LEN + sizeof(*ip))))
 		return false;
+	/* pkt_ipv4_hdr20_csum_ok without its zero test: version_ihl is 0x45. */
 	if (ck != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
-	    (ck == RTE_MBUF_F_RX_IP_CKSUM_BAD || !pkt_ipv4_hdr20_csum_ok(ip)))
+	    (ck == RTE_MBUF_F_RX_IP_CKSUM_BAD || pkt_ipv4_hdr20_sum64(ip) % 0xffff != 0))
 		return false;
 	*out = ip;
 	return true;
@@ -205,14 +235,25 @@ static inline enum pkt_fault pkt_parse_ipv6(const struct rte_mbuf *m, uint16_t l
  * byte, so m' = m - 0x0100 and ~m + m' is the constant ~0x0100 (0xfeff):
  * HC' = ~(~HC + 0xfeff), with the end-around carry; the stored checksum is
  * byte-swapped in host order, and so is the constant.
+ *
+ * On a little-endian host the constant is 0xfffe and that works out to
+ * HC' = HC + 1, but HC + 2 (mod 2^16) for HC = 0xfffe or 0xffff, where
+ * ~HC + 0xfffe does not carry: one compare, no fold.
  */
 static inline void pkt_ipv4_ttl_dec(struct rte_ipv4_hdr *ip)
 {
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	const uint16_t hc = ip->hdr_checksum;
+
+	ip->time_to_live--;
+	ip->hdr_checksum = (uint16_t)(hc + 1 + (hc >= 0xfffe));
+#else
 	uint32_t sum = (uint32_t)(uint16_t)~ip->hdr_checksum + RTE_BE16(0xfeff);
 
 	ip->time_to_live--;
 	sum = (sum & 0xffff) + (sum >> 16);
 	ip->hdr_checksum = (uint16_t)~sum;
+#endif
 }
 
 static inline void pkt_ipv6_hop_dec(struct rte_ipv6_hdr *ip6)
@@ -258,6 +299,37 @@ static inline int pkt_rewrite_l2(struct rte_mbuf *m, const struct pkt_l2 *l2,
 	m->ol_flags &= ~(RTE_MBUF_F_TX_VLAN | RTE_MBUF_F_TX_QINQ);
 	m->l2_len = new_len;
 	return 0;
+}
+
+/* A next hop's two MACs (destination, source) as the 12 bytes the
+ * Ethernet header starts with, in two words a worker keeps in registers. */
+struct pkt_macs {
+	uint64_t w0;
+	uint32_t w1;
+};
+
+static inline struct pkt_macs pkt_macs_of(const struct nexthop *nh)
+{
+	const uint8_t *p = nh->dst_mac.addr_bytes; /* src_mac follows: see pkt_rewrite_l2 */
+	struct pkt_macs macs;
+
+	memcpy(&macs.w0, p, sizeof(macs.w0));
+	memcpy(&macs.w1, p + sizeof(macs.w0), sizeof(macs.w1));
+	return macs;
+}
+
+/*
+ * pkt_rewrite_l2 of an untagged frame (eth at its start) to an untagged
+ * next hop whose pkt_macs_of is macs: the header keeps its length and
+ * ethertype, so only the MACs, the Tx VLAN flags and l2_len are written.
+ */
+static inline void pkt_rewrite_eth_macs(struct rte_mbuf *m, struct rte_ether_hdr *eth,
+					struct pkt_macs macs)
+{
+	memcpy(eth, &macs.w0, sizeof(macs.w0));
+	memcpy((uint8_t *)eth + sizeof(macs.w0), &macs.w1, sizeof(macs.w1));
+	m->ol_flags &= ~(RTE_MBUF_F_TX_VLAN | RTE_MBUF_F_TX_QINQ);
+	m->l2_len = RTE_ETHER_HDR_LEN;
 }
 
 /* "ipv4_bad_checksum"-style name of a fault, for logs and tests. */

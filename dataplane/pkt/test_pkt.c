@@ -365,6 +365,52 @@ static void ttl_incremental_checksum(void **state)
 	}
 }
 
+/* The fast path's 20-byte checksum test against RFC 1071 on random headers,
+ * valid ones, and the carry-heavy extremes. */
+static void hdr20_checksum_agrees(void **state)
+{
+	uint8_t hdr[20];
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)hdr;
+	unsigned valid = 0;
+	(void)state;
+
+	for (unsigned round = 0; round < 200000; round++) {
+		const uint8_t fill = round % 5 == 0 ? 0xff : round % 5 == 1 ? 0x00 : 0;
+		for (unsigned i = 0; i < sizeof(hdr); i++)
+			hdr[i] = round % 5 < 2 && rte_rand_max(4) != 0 ? fill : (uint8_t)rte_rand();
+		ip->version_ihl = 0x45;
+		if (round % 2 == 0)
+			fix_csum(ip);
+		const bool ok = rte_raw_cksum(ip, sizeof(hdr)) == 0xffff;
+		assert_int_equal(pkt_ipv4_hdr20_csum_ok(ip), ok);
+		valid += ok;
+	}
+	assert_true(valid >= 100000);
+	memset(hdr, 0, sizeof(hdr));
+	assert_false(pkt_ipv4_hdr20_csum_ok(ip));
+	memset(hdr, 0xff, sizeof(hdr));
+	assert_true(pkt_ipv4_hdr20_csum_ok(ip)); /* sums to 0xffff (-0) */
+}
+
+/* Every stored checksum value against RFC 1624 eqn. 3 as written (fold
+ * with end-around carry), including 0xfffe and 0xffff, where the update is
+ * not HC + 1. */
+static void ttl_checksum_every_value(void **state)
+{
+	struct rte_ipv4_hdr ip = {.version_ihl = 0x45};
+	(void)state;
+
+	for (uint32_t hc = 0; hc <= 0xffff; hc++) {
+		uint32_t sum = (uint32_t)(uint16_t)~hc + RTE_BE16(0xfeff);
+		sum = (sum & 0xffff) + (sum >> 16);
+		ip.hdr_checksum = (uint16_t)hc;
+		ip.time_to_live = 64;
+		pkt_ipv4_ttl_dec(&ip);
+		assert_int_equal(ip.time_to_live, 63);
+		assert_int_equal(ip.hdr_checksum, (uint16_t)~sum);
+	}
+}
+
 /* ---- rewrite ---- */
 
 static const struct nexthop nh_untagged = {
@@ -422,6 +468,31 @@ static void rewrite_vlan(void **state)
 	rewrite_case(&one, 1, &nh_vlan);
 	rewrite_case(qinq, 2, &nh_untagged);
 	rewrite_case(qinq, 2, &nh_vlan);
+}
+
+/* pkt_rewrite_eth_macs does what pkt_rewrite_l2 does for an untagged frame
+ * to an untagged next hop, byte for byte and in the mbuf's fields. */
+static void rewrite_eth_macs_same(void **state)
+{
+	size_t len = eth_ipv4(NULL, 0, 5, 64, 40);
+	struct rte_mbuf *a = mbuf_of(frame, len), *b = mbuf_of(frame, len);
+	struct pkt_l2 l2 = {0};
+	(void)state;
+
+	a->ol_flags = b->ol_flags = RTE_MBUF_F_TX_VLAN | RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+	a->l2_len = b->l2_len = 3;
+	a->l3_len = b->l3_len = 20;
+	assert_int_equal(pkt_parse_l2(a, &l2), PKT_OK);
+	assert_int_equal(pkt_rewrite_l2(a, &l2, &nh_untagged), 0);
+	pkt_rewrite_eth_macs(b, rte_pktmbuf_mtod(b, struct rte_ether_hdr *),
+			     pkt_macs_of(&nh_untagged));
+	assert_int_equal(rte_pktmbuf_pkt_len(a), rte_pktmbuf_pkt_len(b));
+	assert_int_equal(a->data_off, b->data_off);
+	assert_memory_equal(rte_pktmbuf_mtod(a, void *), rte_pktmbuf_mtod(b, void *), len);
+	assert_int_equal(a->ol_flags, b->ol_flags);
+	assert_int_equal(a->tx_offload, b->tx_offload);
+	rte_pktmbuf_free(a);
+	rte_pktmbuf_free(b);
 }
 
 static void rewrite_no_headroom(void **state)
@@ -483,6 +554,9 @@ int main(void)
 		cmocka_unit_test(ttl_incremental_checksum),
 		cmocka_unit_test(rewrite_vlan),
 		cmocka_unit_test(rewrite_no_headroom),
+		cmocka_unit_test(rewrite_eth_macs_same),
+		cmocka_unit_test(hdr20_checksum_agrees),
+		cmocka_unit_test(ttl_checksum_every_value),
 		cmocka_unit_test(fault_names),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

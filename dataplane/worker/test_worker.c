@@ -570,6 +570,213 @@ static void mixed_burst(void **state)
 	expect_drop(v4(REG4, 64, NULL), PF_DROP_TX_FULL);
 }
 
+/*
+ * The same packets as bursts of random sizes and one by one must end the
+ * same: every counter, every tx and punt array (order and bytes). Bursts
+ * take the fast path, turn general midway, switch runs (two path groups,
+ * one tagged), meet dropping groups and full tx arrays; single packets
+ * never share a run. Links flip between rounds.
+ */
+enum kind {
+	K_REG,
+	K_UNREG,
+	K_TTL1,
+	K_LOCAL,
+	K_NONE,
+	K_DEAD,
+	K_MCAST,
+	K_TAGGED,
+	K_V6,
+	K_ECHO,
+	K_CSUM,
+	K_ARP,
+	K__MAX
+};
+
+static struct rte_mbuf *kind_pkt(unsigned k)
+{
+	struct rte_ether_addr own = port_mac(RX);
+	struct eth_opt o = {.vid = 9};
+	struct rte_mbuf *m;
+	uint8_t a[16];
+
+	switch (k) {
+	case K_UNREG:
+		return v4(UNREG4, 64, NULL);
+	case K_TTL1:
+		return v4(REG4, 1, NULL);
+	case K_LOCAL:
+		return v4(LOCAL4, 64, NULL);
+	case K_NONE:
+		return v4(NONE4, 64, NULL);
+	case K_DEAD:
+		return v4(DEAD4, 64, NULL);
+	case K_MCAST:
+		return v4(0xe0000005, 64, NULL);
+	case K_TAGGED:
+		return v4(REG4, 30, &o);
+	case K_V6:
+		v6_addr(a, 0x2001, 0xdb8, 1, 7);
+		return v6(a, 64, NULL);
+	case K_ECHO:
+		o.vid = 0;
+		o.src = own.addr_bytes;
+		return v4(REG4, 64, &o);
+	case K_CSUM:
+		m = v4(REG4, 64, NULL);
+		rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14)->hdr_checksum ^= 0x10;
+		return m;
+	case K_ARP:
+		put_eth(frame, RTE_ETHER_TYPE_ARP, NULL);
+		return mbuf_of(60);
+	default:
+		return v4(REG4, 64, NULL);
+	}
+}
+
+#define OUT_SNAP 96
+struct outcome {
+	struct pf_lcore_counters c;
+	uint16_t n[PF_MAX_PORTS + 1]; /* the last: punt */
+	uint8_t data[PF_MAX_PORTS + 1][WORKER_BURST][OUT_SNAP];
+	uint16_t len[PF_MAX_PORTS + 1][WORKER_BURST];
+};
+
+static void outcome_take(struct outcome *o)
+{
+	memcpy(&o->c, C, sizeof(*C));
+	for (unsigned p = 0; p <= PF_MAX_PORTS; p++) {
+		struct rte_mbuf **v = p < PF_MAX_PORTS ? TX.pkts[p] : TX.punt;
+		o->n[p] = p < PF_MAX_PORTS ? TX.n[p] : TX.n_punt;
+		for (unsigned i = 0; i < o->n[p]; i++) {
+			o->len[p][i] = (uint16_t)rte_pktmbuf_pkt_len(v[i]);
+			memset(o->data[p][i], 0, OUT_SNAP);
+			memcpy(o->data[p][i], rte_pktmbuf_mtod(v[i], void *),
+			       RTE_MIN(o->len[p][i], OUT_SNAP));
+		}
+	}
+	/* Punts leave in classify (ARP, multicast) or in resolve (our own
+	 * addresses), so bursts change their order, not their set: sorted. */
+	for (unsigned i = 1; i < o->n[PF_MAX_PORTS]; i++)
+		for (unsigned j = i; j > 0 && memcmp(o->data[PF_MAX_PORTS][j - 1],
+						     o->data[PF_MAX_PORTS][j], OUT_SNAP) > 0;
+		     j--) {
+			uint8_t t[OUT_SNAP];
+			uint16_t l = o->len[PF_MAX_PORTS][j];
+			memcpy(t, o->data[PF_MAX_PORTS][j], OUT_SNAP);
+			memcpy(o->data[PF_MAX_PORTS][j], o->data[PF_MAX_PORTS][j - 1], OUT_SNAP);
+			memcpy(o->data[PF_MAX_PORTS][j - 1], t, OUT_SNAP);
+			o->len[PF_MAX_PORTS][j] = o->len[PF_MAX_PORTS][j - 1];
+			o->len[PF_MAX_PORTS][j - 1] = l;
+		}
+	tx_release();
+	memset(C, 0, sizeof(*C));
+}
+
+static uint64_t lcg(uint64_t *x)
+{
+	*x = *x * 6364136223846793005ull + 1442695040888963407ull;
+	return *x >> 33;
+}
+
+/* One round: n packets of kinds drawn from seed, in bursts (sizes from
+ * seed) or one by one; how many of each kind in kinds. */
+static void run_round(uint64_t seed, unsigned n, bool bursts, unsigned kinds[K__MAX])
+{
+	struct rte_mbuf *m[WORKER_BURST];
+	uint64_t ks = seed, bs = seed ^ 0x5555;
+
+	for (unsigned done = 0; done < n;) {
+		unsigned size = bursts ? 1 + (unsigned)(lcg(&bs) % WORKER_BURST) : 1;
+		size = RTE_MIN(size, n - done);
+		for (unsigned i = 0; i < size; i++) {
+			/* Mostly the fast path's packets, in streaks. */
+			unsigned r = (unsigned)(lcg(&ks) % 32);
+			unsigned k = r < 12 ? K_REG : r < 20 ? K_UNREG : r - 20;
+			m[i] = kind_pkt(k);
+			kinds[k]++;
+		}
+		worker_forward_burst(&W, RX, m, (uint16_t)size, &TX);
+		done += size;
+	}
+}
+
+/* What every round must add up to, whatever the grouping. */
+static void outcome_check(const struct outcome *o, unsigned n, const unsigned kinds[K__MAX])
+{
+	const struct pf_lcore_counters *c = &o->c;
+	uint64_t drops = 0, pg = 0, tx = 0;
+
+	for (unsigned i = 0; i < PF_DROP__MAX; i++)
+		drops += c->drops[i];
+	for (unsigned i = 0; i < PF_MAX_PATHGROUPS; i++)
+		pg += c->pathgroup[i].pkts;
+	for (unsigned p = 0; p < PF_MAX_PORTS; p++) {
+		uint64_t bytes = 0;
+		for (unsigned i = 0; i < o->n[p]; i++)
+			bytes += o->len[p][i];
+		assert_int_equal(c->port[p].tx_pkts, o->n[p]);
+		assert_int_equal(c->port[p].tx_bytes, bytes);
+		tx += c->port[p].tx_pkts;
+	}
+	assert_int_equal(c->port[RX].rx_pkts, n - kinds[K_ECHO]);
+	assert_int_equal(c->port[RX].rx_pkts, c->forwarded + drops + c->port[RX].punted);
+	assert_int_equal(c->forwarded, pg);
+	assert_int_equal(c->forwarded, tx);
+	assert_int_equal(c->port[RX].punted, kinds[K_LOCAL] + kinds[K_MCAST] + kinds[K_ARP]);
+	assert_int_equal(c->unregistered.pkts, kinds[K_UNREG]);
+	assert_int_equal(c->unregistered.bytes, 74 * kinds[K_UNREG]);
+	assert_int_equal(c->prefix[PX_REG4].pkts, kinds[K_REG] + kinds[K_TAGGED]);
+	assert_int_equal(c->prefix[PX_REG4].bytes, 74 * kinds[K_REG] + 78 * kinds[K_TAGGED]);
+	assert_int_equal(c->prefix[9].pkts, kinds[K_DEAD]); /* D_DEAD's prefix slot */
+	assert_int_equal(c->drops[PF_DROP_TTL_EXPIRED], kinds[K_TTL1]);
+	assert_int_equal(c->drops[PF_DROP_NO_ROUTE], kinds[K_NONE]);
+	assert_int_equal(c->drops[PF_DROP_IPV4_BAD_CSUM], kinds[K_CSUM]);
+}
+
+static void bursts_match_single_packets(void **state)
+{
+	struct outcome *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	uint64_t fwd = 0, punted = 0, expired = 0, tx_full = 0, no_path = 0;
+	(void)state;
+
+	assert_non_null(a);
+	assert_non_null(b);
+	T.unreg_pg = PG_DEFAULT;
+	for (unsigned round = 0; round < 24; round++) {
+		const uint64_t seed = 1000 + round;
+		T.unreg_policy = round % 3 == 0 ? UNREG_DROP : UNREG_PATHGROUP;
+		link_set_alive(&T, P_PRI, round % 4 != 1);
+		link_set_alive(&T, P_LOC, round % 8 != 1);
+		link_set_alive(&T, P_GEO, round % 5 != 2);
+		/* Enough packets to fill some tx arrays in the later rounds. */
+		const unsigned n = round < 12 ? 40 : 90;
+		unsigned kinds[K__MAX] = {0}, again[K__MAX] = {0};
+		run_round(seed, n, true, kinds);
+		outcome_take(a);
+		run_round(seed, n, false, again);
+		outcome_take(b);
+		outcome_check(a, n, kinds);
+		assert_memory_equal(&a->c, &b->c, sizeof(a->c));
+		assert_memory_equal(a->n, b->n, sizeof(a->n));
+		for (unsigned p = 0; p <= PF_MAX_PORTS; p++)
+			for (unsigned i = 0; i < a->n[p]; i++) {
+				assert_int_equal(a->len[p][i], b->len[p][i]);
+				assert_memory_equal(a->data[p][i], b->data[p][i],
+						    RTE_MIN(a->len[p][i], OUT_SNAP));
+			}
+		fwd += a->c.forwarded;
+		punted += a->n[PF_MAX_PORTS];
+		expired += a->c.drops[PF_DROP_TTL_EXPIRED];
+		tx_full += a->c.drops[PF_DROP_TX_FULL];
+		no_path += a->c.drops[PF_DROP_NO_LIVE_PATH];
+	}
+	/* The rounds did meet each case. */
+	assert_true(fwd > 0 && punted > 0 && expired > 0 && tx_full > 0 && no_path > 0);
+	free(a);
+	free(b);
+}
+
 static void counters_sum_and_names(void **state)
 {
 	struct pf_lcore_counters *b[3] = {C, NULL, NULL}, *out;
@@ -740,9 +947,17 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T_(forward_ipv4),	    T_(forward_ipv6), T_(failover), T_(drops),
-		T_(unregistered_policy),    T_(own_mac_echo), T_(punts),    T_(mixed_burst),
-		T_(counters_sum_and_names), T_(main_loop),
+		T_(forward_ipv4),
+		T_(forward_ipv6),
+		T_(failover),
+		T_(drops),
+		T_(unregistered_policy),
+		T_(own_mac_echo),
+		T_(punts),
+		T_(mixed_burst),
+		T_(bursts_match_single_packets),
+		T_(counters_sum_and_names),
+		T_(main_loop),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

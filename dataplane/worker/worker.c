@@ -4,6 +4,14 @@
  * what the control thread wants), look the rest up in the FIB in bulk, then
  * resolve dest -> path group -> next hop against one snapshot of link
  * liveness, rewrite and queue per output port.
+ *
+ * Two ways through a burst, with the same outcome for every packet. The
+ * common burst, where every packet to look up is untagged IPv4 without
+ * options, keeps three words per packet (mbuf, IPv4 header, destination)
+ * and resolves them in one tight loop (resolve_fast). The first packet of
+ * any other shape that needs a lookup turns the burst general: the packets
+ * kept so far become struct fwd_pkt records and every packet from there on
+ * is parsed and resolved one by one (classify_slow, resolve_one).
  */
 #include <errno.h>
 #include <string.h>
@@ -21,7 +29,14 @@ static const uint8_t fault_drop[PKT_FAULT__MAX] = {
 	[PKT_IPV6_BAD_HDR] = PF_DROP_IPV6_BAD_HDR,   [PKT_IPV6_BAD_LEN] = PF_DROP_IPV6_BAD_LEN,
 };
 
-/* A packet that passed parsing and needs a FIB lookup. */
+/* What the fast path's packets have in front of their IPv4 header. */
+static const struct pkt_l2 l2_eth_ipv4 = {
+	.ethertype = RTE_ETHER_TYPE_IPV4,
+	.l2_len = RTE_ETHER_HDR_LEN,
+	.n_vlan = 0,
+};
+
+/* A packet that needs a FIB lookup, in a general burst. */
 struct fwd_pkt {
 	struct rte_mbuf *m;
 	void *l3; /* struct rte_ipv4_hdr or rte_ipv6_hdr */
@@ -31,17 +46,30 @@ struct fwd_pkt {
 };
 
 /*
+ * Run keys: the path group a packet goes through (< 2^16, as in the dest
+ * word), or unregistered under the drop policy. RUN_NONE matches nothing.
+ */
+#define RUN_KEY_UNREG_DROP 0x10000u
+#define RUN_NONE	   0x20000u
+
+/*
  * Forwarded packets of one path group in a row: consecutive packets mostly
  * share it (one link's traffic, or the unregistered policy's group), so its
- * active member is looked up once per run and its counters (path group, tx
- * port, forwarded) are added once per run, not per packet.
+ * active member is looked up once per run, its packets are appended to the
+ * output port's tx array through one cursor, and its counters (path group,
+ * tx port, forwarded) are added once per run, not per packet. A key that
+ * does not forward (no group, no live member) is remembered with its
+ * reason, so a stream of such packets does not look it up again either.
  */
 struct pg_run {
-	uint16_t pg; /* PG_NONE: no run yet */
+	uint32_t key; /* RUN_NONE: no run yet */
 	const struct nexthop *nh;
-	uint32_t pkts;
+	/* The run's slots in tx->pkts[port]: from first, up to next, room up to end. */
+	struct rte_mbuf **first, **next, **end;
 	uint64_t bytes;	   /* as received, for the path group */
-	uint64_t tx_bytes; /* as rewritten, for the port */
+	int64_t l2_delta;  /* bytes the rewrite added (tags) or removed, for the port */
+	uint32_t drop_key; /* RUN_NONE, or the last key that does not forward */
+	int drop_why;	   /* and why */
 };
 
 /* One burst's working state; lives on the worker's stack. */
@@ -49,14 +77,23 @@ struct burst {
 	struct worker *w;
 	struct worker_tx *tx;
 	struct pf_lcore_counters *c;
-	const struct rte_ether_addr *rx_mac;
 	uint16_t rx_port;
+	bool general; /* some packet to look up is not untagged option-less IPv4 */
 	unsigned n_fwd, n4, n6, n_dead;
-	uint64_t unreg_pkts, unreg_bytes; /* added to c once per burst */
+	struct pf_pkt_count unreg; /* added to c once per burst */
+	struct pf_pkt_count sink;  /* registered prefixes without a counter slot */
+	/* resolve_class's answer: the FIB value whose packets resolve_fast
+	 * may queue without looking at their dest word again, and their
+	 * counter. */
+	uint32_t class_v;
+	struct pf_pkt_count *class_count;
 	struct pg_run run;
-	struct fwd_pkt fwd[WORKER_BURST];
+	/* Fast: the i-th IPv4 lookup is m[i], l3[i]. General: fwd[]. */
+	struct rte_mbuf *m[WORKER_BURST];
+	struct rte_ipv4_hdr *l3[WORKER_BURST];
 	uint32_t ip4[WORKER_BURST];
 	uint32_t val4[WORKER_BURST];
+	struct fwd_pkt fwd[WORKER_BURST];
 	uint8_t ip6[WORKER_BURST][FIB6_ADDR_LEN];
 	uint32_t val6[WORKER_BURST];
 	struct rte_mbuf *dead[WORKER_BURST]; /* freed in bulk at the end */
@@ -97,15 +134,39 @@ static inline bool ipv6_to_us(const struct rte_ether_hdr *eth, const struct rte_
 	       (ip6->dst_addr[0] == 0xfe && (ip6->dst_addr[1] & 0xc0) == 0x80);
 }
 
-static inline void queue_ipv4(struct burst *b, struct fwd_pkt *f, struct rte_mbuf *m,
-			      struct rte_ipv4_hdr *ip)
+/*
+ * The burst's first packet to look up that the fast path does not take:
+ * the ones it took become fwd_pkt records (in order, so fwd[i] is still the
+ * i-th IPv4 lookup), and the rest of the burst goes through classify_slow.
+ */
+static void burst_go_general(struct burst *b)
 {
-	f->l3 = ip;
-	f->v6 = false;
-	f->key = (uint16_t)b->n4;
-	b->ip4[b->n4++] = rte_be_to_cpu_32(ip->dst_addr);
+	for (unsigned i = 0; i < b->n4; i++) {
+		struct fwd_pkt *f = &b->fwd[i];
+		f->m = b->m[i];
+		f->l3 = b->l3[i];
+		f->l2 = l2_eth_ipv4;
+		f->key = (uint16_t)i;
+		f->v6 = false;
+	}
+	b->n_fwd = b->n4;
+	b->general = true;
+}
+
+/* The next fwd_pkt slot, for a packet to look up in a general burst. */
+static inline struct fwd_pkt *fwd_slot(struct burst *b, struct rte_mbuf *m, void *l3,
+				       const struct pkt_l2 *l2, bool v6)
+{
+	struct fwd_pkt *f;
+
+	if (!b->general)
+		burst_go_general(b);
+	f = &b->fwd[b->n_fwd++];
 	f->m = m;
-	b->n_fwd++;
+	f->l3 = l3;
+	f->l2 = *l2;
+	f->v6 = v6;
+	return f;
 }
 
 /* Parse one packet of any shape; queue it for lookup, punt it, or drop it. */
@@ -113,7 +174,7 @@ static void classify_slow(struct burst *b, struct rte_mbuf *m)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	struct pf_port_count *rx = &b->c->port[b->rx_port];
-	struct fwd_pkt *f = &b->fwd[b->n_fwd];
+	struct pkt_l2 l2;
 	enum pkt_fault fault;
 
 	if (rte_pktmbuf_data_len(m) >= sizeof(*eth) &&
@@ -123,39 +184,36 @@ static void classify_slow(struct burst *b, struct rte_mbuf *m)
 	}
 	rx->rx_pkts++;
 	rx->rx_bytes += rte_pktmbuf_pkt_len(m);
-	fault = pkt_parse_l2(m, &f->l2);
+	fault = pkt_parse_l2(m, &l2);
 	if (fault != PKT_OK) {
 		drop(b, m, fault_drop[fault]);
 		return;
 	}
-	switch (f->l2.ethertype) {
+	switch (l2.ethertype) {
 	case RTE_ETHER_TYPE_IPV4: {
 		struct rte_ipv4_hdr *ip;
-		fault = pkt_parse_ipv4(m, f->l2.l2_len, &ip);
+		fault = pkt_parse_ipv4(m, l2.l2_len, &ip);
 		if (fault != PKT_OK)
 			break;
 		if (ipv4_to_us(eth, ip)) {
 			punt(b, m);
 			return;
 		}
-		queue_ipv4(b, f, m, ip);
+		fwd_slot(b, m, ip, &l2, false)->key = (uint16_t)b->n4;
+		b->ip4[b->n4++] = rte_be_to_cpu_32(ip->dst_addr);
 		return;
 	}
 	case RTE_ETHER_TYPE_IPV6: {
 		struct rte_ipv6_hdr *ip6;
-		fault = pkt_parse_ipv6(m, f->l2.l2_len, &ip6);
+		fault = pkt_parse_ipv6(m, l2.l2_len, &ip6);
 		if (fault != PKT_OK)
 			break;
 		if (ipv6_to_us(eth, ip6)) {
 			punt(b, m);
 			return;
 		}
-		f->l3 = ip6;
-		f->v6 = true;
-		f->key = (uint16_t)b->n6;
+		fwd_slot(b, m, ip6, &l2, true)->key = (uint16_t)b->n6;
 		memcpy(b->ip6[b->n6++], ip6->dst_addr, FIB6_ADDR_LEN);
-		f->m = m;
-		b->n_fwd++;
 		return;
 	}
 	case RTE_ETHER_TYPE_ARP:
@@ -169,37 +227,84 @@ static void classify_slow(struct burst *b, struct rte_mbuf *m)
 }
 
 /*
- * Untagged IPv4 without options to someone else, not our own echo: queued
- * here; returns its length for the caller to count (rx). Anything else, or
- * any fault: classify_slow, which parses it again, decides and counts; 0.
+ * The fast path's echo check: a frame's source MAC and ethertype (bytes 6
+ * to 13) as one word, for IPv4 frames from the rx port's own MAC.
  */
-static __rte_always_inline uint32_t classify(struct burst *b, struct rte_mbuf *m)
+static inline uint64_t echo_word(const struct rte_ether_addr *own)
 {
-	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	struct fwd_pkt *f = &b->fwd[b->n_fwd];
+	uint8_t w[8];
+	uint64_t x;
+
+	memcpy(w, own->addr_bytes, RTE_ETHER_ADDR_LEN);
+	w[6] = RTE_ETHER_TYPE_IPV4 >> 8;
+	w[7] = RTE_ETHER_TYPE_IPV4 & 0xff;
+	memcpy(&x, w, sizeof(x));
+	return x;
+}
+
+/*
+ * Untagged IPv4 without options to someone else (the checks of ipv4_to_us),
+ * not our own echo (echo is echo_word of the rx port): kept for lookup as
+ * the k-th IPv4 packet, its length added to *rx_bytes; true. Anything else,
+ * or any fault: false, and classify_slow parses it again, decides and counts.
+ */
+static __rte_always_inline bool classify_fast(struct burst *b, unsigned k, struct rte_mbuf *m,
+					      uint64_t echo, uint64_t *rx_bytes)
+{
 	struct rte_ipv4_hdr *ip;
+	uint64_t src_type;
 
-	if (likely(pkt_parse_eth_ipv4(m, &ip)) && !ipv4_to_us(eth, ip) &&
-	    !rte_is_same_ether_addr(&eth->src_addr, b->rx_mac)) {
-		f->l2.ethertype = RTE_ETHER_TYPE_IPV4;
-		f->l2.l2_len = RTE_ETHER_HDR_LEN;
-		f->l2.n_vlan = 0;
-		queue_ipv4(b, f, m, ip);
-		return rte_pktmbuf_pkt_len(m);
+	if (unlikely(!pkt_parse_eth_ipv4(m, &ip)))
+		return false;
+	const uint8_t *eth = (const uint8_t *)ip - RTE_ETHER_HDR_LEN;
+	const uint32_t dst = rte_be_to_cpu_32(ip->dst_addr);
+	/* 224/4 or 255.255.255.255: one compare for the unicast rest. */
+	if (unlikely(dst >= 0xe0000000)) {
+		if (dst < 0xf0000000 || dst == UINT32_MAX)
+			return false;
 	}
-	classify_slow(b, m);
-	return 0;
+	memcpy(&src_type, eth + offsetof(struct rte_ether_hdr, src_addr), sizeof(src_type));
+	if (unlikely(rte_is_multicast_ether_addr((const struct rte_ether_addr *)eth) ||
+		     src_type == echo))
+		return false;
+	b->m[k] = m;
+	b->l3[k] = ip;
+	b->ip4[k] = dst;
+	*rx_bytes += rte_pktmbuf_pkt_len(m);
+	return true;
 }
 
-static inline uint32_t fwd_value(const struct burst *b, const struct fwd_pkt *f)
+/*
+ * Classify a burst: classify_fast while the burst is not general, with
+ * classify_slow for what it does not take; classify_slow alone once the
+ * burst is general. Returns how many packets classify_fast took (counted
+ * here as received; classify_slow counts its own).
+ */
+static unsigned classify_burst(struct burst *b, struct rte_mbuf **pkts, unsigned n,
+			       uint64_t *rx_bytes)
 {
-	return f->v6 ? b->val6[f->key] : b->val4[f->key];
-}
+	const uint64_t echo = echo_word(&b->w->port_mac[b->rx_port]);
+	unsigned i, k = 0;
 
-static inline uint8_t fwd_ttl(const struct fwd_pkt *f, bool v6)
-{
-	return v6 ? ((const struct rte_ipv6_hdr *)f->l3)->hop_limits
-		  : ((const struct rte_ipv4_hdr *)f->l3)->time_to_live;
+	/* Until the burst turns general, the k IPv4 packets kept are exactly
+	 * classify_fast's: classify_slow only punts or drops in that time. */
+	for (i = 0; i < n; i++) {
+		if (likely(classify_fast(b, k, pkts[i], echo, rx_bytes))) {
+			k++;
+			continue;
+		}
+		b->n4 = k;
+		classify_slow(b, pkts[i]);
+		if (b->general)
+			break;
+	}
+	if (i == n) {
+		b->n4 = k;
+		return k;
+	}
+	for (i++; i < n; i++)
+		classify_slow(b, pkts[i]);
+	return k;
 }
 
 static inline void count(struct pf_pkt_count *pc, uint32_t bytes)
@@ -213,49 +318,103 @@ struct snap {
 	uint64_t alive;
 	uint16_t unreg_policy;
 	uint16_t unreg_pg;
+	uint32_t unreg_key; /* run key of unregistered destinations */
 };
 
-static inline void pg_run_flush(struct pf_lcore_counters *c, struct worker_tx *tx,
-				const struct pg_run *r)
-{
-	if (r->pkts == 0)
-		return;
-	tx->pending |= 1u << r->nh->port_id;
-	c->pathgroup[r->pg].pkts += r->pkts;
-	c->pathgroup[r->pg].bytes += r->bytes;
-	c->port[r->nh->port_id].tx_pkts += r->pkts;
-	c->port[r->nh->port_id].tx_bytes += r->tx_bytes;
-	c->forwarded += r->pkts;
-}
-
-/* The active member of pg, looked up when a new run starts. */
-static inline const struct nexthop *pg_run_member(struct burst *b, const struct snap *s,
-						  uint16_t pg)
+/* Hand the run's packets to its port and count them. */
+static inline void pg_run_flush(struct burst *b)
 {
 	struct pg_run *r = &b->run;
+	struct pf_lcore_counters *c = b->c;
+	const uint32_t pkts = (uint32_t)(r->next - r->first);
 
-	if (pg != r->pg) {
-		pg_run_flush(b->c, b->tx, r);
-		r->pg = pg;
-		r->nh = pathgroup_active_member(b->w->tables, pg, s->alive);
-		r->pkts = 0;
-		r->bytes = r->tx_bytes = 0;
-	}
-	return r->nh;
+	if (pkts == 0)
+		return;
+	const uint16_t port = r->nh->port_id;
+	b->tx->n[port] = (uint16_t)(r->next - b->tx->pkts[port]);
+	b->tx->pending |= 1u << port;
+	c->pathgroup[r->key].pkts += pkts;
+	c->pathgroup[r->key].bytes += r->bytes;
+	c->port[port].tx_pkts += pkts;
+	c->port[port].tx_bytes += (uint64_t)((int64_t)r->bytes + r->l2_delta);
+	c->forwarded += pkts;
+	r->first = r->next;
+	r->bytes = 0;
+	r->l2_delta = 0;
 }
 
 /*
- * dest word -> path group -> next hop -> rewrite -> tx queue.
- * Returns -1 when the packet was queued or punted, else why to drop it.
+ * A packet with run key `key` where the current run has another: start a
+ * run for key (-1), or return why such packets are dropped, leaving the
+ * current run as it is.
  */
-static __rte_always_inline int resolve(struct burst *b, const struct snap *s, struct fwd_pkt *f,
-				       uint32_t value, bool v6)
+static __rte_noinline int pg_run_start(struct burst *b, const struct snap *s, uint32_t key)
+{
+	struct pg_run *r = &b->run;
+	const struct nexthop *nh = NULL;
+	int why;
+
+	if (key == r->drop_key)
+		return r->drop_why;
+	if (key == RUN_KEY_UNREG_DROP)
+		why = PF_DROP_UNREGISTERED;
+	else if (key >= PF_MAX_PATHGROUPS)
+		why = PF_DROP_NO_ROUTE;
+	else if ((nh = pathgroup_active_member(b->w->tables, (uint16_t)key, s->alive)) == NULL)
+		why = PF_DROP_NO_LIVE_PATH;
+	else if (nh->port_id >= PF_MAX_PORTS)
+		why = PF_DROP_NO_ROUTE;
+	else
+		why = -1;
+	if (why >= 0) {
+		r->drop_key = key;
+		r->drop_why = why;
+		return why;
+	}
+	pg_run_flush(b);
+	r->key = key;
+	r->nh = nh;
+	r->first = r->next = &b->tx->pkts[nh->port_id][b->tx->n[nh->port_id]];
+	r->end = &b->tx->pkts[nh->port_id][WORKER_BURST];
+	return -1;
+}
+
+/*
+ * Rewrite m (bytes long as received) for the run's next hop and queue it
+ * (-1), or why it is dropped.
+ */
+static __rte_always_inline int pg_run_queue(struct burst *b, struct rte_mbuf *m, void *l3,
+					    const struct pkt_l2 *l2, uint32_t bytes, bool v6)
+{
+	struct pg_run *r = &b->run;
+
+	if (r->next == r->end)
+		return PF_DROP_TX_FULL;
+	if (v6)
+		pkt_ipv6_hop_dec(l3);
+	else
+		pkt_ipv4_ttl_dec(l3);
+	/* Fails only without headroom for a tag: not a well-formed mbuf. */
+	if (pkt_rewrite_l2(m, l2, r->nh) < 0)
+		return PF_DROP_L2_MALFORMED;
+	r->bytes += bytes;
+	r->l2_delta += (int64_t)rte_pktmbuf_pkt_len(m) - (int64_t)bytes;
+	*r->next++ = m;
+	return -1;
+}
+
+/*
+ * The general resolve of one packet: dest word -> path group -> next hop
+ * -> rewrite -> tx queue. Returns -1 when the packet was queued or punted,
+ * else why to drop it.
+ */
+static __rte_always_inline int resolve_one(struct burst *b, const struct snap *s,
+					   struct rte_mbuf *m, void *l3, const struct pkt_l2 *l2,
+					   uint32_t value, bool v6)
 {
 	const struct fwd_tables *t = b->w->tables;
-	struct pf_lcore_counters *c = b->c;
-	struct rte_mbuf *m = f->m;
+	struct pg_run *r = &b->run;
 	const uint32_t bytes = rte_pktmbuf_pkt_len(m);
-	const struct nexthop *nh;
 	uint64_t d = 0;
 	uint16_t pg = PG_NONE;
 	int why;
@@ -267,43 +426,190 @@ static __rte_always_inline int resolve(struct burst *b, const struct snap *s, st
 		return -1;
 	}
 	/* TODO: ICMP time exceeded (RFC 1812 5.3.1) via the control thread. */
-	if (fwd_ttl(f, v6) <= 1)
+	if ((v6 ? ((const struct rte_ipv6_hdr *)l3)->hop_limits
+		: ((const struct rte_ipv4_hdr *)l3)->time_to_live) <= 1)
 		return PF_DROP_TTL_EXPIRED;
 	why = dest_pathgroup(d, s->unreg_policy, s->unreg_pg, &pg);
 	/* Routed traffic is counted per registered prefix or as unregistered,
 	 * whether or not it is then dropped. */
 	if (DEST_FLAGS(d) & DEST_F_VALID) {
-		if (!(DEST_FLAGS(d) & DEST_F_REGISTERED)) {
-			b->unreg_pkts++;
-			b->unreg_bytes += bytes;
-		} else if (DEST_PREFIX(d) < PF_MAX_PREFIXES) {
-			count(&c->prefix[DEST_PREFIX(d)], bytes);
-		}
+		if (!(DEST_FLAGS(d) & DEST_F_REGISTERED))
+			count(&b->unreg, bytes);
+		else if (DEST_PREFIX(d) < PF_MAX_PREFIXES)
+			count(&b->c->prefix[DEST_PREFIX(d)], bytes);
 	}
 	if (why >= 0)
 		return why;
-	nh = pg_run_member(b, s, pg);
-	if (nh == NULL)
-		return PF_DROP_NO_LIVE_PATH;
+	if (pg != r->key && (why = pg_run_start(b, s, pg)) >= 0)
+		return why;
+	return pg_run_queue(b, m, l3, l2, bytes, v6);
+}
 
-	const uint16_t port = nh->port_id;
-	struct worker_tx *tx = b->tx;
-	if (port >= PF_MAX_PORTS)
-		return PF_DROP_NO_ROUTE;
-	if (tx->n[port] == WORKER_BURST)
-		return PF_DROP_TX_FULL;
-	if (v6)
-		pkt_ipv6_hop_dec(f->l3);
-	else
-		pkt_ipv4_ttl_dec(f->l3);
-	/* Fails only without headroom for a tag: not a well-formed mbuf. */
-	if (pkt_rewrite_l2(m, &f->l2, nh) < 0)
-		return PF_DROP_L2_MALFORMED;
-	b->run.pkts++;
-	b->run.bytes += bytes;
-	b->run.tx_bytes += rte_pktmbuf_pkt_len(m);
-	tx->pkts[port][tx->n[port]++] = m;
-	return -1;
+static void resolve_general(struct burst *b, const struct snap *s)
+{
+	for (unsigned i = 0; i < b->n_fwd; i++) {
+		const struct fwd_pkt *f = &b->fwd[i];
+		const uint32_t v = f->v6 ? b->val6[f->key] : b->val4[f->key];
+		int why = resolve_one(b, s, f->m, f->l3, &f->l2, v, f->v6);
+		if (why >= 0)
+			drop(b, f->m, (enum pf_drop)why);
+	}
+}
+
+/*
+ * What the fast loop keeps in registers: the run's cursor and next hop, and
+ * the packets it queued since it last settled (settle_fast), which are
+ * counted both for the current class and for the run.
+ */
+struct fast_regs {
+	struct pkt_macs macs;
+	/* Where the fast loop stops queueing: the end of the tx array, or
+	 * next itself when the next hop adds a tag. */
+	struct rte_mbuf **next, **stop, **end;
+	struct rte_mbuf **settled; /* next as of the last settle_fast */
+	uint64_t bytes;		   /* of the packets since then */
+	const struct nexthop *nh;
+};
+
+static inline void fast_regs_load(struct fast_regs *x, const struct pg_run *r)
+{
+	x->next = r->next;
+	x->end = r->end;
+	x->settled = r->next;
+	x->stop = r->next;
+	x->bytes = 0;
+	x->nh = r->nh;
+	if (r->nh != NULL && r->nh->vlan == 0) {
+		x->macs = pkt_macs_of(r->nh);
+		x->stop = r->end;
+	}
+}
+
+/* Count the packets queued since the last time for class count pc and for
+ * the run, and store the cursor: b->run is then up to date. */
+static inline void settle_fast(struct fast_regs *x, struct pf_pkt_count *pc, struct pg_run *r)
+{
+	pc->pkts += (uint64_t)(x->next - x->settled);
+	pc->bytes += x->bytes;
+	r->bytes += x->bytes;
+	r->next = x->next;
+	x->settled = x->next;
+	x->bytes = 0;
+}
+
+/* No FIB value: FIB values are 22-bit, or FIB_MISS. */
+#define CLASS_NONE   (FIB_MISS - 1)
+#define RESOLVE_FAST (-2)
+
+/*
+ * A packet of a fast burst whose FIB value is not the class's, or whose
+ * TTL is about to expire. To a valid, not local destination with a TTL
+ * above 1, in a path group that forwards: its class becomes the current
+ * one (b->class_v, b->class_count), the run is that group's, and
+ * RESOLVE_FAST says the caller counts and queues it. Else it is resolved
+ * here as resolve_one does it (-1: queued or punted; >= 0: drop why), and
+ * there is no current class.
+ */
+static __rte_noinline int resolve_class(struct burst *b, const struct snap *s, struct rte_mbuf *m,
+					struct rte_ipv4_hdr *ip, uint32_t v)
+{
+	const struct fwd_tables *t = b->w->tables;
+	const uint32_t bytes = rte_pktmbuf_pkt_len(m);
+	struct pf_pkt_count *pc;
+	uint64_t d = 0;
+	uint32_t key;
+	int why;
+
+	b->class_v = CLASS_NONE;
+	if (v < PF_MAX_DESTS)
+		d = __atomic_load_n(&t->dest[v], __ATOMIC_ACQUIRE);
+	if ((DEST_FLAGS(d) & (DEST_F_VALID | DEST_F_LOCAL)) != DEST_F_VALID ||
+	    ip->time_to_live <= 1)
+		return resolve_one(b, s, m, ip, &l2_eth_ipv4, v, false);
+	if (DEST_FLAGS(d) & DEST_F_REGISTERED) {
+		key = DEST_PG(d);
+		pc = DEST_PREFIX(d) < PF_MAX_PREFIXES ? &b->c->prefix[DEST_PREFIX(d)] : &b->sink;
+	} else {
+		key = s->unreg_key;
+		pc = &b->unreg;
+	}
+	if (key != b->run.key && (why = pg_run_start(b, s, key)) >= 0) {
+		count(pc, bytes); /* as resolve_one: counted, then dropped */
+		return why;
+	}
+	b->class_v = v;
+	b->class_count = pc;
+	return RESOLVE_FAST;
+}
+
+/*
+ * resolve_one for a burst that is not general: every packet is untagged
+ * IPv4 without options. Consecutive packets mostly share their FIB value
+ * (one dest for all unregistered traffic, one per registered prefix), so
+ * the dest word is looked at only when it changes (resolve_class): a
+ * packet with the current class's value and a TTL above 1 is in the
+ * current run; with room in the tx array it is counted and queued here
+ * (the MACs alone when the next hop adds no tag). Everything else goes
+ * through resolve_class or pg_run_queue, with the same outcome as
+ * resolve_one.
+ */
+static void resolve_fast(struct burst *b, const struct snap *s)
+{
+	const unsigned n = b->n4;
+	struct pf_pkt_count *pc = &b->sink;
+	uint32_t class_v = CLASS_NONE;
+	struct fast_regs x = {.macs = {0, 0}};
+	int why;
+
+	fast_regs_load(&x, &b->run);
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = b->m[i];
+		struct rte_ipv4_hdr *ip = b->l3[i];
+		const uint32_t v = b->val4[i];
+		const uint32_t bytes = rte_pktmbuf_pkt_len(m);
+
+		if (unlikely(v != class_v || ip->time_to_live <= 1)) {
+			settle_fast(&x, pc, &b->run);
+			why = resolve_class(b, s, m, ip, v);
+			fast_regs_load(&x, &b->run);
+			class_v = b->class_v;
+			pc = b->class_count;
+			if (why != RESOLVE_FAST) {
+				if (why >= 0)
+					drop(b, m, (enum pf_drop)why);
+				continue;
+			}
+		}
+		if (unlikely(x.next == x.stop)) {
+			if (x.next != x.end) {
+				/* A next hop with a tag, and room: the whole rewrite. */
+				pkt_ipv4_ttl_dec(ip);
+				if (unlikely(pkt_rewrite_l2(m, &l2_eth_ipv4, x.nh) < 0)) {
+					count(pc, bytes);
+					drop(b, m, PF_DROP_L2_MALFORMED);
+					continue;
+				}
+				b->run.l2_delta += (int64_t)rte_pktmbuf_pkt_len(m) - (int64_t)bytes;
+				x.bytes += bytes;
+				*x.next++ = m;
+				x.stop = x.next;
+				continue;
+			}
+			settle_fast(&x, pc, &b->run); /* the tx array is full */
+			count(pc, bytes);
+			why = pg_run_queue(b, m, ip, &l2_eth_ipv4, bytes, false);
+			fast_regs_load(&x, &b->run);
+			if (why >= 0)
+				drop(b, m, (enum pf_drop)why);
+			continue;
+		}
+		pkt_ipv4_ttl_dec(ip);
+		pkt_rewrite_eth_macs(m, (struct rte_ether_hdr *)((uint8_t *)ip - RTE_ETHER_HDR_LEN),
+				     x.macs);
+		x.bytes += bytes;
+		*x.next++ = m;
+	}
+	settle_fast(&x, pc, &b->run);
 }
 
 static void forward_chunk(struct worker *w, uint16_t rx_port, struct rte_mbuf **pkts, uint16_t n,
@@ -312,25 +618,26 @@ static void forward_chunk(struct worker *w, uint16_t rx_port, struct rte_mbuf **
 	const struct fwd_tables *t = w->tables;
 	struct burst b;
 	struct snap s;
-	uint64_t rx_pkts = 0, rx_bytes = 0; /* classify's fast path; added once */
+	uint64_t rx_pkts, rx_bytes = 0; /* classify_fast's; added once */
 
 	b.w = w;
 	b.tx = tx;
 	b.c = w->ctr;
 	b.rx_port = rx_port;
-	b.rx_mac = &w->port_mac[rx_port];
+	b.general = false;
 	b.n_fwd = b.n4 = b.n6 = b.n_dead = 0;
-	b.unreg_pkts = b.unreg_bytes = 0;
-	b.run.pg = PG_NONE;
-	b.run.pkts = 0;
+	b.unreg.pkts = b.unreg.bytes = 0;
+	b.class_v = CLASS_NONE;
+	b.class_count = &b.sink;
+	b.run.key = b.run.drop_key = RUN_NONE;
+	b.run.nh = NULL;
+	b.run.first = b.run.next = b.run.end = NULL;
+	b.run.bytes = 0;
+	b.run.l2_delta = 0;
 
 	for (unsigned i = 0; i < n; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-	for (unsigned i = 0; i < n; i++) {
-		const uint32_t bytes = classify(&b, pkts[i]);
-		rx_pkts += bytes != 0;
-		rx_bytes += bytes;
-	}
+	rx_pkts = classify_burst(&b, pkts, n, &rx_bytes);
 	b.c->port[rx_port].rx_pkts += rx_pkts;
 	b.c->port[rx_port].rx_bytes += rx_bytes;
 
@@ -338,34 +645,19 @@ static void forward_chunk(struct worker *w, uint16_t rx_port, struct rte_mbuf **
 		fib4_lookup_bulk(t->fib4, b.ip4, b.val4, b.n4);
 	if (b.n6 > 0)
 		fib6_lookup_bulk(t->fib6, (const uint8_t(*)[FIB6_ADDR_LEN])b.ip6, b.val6, b.n6);
-	for (unsigned i = 0; i < b.n_fwd; i++) {
-		uint32_t v = fwd_value(&b, &b.fwd[i]);
-		if (v < PF_MAX_DESTS)
-			rte_prefetch0(&t->dest[v]);
-	}
 
 	/* One snapshot per burst: a link flip applies from the next burst. */
 	s.alive = __atomic_load_n(&t->link_alive, __ATOMIC_ACQUIRE);
 	s.unreg_policy = __atomic_load_n(&t->unreg_policy, __ATOMIC_RELAXED);
 	s.unreg_pg = __atomic_load_n(&t->unreg_pg, __ATOMIC_RELAXED);
-	if (b.n6 == 0) {
-		/* All IPv4, the common burst: fwd[i] is the i-th lookup. */
-		for (unsigned i = 0; i < b.n_fwd; i++) {
-			int why = resolve(&b, &s, &b.fwd[i], b.val4[i], false);
-			if (why >= 0)
-				drop(&b, b.fwd[i].m, (enum pf_drop)why);
-		}
-	} else {
-		for (unsigned i = 0; i < b.n_fwd; i++) {
-			struct fwd_pkt *f = &b.fwd[i];
-			int why = resolve(&b, &s, f, fwd_value(&b, f), f->v6);
-			if (why >= 0)
-				drop(&b, f->m, (enum pf_drop)why);
-		}
-	}
-	pg_run_flush(b.c, tx, &b.run);
-	b.c->unregistered.pkts += b.unreg_pkts;
-	b.c->unregistered.bytes += b.unreg_bytes;
+	s.unreg_key = s.unreg_policy == UNREG_DROP ? RUN_KEY_UNREG_DROP : s.unreg_pg;
+	if (!b.general)
+		resolve_fast(&b, &s);
+	else
+		resolve_general(&b, &s);
+	pg_run_flush(&b);
+	b.c->unregistered.pkts += b.unreg.pkts;
+	b.c->unregistered.bytes += b.unreg.bytes;
 
 	if (b.n_dead > 0)
 		rte_pktmbuf_free_bulk(b.dead, b.n_dead);
