@@ -182,28 +182,120 @@ static int write_atomic(const char *dir, const char *name, const char *data, mod
 	return ret;
 }
 
+/* {"version": STATE_VERSION, key: list} into STATE_DIR/name, atomically.
+ * Takes list. 0 or -errno with the reason in err. */
+static int state_write(const struct daemon *d, const char *name, const char *key, json_t *list,
+		       mode_t mode, char *err, size_t errlen)
+{
+	json_t *root = json_pack("{s:i,s:o}", "version", STATE_VERSION, key, list);
+	char *s = root != NULL ? json_dumps(root, JSON_INDENT(1)) : NULL;
+	int ret;
+
+	json_decref(root);
+	if (s == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	ret = write_atomic(d->cfg.state_dir, name, s, mode, err, errlen);
+	free(s);
+	return ret;
+}
+
+static int state_path(const struct daemon *d, const char *name, char *path, size_t len)
+{
+	return (size_t)snprintf(path, len, "%s/%s", d->cfg.state_dir, name) >= len ? -ENAMETOOLONG
+										   : 0;
+}
+
+/*
+ * The array under key in the state file at path, of this STATE_VERSION:
+ * 0 with *out a new reference to it, or NULL when there is no file yet;
+ * -EINVAL when the file is unreadable (logged: "not a version N <what>
+ * file"), left alone for the operator.
+ */
+static int state_read(const char *path, const char *key, const char *what, json_t **out)
+{
+	json_error_t jerr;
+	json_t *root, *list;
+
+	*out = NULL;
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		return 0;
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		PF_LOG(ERR, "state file %s:%d: %s", path, jerr.line, jerr.text);
+		return -EINVAL;
+	}
+	list = json_object_get(root, key);
+	if (json_integer_value(json_object_get(root, "version")) != STATE_VERSION ||
+	    !json_is_array(list)) {
+		PF_LOG(ERR, "state file %s: not a version %d %s file", path, STATE_VERSION, what);
+		json_decref(root);
+		return -EINVAL;
+	}
+	*out = json_incref(list);
+	json_decref(root);
+	return 0;
+}
+
+/* The entries read at load, replacing what an earlier load left. */
+static int state_read_pending(const struct daemon *d, const char *name, const char *key,
+			      const char *what, json_t **pending)
+{
+	char path[4096];
+	json_t *list;
+	int ret = state_path(d, name, path, sizeof(path));
+
+	if (ret < 0 || (ret = state_read(path, key, what, &list)) < 0)
+		return ret;
+	json_decref(*pending);
+	*pending = list;
+	return 0;
+}
+
+struct start_count {
+	unsigned started, kept, dropped;
+};
+
+/* Start each entry read at load (start: 0 started, > 0 dropped, < 0 kept),
+ * then forget them; the kept ones become *kept, written back by each save. */
+static struct start_count start_pending(struct daemon *d, json_t **pending, json_t **kept,
+					int (*start)(struct daemon *, const json_t *, size_t))
+{
+	struct start_count n = {0};
+	json_t *e;
+	size_t i;
+
+	json_decref(*kept);
+	*kept = json_array();
+	json_array_foreach(*pending, i, e)
+	{
+		int ret = start(d, e, i);
+		if (ret == 0) {
+			n.started++;
+		} else if (ret > 0) {
+			n.dropped++;
+		} else {
+			json_array_append(*kept, e);
+			n.kept++;
+		}
+	}
+	json_decref(*pending);
+	*pending = NULL;
+	return n;
+}
+
 int ctlsock_state_save(struct daemon *d, char *err, size_t errlen)
 {
-	json_t *list = json_array(), *root;
+	json_t *list = json_array();
 	void *arg[2] = {d, list};
-	char *s;
-	int ret;
 
 	if (list == NULL || routes_registered_foreach(d->routes, add_managed, arg) != 0) {
 		json_decref(list);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	root = json_pack("{s:i,s:o}", "version", STATE_VERSION, "registered", list);
-	s = root != NULL ? json_dumps(root, JSON_INDENT(1)) : NULL;
-	json_decref(root);
-	if (s == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	ret = write_atomic(d->cfg.state_dir, STATE_FILE, s, 0640, err, errlen);
-	free(s);
-	return ret;
+	return state_write(d, STATE_FILE, "registered", list, 0640, err, errlen);
 }
 
 /* ---- managed BGP peerings ---- */
@@ -270,10 +362,8 @@ int ctlsock_state_save_peerings(struct daemon *d, const char *skip, const char *
 				size_t errlen)
 {
 	struct peerings_walk w = {.list = json_array(), .skip = skip, .also = also};
-	json_t *root, *e;
+	json_t *e;
 	size_t i;
-	char *s;
-	int ret;
 
 	if (w.list == NULL || bgp_foreach_peer(d->bgp, add_peering, &w) != 0) {
 		json_decref(w.list);
@@ -287,46 +377,7 @@ int ctlsock_state_save_peerings(struct daemon *d, const char *skip, const char *
 		if (n != NULL && bgp_foreach_peer(d->bgp, name_is, (void *)n) == 0)
 			json_array_append(w.list, e);
 	}
-	root = json_pack("{s:i,s:o}", "version", STATE_VERSION, "peerings", w.list);
-	s = root != NULL ? json_dumps(root, JSON_INDENT(1)) : NULL;
-	json_decref(root);
-	if (s == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	ret = write_atomic(d->cfg.state_dir, PEERINGS_FILE, s, 0600, err, errlen);
-	free(s);
-	return ret;
-}
-
-/* At ctlsock_state_load: only read, the speaker starts later. */
-static int peerings_read(const struct daemon *d)
-{
-	char path[4096];
-	json_error_t jerr;
-	json_t *root, *list;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", d->cfg.state_dir, PEERINGS_FILE) >=
-	    sizeof(path))
-		return -ENAMETOOLONG;
-	if (access(path, F_OK) < 0 && errno == ENOENT)
-		return 0;
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		PF_LOG(ERR, "state file %s:%d: %s", path, jerr.line, jerr.text);
-		return -EINVAL;
-	}
-	list = json_object_get(root, "peerings");
-	if (json_integer_value(json_object_get(root, "version")) != STATE_VERSION ||
-	    !json_is_array(list)) {
-		PF_LOG(ERR, "state file %s: not a version %d peerings file", path, STATE_VERSION);
-		json_decref(root);
-		return -EINVAL;
-	}
-	json_decref(peerings_pending);
-	peerings_pending = json_incref(list);
-	json_decref(root);
-	return 0;
+	return state_write(d, PEERINGS_FILE, "peerings", w.list, 0600, err, errlen);
 }
 
 struct legacy_find {
@@ -388,27 +439,11 @@ static int peering_start(struct daemon *d, const json_t *e, size_t i)
 
 void ctlsock_state_start_peerings(struct daemon *d)
 {
-	unsigned started = 0, kept = 0;
-	json_t *e;
-	size_t i;
-
 	if (peerings_pending == NULL)
 		return;
-	json_decref(peerings_kept);
-	peerings_kept = json_array();
-	json_array_foreach(peerings_pending, i, e)
-	{
-		if (peering_start(d, e, i) == 0) {
-			started++;
-		} else {
-			json_array_append(peerings_kept, e);
-			kept++;
-		}
-	}
-	json_decref(peerings_pending);
-	peerings_pending = NULL;
+	struct start_count n = start_pending(d, &peerings_pending, &peerings_kept, peering_start);
 	PF_LOG(NOTICE, "state file %s/%s: %u managed peerings started, %u kept but not started",
-	       d->cfg.state_dir, PEERINGS_FILE, started, kept);
+	       d->cfg.state_dir, PEERINGS_FILE, n.started, n.kept);
 }
 
 /* ---- managed links ---- */
@@ -444,10 +479,8 @@ static json_t *link_json(const struct cfg_port *p)
 
 int ctlsock_state_save_links(struct daemon *d, const char *skip, char *err, size_t errlen)
 {
-	json_t *list = json_array(), *root, *e;
+	json_t *list = json_array(), *e;
 	size_t i;
-	char *s;
-	int ret;
 
 	for (unsigned k = 0; list != NULL && k < d->cfg.n_ports; k++) {
 		const struct cfg_port *p = &d->cfg.ports[k];
@@ -469,45 +502,7 @@ int ctlsock_state_save_links(struct daemon *d, const char *skip, char *err, size
 		if (n != NULL && config_port_index(&d->cfg, n) < 0)
 			json_array_append(list, e);
 	}
-	root = json_pack("{s:i,s:o}", "version", STATE_VERSION, "links", list);
-	s = root != NULL ? json_dumps(root, JSON_INDENT(1)) : NULL;
-	json_decref(root);
-	if (s == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	ret = write_atomic(d->cfg.state_dir, LINKS_FILE, s, 0640, err, errlen);
-	free(s);
-	return ret;
-}
-
-static int links_read(const struct daemon *d)
-{
-	char path[4096];
-	json_error_t jerr;
-	json_t *root, *list;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", d->cfg.state_dir, LINKS_FILE) >=
-	    sizeof(path))
-		return -ENAMETOOLONG;
-	if (access(path, F_OK) < 0 && errno == ENOENT)
-		return 0;
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		PF_LOG(ERR, "state file %s:%d: %s", path, jerr.line, jerr.text);
-		return -EINVAL;
-	}
-	list = json_object_get(root, "links");
-	if (json_integer_value(json_object_get(root, "version")) != STATE_VERSION ||
-	    !json_is_array(list)) {
-		PF_LOG(ERR, "state file %s: not a version %d links file", path, STATE_VERSION);
-		json_decref(root);
-		return -EINVAL;
-	}
-	json_decref(links_pending);
-	links_pending = json_incref(list);
-	json_decref(root);
-	return 0;
+	return state_write(d, LINKS_FILE, "links", list, 0640, err, errlen);
 }
 
 static int link_start(struct daemon *d, const json_t *e, size_t i)
@@ -535,33 +530,15 @@ static int link_start(struct daemon *d, const json_t *e, size_t i)
 
 void ctlsock_state_start_links(struct daemon *d)
 {
-	unsigned started = 0, kept = 0, dropped = 0;
 	char why[512];
-	json_t *e;
-	size_t i;
 
 	if (links_pending == NULL)
 		return;
-	json_decref(links_kept);
-	links_kept = json_array();
-	json_array_foreach(links_pending, i, e)
-	{
-		int ret = link_start(d, e, i);
-		if (ret == 0) {
-			started++;
-		} else if (ret > 0) {
-			dropped++;
-		} else {
-			json_array_append(links_kept, e);
-			kept++;
-		}
-	}
-	if (dropped > 0 && ctlsock_state_save_links(d, NULL, why, sizeof(why)) < 0)
+	struct start_count n = start_pending(d, &links_pending, &links_kept, link_start);
+	if (n.dropped > 0 && ctlsock_state_save_links(d, NULL, why, sizeof(why)) < 0)
 		PF_LOG(ERR, "%s: not rewritten: %s", LINKS_FILE, why);
-	json_decref(links_pending);
-	links_pending = NULL;
 	PF_LOG(NOTICE, "state file %s/%s: %u managed links started, %u kept but not started",
-	       d->cfg.state_dir, LINKS_FILE, started, kept);
+	       d->cfg.state_dir, LINKS_FILE, n.started, n.kept);
 }
 
 /* ---- load ---- */
@@ -593,36 +570,20 @@ static int load_entry(struct daemon *d, const json_t *e, size_t i, const char *p
 int ctlsock_state_load(struct daemon *d)
 {
 	char path[4096];
-	json_error_t jerr;
 	unsigned loaded = 0, failed = 0;
-	const json_t *list, *e;
-	json_t *root;
+	const json_t *e;
+	json_t *list;
 	size_t i;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", d->cfg.state_dir, STATE_FILE) >=
-	    sizeof(path))
+	/* Links and peerings are only read here: they start later. */
+	if (state_path(d, STATE_FILE, path, sizeof(path)) < 0)
 		return -ENAMETOOLONG;
-	if (links_read(d) < 0)
+	if (state_read_pending(d, LINKS_FILE, "links", "links", &links_pending) < 0 ||
+	    state_read_pending(d, PEERINGS_FILE, "peerings", "peerings", &peerings_pending) < 0 ||
+	    state_read(path, "registered", "registrations", &list) < 0)
 		return -EINVAL;
-	if (access(path, F_OK) < 0 && errno == ENOENT) /* nothing registered yet */
-		return peerings_read(d) < 0 ? -EINVAL : 0;
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		PF_LOG(ERR, "state file %s:%d: %s", path, jerr.line, jerr.text);
-		return -EINVAL;
-	}
-	if (peerings_read(d) < 0) {
-		json_decref(root);
-		return -EINVAL;
-	}
-	list = json_object_get(root, "registered");
-	if (json_integer_value(json_object_get(root, "version")) != STATE_VERSION ||
-	    !json_is_array(list)) {
-		PF_LOG(ERR, "state file %s: not a version %d registrations file", path,
-		       STATE_VERSION);
-		json_decref(root);
-		return -EINVAL;
-	}
+	if (list == NULL) /* nothing registered yet */
+		return 0;
 	json_array_foreach(list, i, e)
 	{
 		if (load_entry(d, e, i, path) < 0)
@@ -630,7 +591,7 @@ int ctlsock_state_load(struct daemon *d)
 		else
 			loaded++;
 	}
-	json_decref(root);
+	json_decref(list);
 	PF_LOG(NOTICE, "state file %s: %u managed registrations restored, %u failed", path, loaded,
 	       failed);
 	return 0;
