@@ -21,3 +21,15 @@ jq_is() {
 has() {
 	if grep -Eq -- "$2" <<<"$1"; then ok "$3"; else fail "$3: no line matches $2"; fi
 }
+# find_build SRC: PEERFWD and PEERCTL from PEERFWD_BUILDDIR, else from the
+# newest SRC/build*/ that has both built.
+find_build() {
+	local b
+	if [[ -z ${PEERFWD_BUILDDIR:-} ]]; then
+		for b in $(ls -td "$1"/build*/ 2>/dev/null); do
+			[[ -x $b/peerfwd && -x $b/tools/peerctl/peerctl ]] && PEERFWD_BUILDDIR=$b && break
+		done
+	fi
+	PEERFWD=${PEERFWD_BUILDDIR:-}/peerfwd
+	PEERCTL=${PEERFWD_BUILDDIR:-}/tools/peerctl/peerctl
+}

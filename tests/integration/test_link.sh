@@ -15,13 +15,8 @@
 set -u -o pipefail
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-if [[ -z ${PEERFWD_BUILDDIR:-} ]]; then
-	for b in $(ls -td "$SRC"/build*/ 2>/dev/null); do
-		[[ -x $b/peerfwd && -x $b/tools/peerctl/peerctl ]] && PEERFWD_BUILDDIR=$b && break
-	done
-fi
-PEERFWD=${PEERFWD_BUILDDIR:-}/peerfwd
-PEERCTL=${PEERFWD_BUILDDIR:-}/tools/peerctl/peerctl
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
+find_build "$SRC"
 read -r MAIN_LCORE WORKER_LCORE <<<"${TEST_LCORES:-0 1}"
 TMP=$(mktemp -d /tmp/test_link.XXXXXX)
 CFG=$TMP/peerfwd.cfg
@@ -36,7 +31,6 @@ PASSED=0
 
 pc() { "$PEERCTL" -s "$SOCK" -t 10000 "$@"; }
 pj() { "$PEERCTL" -s "$SOCK" -t 10000 --json "$@"; }
-source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 hx() { ip netns exec "$HST" "$@"; }
 dx() { ip netns exec "$DUT" "$@"; }
 

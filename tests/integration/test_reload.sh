@@ -13,13 +13,8 @@
 set -u -o pipefail
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-if [[ -z ${PEERFWD_BUILDDIR:-} ]]; then
-	for b in $(ls -td "$SRC"/build*/ 2>/dev/null); do
-		[[ -x $b/peerfwd && -x $b/tools/peerctl/peerctl ]] && PEERFWD_BUILDDIR=$b && break
-	done
-fi
-PEERFWD=${PEERFWD_BUILDDIR:-}/peerfwd
-PEERCTL=${PEERFWD_BUILDDIR:-}/tools/peerctl/peerctl
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
+find_build "$SRC"
 read -r MAIN_LCORE WORKER_LCORE <<<"${TEST_LCORES:-0 1}"
 TMP=$(mktemp -d /tmp/test_reload.XXXXXX)
 CFG=$TMP/peerfwd.cfg
@@ -31,7 +26,6 @@ PASSED=0
 
 pc() { "$PEERCTL" -s "$SOCK" -t 5000 "$@"; }
 pj() { "$PEERCTL" -s "$SOCK" -t 5000 --json "$@"; }
-source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 
 cleanup() {
 	if [[ -n $PID ]] && kill -0 "$PID" 2>/dev/null; then
