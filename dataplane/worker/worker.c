@@ -45,12 +45,9 @@ struct fwd_pkt {
 	bool v6;
 };
 
-/*
- * Run keys: the path group a packet goes through (< 2^16, as in the dest
- * word), or unregistered under the drop policy. RUN_NONE matches nothing.
- */
-#define RUN_KEY_UNREG_DROP 0x10000u
-#define RUN_NONE	   0x20000u
+/* Run keys: the path group a packet goes through (< 2^16, as in the dest
+ * word). RUN_NONE matches nothing. */
+#define RUN_NONE 0x20000u
 
 /*
  * Forwarded packets of one path group in a row: consecutive packets mostly
@@ -318,7 +315,6 @@ struct snap {
 	uint64_t alive;
 	uint16_t unreg_policy;
 	uint16_t unreg_pg;
-	uint32_t unreg_key; /* run key of unregistered destinations */
 };
 
 /* Hand the run's packets to its port and count them. */
@@ -356,9 +352,7 @@ static __rte_noinline int pg_run_start(struct burst *b, const struct snap *s, ui
 
 	if (key == r->drop_key)
 		return r->drop_why;
-	if (key == RUN_KEY_UNREG_DROP)
-		why = PF_DROP_UNREGISTERED;
-	else if (key >= PF_MAX_PATHGROUPS)
+	if (key >= PF_MAX_PATHGROUPS)
 		why = PF_DROP_NO_ROUTE;
 	else if ((nh = pathgroup_active_member(b->w->tables, (uint16_t)key, s->alive)) == NULL)
 		why = PF_DROP_NO_LIVE_PATH;
@@ -517,7 +511,7 @@ static __rte_noinline int resolve_class(struct burst *b, const struct snap *s, s
 	const uint32_t bytes = rte_pktmbuf_pkt_len(m);
 	struct pf_pkt_count *pc;
 	uint64_t d = 0;
-	uint32_t key;
+	uint16_t pg = PG_NONE;
 	int why;
 
 	b->class_v = CLASS_NONE;
@@ -526,14 +520,15 @@ static __rte_noinline int resolve_class(struct burst *b, const struct snap *s, s
 	if ((DEST_FLAGS(d) & (DEST_F_VALID | DEST_F_LOCAL)) != DEST_F_VALID ||
 	    ip->time_to_live <= 1)
 		return resolve_one(b, s, m, ip, &l2_eth_ipv4, v, false);
-	if (DEST_FLAGS(d) & DEST_F_REGISTERED) {
-		key = DEST_PG(d);
-		pc = DEST_PREFIX(d) < PF_MAX_PREFIXES ? &b->c->prefix[DEST_PREFIX(d)] : &b->sink;
-	} else {
-		key = s->unreg_key;
+	if (!(DEST_FLAGS(d) & DEST_F_REGISTERED))
 		pc = &b->unreg;
-	}
-	if (key != b->run.key && (why = pg_run_start(b, s, key)) >= 0) {
+	else
+		pc = DEST_PREFIX(d) < PF_MAX_PREFIXES ? &b->c->prefix[DEST_PREFIX(d)] : &b->sink;
+	/* The path group as resolve_one (and route.lookup) choose it. */
+	why = dest_pathgroup(d, s->unreg_policy, s->unreg_pg, &pg);
+	if (why < 0 && pg != b->run.key)
+		why = pg_run_start(b, s, pg);
+	if (why >= 0) {
 		count(pc, bytes); /* as resolve_one: counted, then dropped */
 		return why;
 	}
@@ -650,7 +645,6 @@ static void forward_chunk(struct worker *w, uint16_t rx_port, struct rte_mbuf **
 	s.alive = __atomic_load_n(&t->link_alive, __ATOMIC_ACQUIRE);
 	s.unreg_policy = __atomic_load_n(&t->unreg_policy, __ATOMIC_RELAXED);
 	s.unreg_pg = __atomic_load_n(&t->unreg_pg, __ATOMIC_RELAXED);
-	s.unreg_key = s.unreg_policy == UNREG_DROP ? RUN_KEY_UNREG_DROP : s.unreg_pg;
 	if (!b.general)
 		resolve_fast(&b, &s);
 	else
