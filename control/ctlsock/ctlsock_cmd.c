@@ -16,13 +16,7 @@
 #include "control/ctlsock/ctlsock_cmd.h"
 #include "control/daemon/log.h"
 
-typedef json_t *(*ctlsock_handler)(struct ctlsock_ctx *c, const struct ctlsock_req *req,
-				   struct ctlsock_err *err);
-
-static json_t *errj(struct ctlsock_err *err, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static json_t *errj(struct ctlsock_err *err, const char *code, const char *fmt, ...)
+json_t *ctlsock_fail(struct ctlsock_err *err, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -33,10 +27,13 @@ static json_t *errj(struct ctlsock_err *err, const char *code, const char *fmt, 
 	return NULL;
 }
 
-static json_t *nomem(struct ctlsock_err *err)
+json_t *ctlsock_nomem(struct ctlsock_err *err)
 {
-	return errj(err, CTLSOCK_E_INTERNAL, "%s", "out of memory");
+	return ctlsock_fail(err, CTLSOCK_E_INTERNAL, "%s", "out of memory");
 }
+
+typedef json_t *(*ctlsock_handler)(struct ctlsock_ctx *c, const struct ctlsock_req *req,
+				   struct ctlsock_err *err);
 
 static struct pf_lcore_counters *counters_sum(const struct daemon *d)
 {
@@ -130,7 +127,7 @@ static json_t *cmd_help(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 		json_array_append_new(a, json_pack("{s:s,s:b,s:s}", "name", ctlsock_cmds[i].name,
 						   "mutating", ctlsock_cmds[i].mutating, "help",
 						   ctlsock_cmds[i].help));
-	return a ? json_pack("{s:o}", "commands", a) : nomem(err);
+	return a ? json_pack("{s:o}", "commands", a) : ctlsock_nomem(err);
 }
 
 static json_t *cmd_version(struct ctlsock_ctx *c, const struct ctlsock_req *req,
@@ -161,7 +158,7 @@ static json_t *cmd_status(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 
 	(void)req;
 	if (k == NULL)
-		return nomem(err);
+		return ctlsock_nomem(err);
 	for (unsigned i = 0; i < d->n_ports; i++) {
 		up += d->link[i].alive;
 		ports += config_port_present(&d->cfg, i);
@@ -180,7 +177,7 @@ static json_t *cmd_status(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 			      ? json_null()
 			      : json_string(ctlsock_tier_name((enum pf_tier)c->sh->forced_tier)));
 	free(k);
-	return r ? r : nomem(err);
+	return r ? r : ctlsock_nomem(err);
 }
 
 static json_t *port_json(const struct daemon *d, unsigned i, const struct pf_lcore_counters *k)
@@ -229,7 +226,7 @@ static json_t *cmd_ports(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 	free(k);
 	if (k == NULL || a == NULL) {
 		json_decref(a);
-		return nomem(err);
+		return ctlsock_nomem(err);
 	}
 	return json_pack("{s:o}", "ports", a);
 }
@@ -265,7 +262,7 @@ static json_t *cmd_workers(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 						i < 16 ? c->sh->load_pct[i] : 0.0, "load_pct_total",
 						b + n ? 100.0 * (double)b / (double)(b + n) : 0.0));
 	}
-	return a ? json_pack("{s:o}", "workers", a) : nomem(err);
+	return a ? json_pack("{s:o}", "workers", a) : ctlsock_nomem(err);
 }
 
 static json_t *cmd_drops(struct ctlsock_ctx *c, const struct ctlsock_req *req,
@@ -280,13 +277,13 @@ static json_t *cmd_drops(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 	if (k == NULL || o == NULL) {
 		free(k);
 		json_decref(o);
-		return nomem(err);
+		return ctlsock_nomem(err);
 	}
 	r = json_pack("{s:o,s:I,s:{s:I,s:I}}", "drops", o, "total", (json_int_t)drops_total(k),
 		      "unregistered", "packets", (json_int_t)k->unregistered.pkts, "bytes",
 		      (json_int_t)k->unregistered.bytes);
 	free(k);
-	return r ? r : nomem(err);
+	return r ? r : ctlsock_nomem(err);
 }
 
 /* ---- registered prefixes ---- */
@@ -330,22 +327,24 @@ static json_t *cmd_prefix_register(struct ctlsock_ctx *c, const struct ctlsock_r
 
 	prefix_format(p, ps, sizeof(ps));
 	if (routes_registered_get(d->routes, p, &ri) == 0)
-		return errj(err, CTLSOCK_E_EXISTS, "%s is already registered", ps);
+		return ctlsock_fail(err, CTLSOCK_E_EXISTS, "%s is already registered", ps);
 	if (routes_registered_count(d->routes) >= PF_MAX_PREFIXES)
-		return errj(err, CTLSOCK_E_BUSY, "%s: the registered prefix table is full", ps);
+		return ctlsock_fail(err, CTLSOCK_E_BUSY, "%s: the registered prefix table is full",
+				    ps);
 	pthread_mutex_lock(&d->lock);
 	ret = routes_register(d->routes, p, req->reg.customer, NULL);
 	pthread_mutex_unlock(&d->lock);
 	if (ret < 0)
-		return errj(err, ret == -ENOSPC ? CTLSOCK_E_BUSY : CTLSOCK_E_INTERNAL, "%s",
-			    strerror(-ret));
+		return ctlsock_fail(err, ret == -ENOSPC ? CTLSOCK_E_BUSY : CTLSOCK_E_INTERNAL, "%s",
+				    strerror(-ret));
 	/* Only a registration that will survive a restart counts as made. */
 	if ((ret = ctlsock_state_save(d, why, sizeof(why))) < 0) {
 		pthread_mutex_lock(&d->lock);
 		routes_unregister(d->routes, p);
 		pthread_mutex_unlock(&d->lock);
 		PF_LOG(ERR, "ctl: prefix.register %s undone: state not saved: %s", ps, why);
-		return errj(err, CTLSOCK_E_INTERNAL, "state not saved, nothing changed: %s", why);
+		return ctlsock_fail(err, CTLSOCK_E_INTERNAL, "state not saved, nothing changed: %s",
+				    why);
 	}
 	return registered_one(d, p);
 }
@@ -361,21 +360,22 @@ static json_t *cmd_prefix_unregister(struct ctlsock_ctx *c, const struct ctlsock
 
 	prefix_format(p, ps, sizeof(ps));
 	if (routes_registered_get(d->routes, p, &ri) < 0)
-		return errj(err, CTLSOCK_E_NOT_FOUND, "%s is not registered", ps);
+		return ctlsock_fail(err, CTLSOCK_E_NOT_FOUND, "%s is not registered", ps);
 	if (ctlsock_state_is_config(d, p))
-		return errj(err, CTLSOCK_E_READ_ONLY,
-			    "%s is registered by the config file: remove it there", ps);
+		return ctlsock_fail(err, CTLSOCK_E_READ_ONLY,
+				    "%s is registered by the config file: remove it there", ps);
 	pthread_mutex_lock(&d->lock);
 	ret = routes_unregister(d->routes, p);
 	pthread_mutex_unlock(&d->lock);
 	if (ret < 0)
-		return errj(err, CTLSOCK_E_INTERNAL, "%s", strerror(-ret));
+		return ctlsock_fail(err, CTLSOCK_E_INTERNAL, "%s", strerror(-ret));
 	if ((ret = ctlsock_state_save(d, why, sizeof(why))) < 0) {
 		pthread_mutex_lock(&d->lock);
 		routes_register(d->routes, p, ri.customer, NULL);
 		pthread_mutex_unlock(&d->lock);
 		PF_LOG(ERR, "ctl: prefix.unregister %s undone: state not saved: %s", ps, why);
-		return errj(err, CTLSOCK_E_INTERNAL, "state not saved, nothing changed: %s", why);
+		return ctlsock_fail(err, CTLSOCK_E_INTERNAL, "state not saved, nothing changed: %s",
+				    why);
 	}
 	return json_pack("{s:s,s:s}", "prefix", ps, "customer", ri.customer);
 }
@@ -415,7 +415,7 @@ static json_t *cmd_prefix_list(struct ctlsock_ctx *c, const struct ctlsock_req *
 	    routes_registered_foreach(c->sh->d->routes, list_one, &w) < 0) {
 		free(k);
 		json_decref(w.items);
-		return nomem(err);
+		return ctlsock_nomem(err);
 	}
 	free(k);
 	return json_pack("{s:o,s:i,s:o}", "prefixes", w.items, "total",
@@ -489,7 +489,7 @@ static json_t *cmd_route_lookup(struct ctlsock_ctx *c, const struct ctlsock_req 
 	if (r != NULL && strcmp(verdict, "forward") != 0 && strcmp(verdict, "punt") != 0)
 		json_object_set_new(r, "drop_reason", json_string(verdict));
 	(void)err;
-	return r ? r : nomem(err);
+	return r ? r : ctlsock_nomem(err);
 }
 
 static json_t *cmd_route_list(struct ctlsock_ctx *c, const struct ctlsock_req *req,
@@ -505,7 +505,7 @@ static json_t *cmd_route_list(struct ctlsock_ctx *c, const struct ctlsock_req *r
 	if (ri == NULL || a == NULL) {
 		free(ri);
 		json_decref(a);
-		return nomem(err);
+		return ctlsock_nomem(err);
 	}
 	n = routes_list(d->routes, req->list.family, &cursor, ri, req->list.limit);
 	for (unsigned i = 0; i < n; i++) {
@@ -552,7 +552,8 @@ static json_t *cmd_link_set(struct ctlsock_ctx *c, const struct ctlsock_req *req
 	json_t *r;
 
 	if (i < 0 || (unsigned)i >= d->n_ports)
-		return errj(err, CTLSOCK_E_NOT_FOUND, "no port '%s' (see 'ports')", req->link.port);
+		return ctlsock_fail(err, CTLSOCK_E_NOT_FOUND, "no port '%s' (see 'ports')",
+				    req->link.port);
 	changed = d->link[i].admin_down != req->link.down;
 	pthread_mutex_lock(&d->lock);
 	/* The operator now owns this link's admin state, not tier.force. */
@@ -566,7 +567,7 @@ static json_t *cmd_link_set(struct ctlsock_ctx *c, const struct ctlsock_req *req
 		      changed);
 	if (r != NULL)
 		warn_if_isolated(d, r);
-	return r ? r : nomem(err);
+	return r ? r : ctlsock_nomem(err);
 }
 
 static json_t *cmd_failover_history(struct ctlsock_ctx *c, const struct ctlsock_req *req,
@@ -593,7 +594,7 @@ static json_t *cmd_failover_history(struct ctlsock_ctx *c, const struct ctlsock_
 				     "state", ev->alive ? "up" : "down", "reason", ev->reason));
 	}
 	return a ? json_pack("{s:o,s:I}", "events", a, "total", (json_int_t)d->n_history)
-		 : nomem(err);
+		 : ctlsock_nomem(err);
 }
 
 static void tier_apply(struct daemon *d, struct ctlsock_shared *sh, uint64_t down)
@@ -635,17 +636,17 @@ static json_t *cmd_tier_force(struct ctlsock_ctx *c, const struct ctlsock_req *r
 		}
 	}
 	if (in_tier == 0)
-		return errj(err, CTLSOCK_E_NOT_FOUND, "no port carries tier %s",
-			    ctlsock_tier_name(t));
+		return ctlsock_fail(err, CTLSOCK_E_NOT_FOUND, "no port carries tier %s",
+				    ctlsock_tier_name(t));
 	if (usable == 0)
-		return errj(err, CTLSOCK_E_INVALID_ARGUMENT,
-			    "no %s link has carrier: forcing it would stop all traffic",
-			    ctlsock_tier_name(t));
+		return ctlsock_fail(err, CTLSOCK_E_INVALID_ARGUMENT,
+				    "no %s link has carrier: forcing it would stop all traffic",
+				    ctlsock_tier_name(t));
 	tier_apply(d, sh, down);
 	sh->forced_tier = (int)t;
 	r = json_pack("{s:s,s:o,s:o}", "tier", ctlsock_tier_name(t), "forced_down",
 		      port_names(d, down), "released", port_names(d, before & ~down));
-	return r ? r : nomem(err);
+	return r ? r : ctlsock_nomem(err);
 }
 
 static json_t *cmd_tier_release(struct ctlsock_ctx *c, const struct ctlsock_req *req,
@@ -660,7 +661,7 @@ static json_t *cmd_tier_release(struct ctlsock_ctx *c, const struct ctlsock_req 
 	tier_apply(sh->d, sh, 0);
 	sh->forced_tier = -1;
 	r = json_pack("{s:b,s:o}", "changed", was, "released", port_names(sh->d, before));
-	return r ? r : nomem(err);
+	return r ? r : ctlsock_nomem(err);
 }
 
 /* ---- config ---- */
@@ -674,18 +675,18 @@ static json_t *cmd_config_check(struct ctlsock_ctx *c, const struct ctlsock_req 
 	json_t *r;
 
 	if (cfg == NULL)
-		return nomem(err);
+		return ctlsock_nomem(err);
 	if (config_load(path, cfg, why, sizeof(why)) < 0) {
 		free(cfg);
 		/* message is "FILE:LINE: SETTING: what is wrong" from the parser */
-		return errj(err, CTLSOCK_E_INVALID_CONFIG, "%s", why);
+		return ctlsock_fail(err, CTLSOCK_E_INVALID_CONFIG, "%s", why);
 	}
 	r = json_pack("{s:s,s:b,s:i,s:i,s:i,s:i}", "path", path, "valid", 1, "ports",
 		      (int)cfg->n_ports, "workers", (int)cfg->n_workers, "routes",
 		      (int)cfg->n_routes, "registered", (int)cfg->n_registered);
 	config_free(cfg);
 	free(cfg);
-	return r ? r : nomem(err);
+	return r ? r : ctlsock_nomem(err);
 }
 
 static json_t *counts(unsigned added, unsigned changed, unsigned removed)
@@ -723,17 +724,17 @@ static json_t *cmd_config_reload(struct ctlsock_ctx *c, const struct ctlsock_req
 	(void)req;
 	ret = daemon_reload(d, why, sizeof(why), &s);
 	if (ret == -EINVAL)
-		return errj(err, CTLSOCK_E_INVALID_CONFIG, "%s", why);
+		return ctlsock_fail(err, CTLSOCK_E_INVALID_CONFIG, "%s", why);
 	if (ret == -EOPNOTSUPP)
-		return errj(err, CTLSOCK_E_RESTART_REQUIRED, "%s", why);
+		return ctlsock_fail(err, CTLSOCK_E_RESTART_REQUIRED, "%s", why);
 	if (s.applied && s.registered_added + s.registered_removed + s.registered_adopted > 0 &&
 	    ctlsock_state_save(d, why2, sizeof(why2)) < 0)
 		/* the registrations run; only the state file lags (next save fixes it) */
 		PF_LOG(ERR, "ctl: config.reload: state not saved: %s", why2);
 	if (ret < 0)
-		return errj(err, CTLSOCK_E_INTERNAL, "%s", why);
+		return ctlsock_fail(err, CTLSOCK_E_INTERNAL, "%s", why);
 	r = reload_json(d, &s);
-	return r ? r : nomem(err);
+	return r ? r : ctlsock_nomem(err);
 }
 
 static json_t *cmd_metrics(struct ctlsock_ctx *c, const struct ctlsock_req *req,
@@ -744,10 +745,10 @@ static json_t *cmd_metrics(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 
 	(void)req;
 	if (text == NULL)
-		return nomem(err);
+		return ctlsock_nomem(err);
 	r = json_pack("{s:s,s:s}", "format", "prometheus-text-0.0.4", "text", text);
 	free(text);
-	return r ? r : nomem(err);
+	return r ? r : ctlsock_nomem(err);
 }
 
 /* ---- link.add, link.remove ---- */
@@ -782,16 +783,17 @@ static json_t *cmd_link_add(struct ctlsock_ctx *c, const struct ctlsock_req *req
 	int ret = ctlsock_link_start(d, l, msg, sizeof(msg));
 
 	if (ret == -EEXIST)
-		return errj(err, CTLSOCK_E_EXISTS, "%s", msg);
+		return ctlsock_fail(err, CTLSOCK_E_EXISTS, "%s", msg);
 	if (ret == -ENOSPC || ret == -ENOMEM)
-		return errj(err, CTLSOCK_E_BUSY, "%s", msg);
+		return ctlsock_fail(err, CTLSOCK_E_BUSY, "%s", msg);
 	if (ret < 0)
-		return errj(err, CTLSOCK_E_INVALID_ARGUMENT, "%s", msg);
+		return ctlsock_fail(err, CTLSOCK_E_INVALID_ARGUMENT, "%s", msg);
 	/* Only a link that a restart brings back counts as added. */
 	if (ctlsock_state_save_links(d, NULL, why, sizeof(why)) < 0) {
 		daemon_link_remove(d, l->name, msg, sizeof(msg));
 		PF_LOG(ERR, "ctl: link.add %s undone: state not saved: %s", l->name, why);
-		return errj(err, CTLSOCK_E_INTERNAL, "state not saved, nothing changed: %s", why);
+		return ctlsock_fail(err, CTLSOCK_E_INTERNAL, "state not saved, nothing changed: %s",
+				    why);
 	}
 	const struct port_rt *rt = &d->port[ret];
 	char mac[RTE_ETHER_ADDR_FMT_SIZE];
@@ -800,7 +802,7 @@ static json_t *cmd_link_add(struct ctlsock_ctx *c, const struct ctlsock_req *req
 		json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:b}", "name", l->name, "device", l->device,
 			  "driver", rt->driver, "ethdev", (int)rt->port_id, "mac", mac, "tier",
 			  ctlsock_tier_name(l->tier), "origin", "managed", "durable", 1);
-	return r ? r : nomem(err);
+	return r ? r : ctlsock_nomem(err);
 }
 
 static json_t *cmd_link_remove(struct ctlsock_ctx *c, const struct ctlsock_req *req,
@@ -816,17 +818,18 @@ static json_t *cmd_link_remove(struct ctlsock_ctx *c, const struct ctlsock_req *
 	/* A managed link leaves the state file first: if that fails, nothing
 	 * changed; if the removal then fails, the file is written back. */
 	if (managed && ctlsock_state_save_links(d, name, why, sizeof(why)) < 0)
-		return errj(err, CTLSOCK_E_INTERNAL, "state not saved, nothing changed: %s", why);
+		return ctlsock_fail(err, CTLSOCK_E_INTERNAL, "state not saved, nothing changed: %s",
+				    why);
 	ret = daemon_link_remove(d, name, msg, sizeof(msg));
 	if (ret < 0 && managed && ctlsock_state_save_links(d, NULL, why, sizeof(why)) < 0)
 		PF_LOG(ERR, "ctl: link.remove %s failed and links.json not restored: %s", name,
 		       why);
 	if (ret == -ENOENT)
-		return errj(err, CTLSOCK_E_NOT_FOUND, "%s (see 'ports')", msg);
+		return ctlsock_fail(err, CTLSOCK_E_NOT_FOUND, "%s (see 'ports')", msg);
 	if (ret == -EBUSY)
-		return errj(err, CTLSOCK_E_BUSY, "%s", msg);
+		return ctlsock_fail(err, CTLSOCK_E_BUSY, "%s", msg);
 	if (ret < 0)
-		return errj(err, CTLSOCK_E_INTERNAL, "%s", msg);
+		return ctlsock_fail(err, CTLSOCK_E_INTERNAL, "%s", msg);
 	c->sh->tier_downed &= ~(1ull << i);
 	/* A config file port comes back at the next start unless the file
 	 * drops it. */
@@ -836,7 +839,7 @@ static json_t *cmd_link_remove(struct ctlsock_ctx *c, const struct ctlsock_req *
 		json_object_set_new(r, "note",
 				    json_string("a config file port: it is back at the next "
 						"start unless the config file drops it"));
-	return r ? r : nomem(err);
+	return r ? r : ctlsock_nomem(err);
 }
 
 static const ctlsock_handler handlers[CTLSOCK_CMD__MAX] = {
@@ -877,6 +880,6 @@ json_t *ctlsock_cmd_run(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 	ctlsock_handler h = handlers[req->cmd->id];
 
 	if (h == NULL)
-		return errj(err, CTLSOCK_E_INTERNAL, "%s: no handler", req->cmd->name);
+		return ctlsock_fail(err, CTLSOCK_E_INTERNAL, "%s: no handler", req->cmd->name);
 	return h(c, req, err);
 }

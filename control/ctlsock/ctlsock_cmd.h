@@ -32,6 +32,12 @@ struct ctlsock_ctx {
 
 /* Run a validated request: the result object (owned by the caller), or
  * NULL with err set. */
+/* Set err and return NULL, so that a handler can `return ctlsock_fail(...)`
+ * (ctlsock_err_set is the same for validators, returning -1). */
+json_t *ctlsock_fail(struct ctlsock_err *err, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+json_t *ctlsock_nomem(struct ctlsock_err *err);
+
 json_t *ctlsock_cmd_run(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 			struct ctlsock_err *err);
 

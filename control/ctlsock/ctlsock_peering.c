@@ -22,25 +22,6 @@ static const char *const msg_type_names[BGP_PEER_MSG_TYPES] = {
 	"other", "open", "update", "notification", "keepalive", "route_refresh",
 };
 
-static json_t *fail(struct ctlsock_err *err, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static json_t *fail(struct ctlsock_err *err, const char *code, const char *fmt, ...)
-{
-	va_list ap;
-
-	err->code = code;
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-	return NULL;
-}
-
-static json_t *nomem(struct ctlsock_err *err)
-{
-	return fail(err, CTLSOCK_E_INTERNAL, "%s", "out of memory");
-}
-
 /* 0, or -1 with err set when the daemon runs no BGP speaker. */
 static int bgp_running(const struct daemon *d, struct ctlsock_err *err)
 {
@@ -124,7 +105,7 @@ json_t *ctlsock_peering_list(struct ctlsock_ctx *c, const struct ctlsock_req *re
 	}
 	if (w.items == NULL || bgp_foreach_peer_stats(w.d->bgp, list_one, &w) != 0) {
 		json_decref(w.items);
-		return nomem(err);
+		return ctlsock_nomem(err);
 	}
 	return json_pack("{s:I,s:o}", "local_as", (json_int_t)w.d->cfg.bgp.asn, "peerings",
 			 w.items);
@@ -225,7 +206,7 @@ json_t *ctlsock_peering_stats(struct ctlsock_ctx *c, const struct ctlsock_req *r
 	if (peer_find(c->sh->d, req->peer.name, &f, err) < 0)
 		return NULL;
 	r = stats_json(c->sh->d, &f);
-	return r ? r : nomem(err);
+	return r ? r : ctlsock_nomem(err);
 }
 
 /* ---- changes ---- */
@@ -242,17 +223,17 @@ json_t *ctlsock_peer_reset(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 	/* bgp_peer_reset would turn an impossible soft reset into a hard
 	 * one: the operator asked for soft to keep the session, so refuse. */
 	if (req->peer.soft && f.info.state != BGP_ESTABLISHED)
-		return fail(err, CTLSOCK_E_UNSUPPORTED,
-			    "%s is %s: a soft reset needs an Established session "
-			    "(mode hard restarts it)",
-			    f.info.name, bgp_state_name(f.info.state));
+		return ctlsock_fail(err, CTLSOCK_E_UNSUPPORTED,
+				    "%s is %s: a soft reset needs an Established session "
+				    "(mode hard restarts it)",
+				    f.info.name, bgp_state_name(f.info.state));
 	if (req->peer.soft && !f.st.route_refresh)
-		return fail(err, CTLSOCK_E_UNSUPPORTED,
-			    "%s did not offer ROUTE-REFRESH (RFC 2918): no soft reset; "
-			    "mode hard drops and re-establishes the session",
-			    f.info.name);
+		return ctlsock_fail(err, CTLSOCK_E_UNSUPPORTED,
+				    "%s did not offer ROUTE-REFRESH (RFC 2918): no soft reset; "
+				    "mode hard drops and re-establishes the session",
+				    f.info.name);
 	if ((ret = bgp_peer_reset(d->bgp, f.info.name, req->peer.soft)) < 0)
-		return fail(err, CTLSOCK_E_INTERNAL, "%s", strerror(-ret));
+		return ctlsock_fail(err, CTLSOCK_E_INTERNAL, "%s", strerror(-ret));
 	return json_pack("{s:s,s:s,s:s}", "peer", f.info.name, "mode",
 			 req->peer.soft ? "soft" : "hard", "state_before",
 			 bgp_state_name(f.info.state));
@@ -281,13 +262,14 @@ json_t *ctlsock_peer_set_policy(struct ctlsock_ctx *c, const struct ctlsock_req 
 		return NULL;
 	if (config_bgp_policy_index(&d->cfg, req->peer.policy) < 0) {
 		policy_names(d, names, sizeof(names));
-		return fail(err, CTLSOCK_E_NOT_FOUND, "no policy '%s' in the config (policies: %s)",
-			    req->peer.policy, names[0] ? names : "none");
+		return ctlsock_fail(err, CTLSOCK_E_NOT_FOUND,
+				    "no policy '%s' in the config (policies: %s)", req->peer.policy,
+				    names[0] ? names : "none");
 	}
 	bool changed = strcmp(f.info.policy, req->peer.policy) != 0;
 	if ((ret = bgp_peer_set_policy(d->bgp, f.info.name, req->peer.policy)) < 0)
-		return fail(err, ret == -EINVAL ? CTLSOCK_E_NOT_FOUND : CTLSOCK_E_INTERNAL, "%s",
-			    strerror(-ret));
+		return ctlsock_fail(err, ret == -EINVAL ? CTLSOCK_E_NOT_FOUND : CTLSOCK_E_INTERNAL,
+				    "%s", strerror(-ret));
 	/* A managed peering's policy is part of its durable definition. */
 	if (changed && f.info.managed &&
 	    ctlsock_state_save_peerings(d, NULL, NULL, names, sizeof(names)) < 0)
@@ -374,12 +356,13 @@ json_t *ctlsock_peering_add(struct ctlsock_ctx *c, const struct ctlsock_req *req
 	if (bgp_running(d, err) < 0 || ctlsock_peering_resolve(d, &req->peering, &pc, err) < 0)
 		return NULL;
 	if ((ret = bgp_peer_add(d->bgp, &pc, why, sizeof(why))) < 0)
-		return fail(err, add_error_code(ret), "%s: %s", pc.name, why);
+		return ctlsock_fail(err, add_error_code(ret), "%s: %s", pc.name, why);
 	/* Only a peering that will survive a restart counts as made. */
 	if (ctlsock_state_save_peerings(d, NULL, NULL, why2, sizeof(why2)) < 0) {
 		bgp_peer_remove(d->bgp, pc.name);
 		PF_LOG(ERR, "ctl: peering.add %s undone: state not saved: %s", pc.name, why2);
-		return fail(err, CTLSOCK_E_INTERNAL, "state not saved, nothing changed: %s", why2);
+		return ctlsock_fail(err, CTLSOCK_E_INTERNAL, "state not saved, nothing changed: %s",
+				    why2);
 	}
 	if (peer_find(d, pc.name, &f, err) < 0)
 		return NULL;
@@ -398,21 +381,23 @@ json_t *ctlsock_peering_remove(struct ctlsock_ctx *c, const struct ctlsock_req *
 	if (peer_find(d, req->peer.name, &f, err) < 0)
 		return NULL;
 	if (!f.info.managed)
-		return fail(err, CTLSOCK_E_READ_ONLY,
-			    "%s is a config file (legacy) peering: remove it from the config, or "
-			    "'peering.convert' it first",
-			    f.info.name);
+		return ctlsock_fail(
+			err, CTLSOCK_E_READ_ONLY,
+			"%s is a config file (legacy) peering: remove it from the config, or "
+			"'peering.convert' it first",
+			f.info.name);
 	/* The file first: if it cannot be written, the session runs on. */
 	if (ctlsock_state_save_peerings(d, f.info.name, NULL, why, sizeof(why)) < 0)
-		return fail(err, CTLSOCK_E_INTERNAL, "state not saved, nothing changed: %s", why);
+		return ctlsock_fail(err, CTLSOCK_E_INTERNAL, "state not saved, nothing changed: %s",
+				    why);
 	json_t *r = json_pack("{s:s,s:s,s:I}", "name", f.info.name, "state_before",
 			      bgp_state_name(f.info.state), "routes_withdrawn",
 			      (json_int_t)f.info.prefixes_accepted);
 	if ((ret = bgp_peer_remove(d->bgp, req->peer.name)) < 0) {
 		json_decref(r);
-		return fail(err, CTLSOCK_E_INTERNAL, "%s", strerror(-ret));
+		return ctlsock_fail(err, CTLSOCK_E_INTERNAL, "%s", strerror(-ret));
 	}
-	return r ? r : nomem(err);
+	return r ? r : ctlsock_nomem(err);
 }
 
 json_t *ctlsock_peering_convert(struct ctlsock_ctx *c, const struct ctlsock_req *req,
@@ -430,12 +415,14 @@ json_t *ctlsock_peering_convert(struct ctlsock_ctx *c, const struct ctlsock_req 
 				 "changed", 0);
 	/* peering.add demands a policy; so does a managed peering's file entry. */
 	if (f.info.policy[0] == '\0')
-		return fail(err, CTLSOCK_E_INVALID_ARGUMENT,
-			    "%s has no policy: give it one (peer.set_policy) first", f.info.name);
+		return ctlsock_fail(err, CTLSOCK_E_INVALID_ARGUMENT,
+				    "%s has no policy: give it one (peer.set_policy) first",
+				    f.info.name);
 	if (ctlsock_state_save_peerings(d, NULL, f.info.name, why, sizeof(why)) < 0)
-		return fail(err, CTLSOCK_E_INTERNAL, "state not saved, nothing changed: %s", why);
+		return ctlsock_fail(err, CTLSOCK_E_INTERNAL, "state not saved, nothing changed: %s",
+				    why);
 	if ((ret = bgp_peer_convert(d->bgp, f.info.name)) < 0)
-		return fail(err, CTLSOCK_E_INTERNAL, "%s", strerror(-ret));
+		return ctlsock_fail(err, CTLSOCK_E_INTERNAL, "%s", strerror(-ret));
 	return json_pack("{s:s,s:s,s:b,s:s}", "name", f.info.name, "origin", "managed", "changed",
 			 1, "note",
 			 "kept in the state file; at start it replaces the config file's entry "

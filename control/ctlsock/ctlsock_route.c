@@ -65,20 +65,6 @@ void ctlsock_route_fini(void)
 
 /* ---- handlers ---- */
 
-static json_t *fail(struct ctlsock_err *err, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static json_t *fail(struct ctlsock_err *err, const char *code, const char *fmt, ...)
-{
-	va_list ap;
-
-	err->code = code;
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-	return NULL;
-}
-
 /* 0 when the operator may change p's static route, else -1 with err set. */
 static int check_owner(const struct daemon *d, const struct prefix *p, const char *ps,
 		       struct ctlsock_err *err)
@@ -106,20 +92,20 @@ json_t *ctlsock_route_add(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 
 	prefix_format(p, ps, sizeof(ps));
 	if (i < 0)
-		return fail(err, CTLSOCK_E_NOT_FOUND, "no path group '%s' in the config",
-			    req->route.pathgroup);
+		return ctlsock_fail(err, CTLSOCK_E_NOT_FOUND, "no path group '%s' in the config",
+				    req->route.pathgroup);
 	if (d->pg_id[i] == PG_NONE)
-		return fail(err, CTLSOCK_E_INVALID_ARGUMENT,
-			    "path group '%s' has no usable next hop", req->route.pathgroup);
+		return ctlsock_fail(err, CTLSOCK_E_INVALID_ARGUMENT,
+				    "path group '%s' has no usable next hop", req->route.pathgroup);
 	if (check_owner(d, p, ps, err) < 0)
 		return NULL;
 	pthread_mutex_lock(&d->lock);
 	ret = routes_set(d->routes, p, ROUTE_STATIC, d->pg_id[i]);
 	pthread_mutex_unlock(&d->lock);
 	if (ret == -ENOSPC)
-		return fail(err, CTLSOCK_E_BUSY, "%s: the route table is full", ps);
+		return ctlsock_fail(err, CTLSOCK_E_BUSY, "%s: the route table is full", ps);
 	if (ret < 0)
-		return fail(err, CTLSOCK_E_INTERNAL, "%s: %s", ps, strerror(-ret));
+		return ctlsock_fail(err, CTLSOCK_E_INTERNAL, "%s: %s", ps, strerror(-ret));
 	return json_pack("{s:s,s:s,s:b}", "prefix", ps, "pathgroup", req->route.pathgroup,
 			 "durable", 0);
 }
@@ -139,8 +125,8 @@ json_t *ctlsock_route_del(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 	ret = routes_unset(d->routes, p, ROUTE_STATIC);
 	pthread_mutex_unlock(&d->lock);
 	if (ret == -ENOENT)
-		return fail(err, CTLSOCK_E_NOT_FOUND, "no operator route %s", ps);
+		return ctlsock_fail(err, CTLSOCK_E_NOT_FOUND, "no operator route %s", ps);
 	if (ret < 0)
-		return fail(err, CTLSOCK_E_INTERNAL, "%s: %s", ps, strerror(-ret));
+		return ctlsock_fail(err, CTLSOCK_E_INTERNAL, "%s: %s", ps, strerror(-ret));
 	return json_pack("{s:s}", "prefix", ps);
 }
