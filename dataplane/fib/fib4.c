@@ -75,40 +75,32 @@ size_t fib4_memory(const struct fib4 *fib)
 	return mtrie_memory(&fib->t);
 }
 
-static inline uint32_t lookup4(const struct mtrie *t, uint32_t ip)
+void fib4_reader_init(const struct fib4 *fib, struct fib4_reader *r)
 {
-	uint32_t e = __atomic_load_n(&t->root[ip >> 8], __ATOMIC_ACQUIRE);
-
-	if (unlikely(e & MTRIE_EXT))
-		e = __atomic_load_n(&t->groups[(size_t)MTRIE_GROUP(e) << 8 | (ip & 0xff)],
-				    __ATOMIC_ACQUIRE);
-	return mtrie_resolve(t, e);
+	r->root = fib->t.root;
+	r->groups = fib->t.groups;
+	r->def = __atomic_load_n(&fib->t.default_value, __ATOMIC_RELAXED);
 }
 
 uint32_t fib4_lookup(const struct fib4 *fib, uint32_t ip)
 {
-	return lookup4(&fib->t, ip);
+	struct fib4_reader r;
+
+	fib4_reader_init(fib, &r);
+	return fib4_reader_lookup(&r, ip);
 }
 
 /*
  * One pass: the root loads of successive addresses are independent, so the
  * CPU overlaps their cache misses without help; the rare group load is a
  * predicted-not-taken branch. The table pointers and the default are read
- * once per call; entries are loaded relaxed, ordered by their data
- * dependency on the ext entry that was published with a release store.
+ * once per call.
  */
 void fib4_lookup_bulk(const struct fib4 *fib, const uint32_t *ips, uint32_t *values, unsigned n)
 {
-	const struct mtrie *t = &fib->t;
-	const uint32_t *root = t->root, *groups = t->groups;
-	const uint32_t def = __atomic_load_n(&t->default_value, __ATOMIC_RELAXED);
+	struct fib4_reader r;
 
-	for (unsigned i = 0; i < n; i++) {
-		const uint32_t ip = ips[i];
-		uint32_t e = __atomic_load_n(&root[ip >> 8], __ATOMIC_RELAXED);
-		if (unlikely(e & MTRIE_EXT))
-			e = __atomic_load_n(&groups[(size_t)MTRIE_GROUP(e) << 8 | (ip & 0xff)],
-					    __ATOMIC_RELAXED);
-		values[i] = (e & MTRIE_VALID) ? MTRIE_VALUE(e) : def;
-	}
+	fib4_reader_init(fib, &r);
+	for (unsigned i = 0; i < n; i++)
+		values[i] = fib4_reader_lookup(&r, ips[i]);
 }

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <rte_rcu_qsbr.h>
 
+#include "dataplane/fib/mtrie.h"
+
 #define FIB_VALUE_MAX ((1u << 22) - 1) /* values are 22-bit */
 #define FIB_MISS      UINT32_MAX       /* lookup result when no prefix matches */
 
@@ -43,5 +45,41 @@ size_t fib4_memory(const struct fib4 *fib);
 /* Worker side. ips in host byte order; values[i] = FIB_MISS where nothing matches. */
 uint32_t fib4_lookup(const struct fib4 *fib, uint32_t ip);
 void fib4_lookup_bulk(const struct fib4 *fib, const uint32_t *ips, uint32_t *values, unsigned n);
+
+/*
+ * The lookup inlined into a caller's own loop over packets (the worker's
+ * parse loop): the root load is issued with the packet's other loads, and
+ * there is no second pass over the addresses. fib4_reader_init takes the
+ * table's arrays and its default once (the arrays never move while the
+ * table exists; the default may change between inits);
+ * fib4_reader_lookup(r, ip) then answers as fib4_lookup(fib, ip) does.
+ * Entries are loaded relaxed: a group's entries are ordered by their data
+ * dependency on the ext entry that was published with a release store.
+ */
+struct fib4_reader {
+	const uint32_t *root, *groups;
+	uint32_t def;
+};
+
+void fib4_reader_init(const struct fib4 *fib, struct fib4_reader *r);
+
+static inline uint32_t fib4_reader_lookup(const struct fib4_reader *r, uint32_t ip)
+{
+	uint32_t e = __atomic_load_n(&r->root[ip >> 8], __ATOMIC_RELAXED);
+
+	if (unlikely(e & MTRIE_EXT))
+		e = __atomic_load_n(&r->groups[(size_t)MTRIE_GROUP(e) << 8 | (ip & 0xff)],
+				    __ATOMIC_RELAXED);
+	return (e & MTRIE_VALID) ? MTRIE_VALUE(e) : r->def;
+}
+
+/* Starts loading ip's first-level entry into the cache, without waiting
+ * for it: a caller that knows addresses some work before it looks them up
+ * (the worker, as it parses a burst) overlaps the cache misses with that
+ * work. */
+static inline void fib4_reader_prefetch(const struct fib4_reader *r, uint32_t ip)
+{
+	__builtin_prefetch(&r->root[ip >> 8]);
+}
 
 #endif

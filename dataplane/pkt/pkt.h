@@ -263,8 +263,10 @@ static inline void pkt_ipv6_hop_dec(struct rte_ipv6_hdr *ip6)
 
 /*
  * Replace the L2 header (l2->l2_len bytes, any tags) with nh's MACs and,
- * if nh->vlan != 0, one 802.1Q tag. The L3 header does not move.
- * Returns 0, or -ENOSPC when the mbuf has no headroom for a new tag.
+ * if nh->vlan != 0, one 802.1Q tag, in the data. The L3 header does not
+ * move. The mbuf's Tx offload fields (ol_flags' Tx bits, l2_len) are left
+ * as they are: peerfwd asks no port for a Tx offload and sets no Tx flag,
+ * so a driver never reads them. Returns 0, or -ENOSPC when the mbuf has no headroom for a new tag.
  */
 static inline int pkt_rewrite_l2(struct rte_mbuf *m, const struct pkt_l2 *l2,
 				 const struct nexthop *nh)
@@ -295,9 +297,6 @@ static inline int pkt_rewrite_l2(struct rte_mbuf *m, const struct pkt_l2 *l2,
 	} else {
 		eth->ether_type = rte_cpu_to_be_16(l2->ethertype);
 	}
-	/* The tag is in the data; no VLAN offload applies on transmit. */
-	m->ol_flags &= ~(RTE_MBUF_F_TX_VLAN | RTE_MBUF_F_TX_QINQ);
-	m->l2_len = new_len;
 	return 0;
 }
 
@@ -321,15 +320,12 @@ static inline struct pkt_macs pkt_macs_of(const struct nexthop *nh)
 /*
  * pkt_rewrite_l2 of an untagged frame (eth at its start) to an untagged
  * next hop whose pkt_macs_of is macs: the header keeps its length and
- * ethertype, so only the MACs, the Tx VLAN flags and l2_len are written.
+ * ethertype, so only the MACs are written.
  */
-static inline void pkt_rewrite_eth_macs(struct rte_mbuf *m, struct rte_ether_hdr *eth,
-					struct pkt_macs macs)
+static inline void pkt_rewrite_eth_macs(struct rte_ether_hdr *eth, struct pkt_macs macs)
 {
 	memcpy(eth, &macs.w0, sizeof(macs.w0));
 	memcpy((uint8_t *)eth + sizeof(macs.w0), &macs.w1, sizeof(macs.w1));
-	m->ol_flags &= ~(RTE_MBUF_F_TX_VLAN | RTE_MBUF_F_TX_QINQ);
-	m->l2_len = RTE_ETHER_HDR_LEN;
 }
 
 /* "ipv4_bad_checksum"-style name of a fault, for logs and tests. */
