@@ -11,10 +11,6 @@
 #include "dataplane/fib/fib4.h"
 #include "dataplane/fib/mtrie.h"
 
-struct fib4 {
-	struct mtrie t;
-};
-
 static void key4(uint32_t ip, uint8_t key[4])
 {
 	uint32_t be = rte_cpu_to_be_32(ip);
@@ -73,21 +69,6 @@ uint32_t fib4_count(const struct fib4 *fib)
 size_t fib4_memory(const struct fib4 *fib)
 {
 	return mtrie_memory(&fib->t);
-}
-
-void fib4_reader_init(const struct fib4 *fib, struct fib4_reader *r)
-{
-	r->root = fib->t.root;
-	r->groups = fib->t.groups;
-	r->def = __atomic_load_n(&fib->t.default_value, __ATOMIC_RELAXED);
-}
-
-uint32_t fib4_lookup(const struct fib4 *fib, uint32_t ip)
-{
-	struct fib4_reader r;
-
-	fib4_reader_init(fib, &r);
-	return fib4_reader_lookup(&r, ip);
 }
 
 /*

@@ -18,7 +18,12 @@
 #define FIB_VALUE_MAX ((1u << 22) - 1) /* values are 22-bit */
 #define FIB_MISS      UINT32_MAX       /* lookup result when no prefix matches */
 
-struct fib4;
+/* The shared multibit trie with 4-byte keys (mtrie.h). Its fields are
+ * read here only by the inline lookups below; everything else goes
+ * through the functions. */
+struct fib4 {
+	struct mtrie t;
+};
 
 struct fib4_conf {
 	uint32_t max_routes; /* >= 1 */
@@ -42,8 +47,8 @@ uint32_t fib4_count(const struct fib4 *fib);
 /* Bytes of memory held by the table. */
 size_t fib4_memory(const struct fib4 *fib);
 
-/* Worker side. ips in host byte order; values[i] = FIB_MISS where nothing matches. */
-uint32_t fib4_lookup(const struct fib4 *fib, uint32_t ip);
+/* Worker side, below. ips in host byte order; values[i] = FIB_MISS where
+ * nothing matches. fib4_lookup is inline, as rte_lpm_lookup is. */
 void fib4_lookup_bulk(const struct fib4 *fib, const uint32_t *ips, uint32_t *values, unsigned n);
 
 /*
@@ -61,7 +66,12 @@ struct fib4_reader {
 	uint32_t def;
 };
 
-void fib4_reader_init(const struct fib4 *fib, struct fib4_reader *r);
+static inline void fib4_reader_init(const struct fib4 *fib, struct fib4_reader *r)
+{
+	r->root = fib->t.root;
+	r->groups = fib->t.groups;
+	r->def = __atomic_load_n(&fib->t.default_value, __ATOMIC_RELAXED);
+}
 
 static inline uint32_t fib4_reader_lookup(const struct fib4_reader *r, uint32_t ip)
 {
@@ -71,6 +81,14 @@ static inline uint32_t fib4_reader_lookup(const struct fib4_reader *r, uint32_t 
 		e = __atomic_load_n(&r->groups[(size_t)MTRIE_GROUP(e) << 8 | (ip & 0xff)],
 				    __ATOMIC_RELAXED);
 	return (e & MTRIE_VALID) ? MTRIE_VALUE(e) : r->def;
+}
+
+static inline uint32_t fib4_lookup(const struct fib4 *fib, uint32_t ip)
+{
+	struct fib4_reader r;
+
+	fib4_reader_init(fib, &r);
+	return fib4_reader_lookup(&r, ip);
 }
 
 /* Starts loading ip's first-level entry into the cache, without waiting
