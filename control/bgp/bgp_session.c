@@ -306,19 +306,26 @@ static bool as_path_has(const struct bgp_as_path *ap, uint32_t asn)
 
 static void max_prefix_exceeded(struct bgp_conn *c, int family);
 
+/* What an UPDATE's attributes say for every prefix it carries: the AS_PATH
+ * has our AS, the config next hop (-1: none). Worked out once per UPDATE. */
+struct route_attrs {
+	const struct bgp_attrs *a;
+	bool as_loop;
+	int nhi;
+};
+
 /* RFC 4271 9.1: import policy, then the RIB. -1 when c was closed. */
-static int route_in(struct bgp_conn *c, const struct prefix *pfx, const struct ip_addr *nh,
-		    const struct bgp_attrs *a)
+static int route_in(struct bgp_conn *c, const struct prefix *pfx, const struct route_attrs *ra)
 {
 	struct bgp_peer *p = c->peer;
 	const struct cfg_bgp_policy *pol = peer_policy(p);
 	enum bgp_filter f = bgp_policy_check(pol, p->ebgp, pfx);
-	int nhi = -1, ret;
+	int ret;
 
 	p->received++;
-	if (f == BGP_FILTER_ACCEPT && as_path_has(&a->as_path, p->b->cfg->asn))
+	if (f == BGP_FILTER_ACCEPT && ra->as_loop)
 		f = BGP_FILTER_AS_LOOP;
-	if (f == BGP_FILTER_ACCEPT && (nhi = resolve_nexthop(p, nh)) < 0)
+	if (f == BGP_FILTER_ACCEPT && ra->nhi < 0)
 		f = BGP_FILTER_NEXTHOP;
 	if (f != BGP_FILTER_ACCEPT) {
 		char b[PREFIX_STRLEN];
@@ -329,7 +336,7 @@ static int route_in(struct bgp_conn *c, const struct prefix *pfx, const struct i
 		bgp_rib_withdraw(p->b->rib, p->idx, pfx);
 		return 0;
 	}
-	ret = bgp_rib_announce(p->b->rib, p->idx, pfx, (uint16_t)nhi, a->as_path.n_asns);
+	ret = bgp_rib_announce(p->b->rib, p->idx, pfx, (uint16_t)ra->nhi, ra->a->as_path.n_asns);
 	if (ret > 0 && pol != NULL && pol->max_prefixes > 0 &&
 	    bgp_rib_peer_count(p->b->rib, p->idx, 0) > pol->max_prefixes) {
 		max_prefix_exceeded(c, pfx->addr.family);
@@ -348,8 +355,14 @@ static void routes_out_of(struct bgp_peer *p, const struct bgp_prefixes *ps)
 static int routes_into(struct bgp_conn *c, const struct bgp_prefixes *ps, const struct ip_addr *nh,
 		       const struct bgp_attrs *a)
 {
+	struct route_attrs ra = {.a = a};
+
+	if (ps->n == 0)
+		return 0;
+	ra.as_loop = as_path_has(&a->as_path, c->peer->b->cfg->asn);
+	ra.nhi = resolve_nexthop(c->peer, nh);
 	for (size_t i = 0; i < ps->n; i++)
-		if (family_on(c->peer, ps->v[i].addr.family) && route_in(c, &ps->v[i], nh, a) < 0)
+		if (family_on(c->peer, ps->v[i].addr.family) && route_in(c, &ps->v[i], &ra) < 0)
 			return -1;
 	return 0;
 }
@@ -794,12 +807,30 @@ static int msg_in(struct bgp_conn *c, const struct bgp_msg *m)
 	return -1;
 }
 
-static void conn_read(struct bgp_conn *c)
+ssize_t bgp_conn_input(struct bgp_conn *c, const uint8_t *buf, size_t len)
 {
 	struct bgp_err err;
 	struct bgp_msg m;
 	size_t off = 0;
-	ssize_t n = recv(c->fd, c->rx + c->rx_len, BGP_RX_CAP - c->rx_len, MSG_DONTWAIT);
+
+	for (;;) {
+		int n = bgp_msg_parse(buf + off, len - off, &m, &err);
+		if (n == -EAGAIN)
+			return (ssize_t)off;
+		if (n < 0) {
+			conn_notify_err(c, &err, "bad message header");
+			return -1;
+		}
+		off += (size_t)n;
+		c->peer->msgs_in[m.type < BGP_PEER_MSG_TYPES ? m.type : 0]++;
+		if (msg_in(c, &m) < 0)
+			return -1;
+	}
+}
+
+static void conn_read(struct bgp_conn *c)
+{
+	ssize_t used, n = recv(c->fd, c->rx + c->rx_len, BGP_RX_CAP - c->rx_len, MSG_DONTWAIT);
 	char why[96];
 
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
@@ -812,21 +843,10 @@ static void conn_read(struct bgp_conn *c)
 	if (n < 0)
 		return;
 	c->rx_len += (size_t)n;
-	for (;;) {
-		int len = bgp_msg_parse(c->rx + off, c->rx_len - off, &m, &err);
-		if (len == -EAGAIN)
-			break;
-		if (len < 0) {
-			conn_notify_err(c, &err, "bad message header");
-			return;
-		}
-		off += (size_t)len;
-		c->peer->msgs_in[m.type < BGP_PEER_MSG_TYPES ? m.type : 0]++;
-		if (msg_in(c, &m) < 0)
-			return;
-	}
-	memmove(c->rx, c->rx + off, c->rx_len - off);
-	c->rx_len -= off;
+	if ((used = bgp_conn_input(c, c->rx, c->rx_len)) < 0)
+		return;
+	memmove(c->rx, c->rx + used, c->rx_len - (size_t)used);
+	c->rx_len -= (size_t)used;
 }
 
 static void conn_connected(struct bgp_conn *c)
@@ -1243,14 +1263,11 @@ static void peer_rank(struct bgp_peer *p)
 	bgp_rib_peer_rank(p->b->rib, p->idx, pol ? pol->local_pref[tier] : 0, tier);
 }
 
-struct bgp *bgp_start(struct daemon *d)
+struct bgp *bgp_create(struct daemon *d)
 {
 	static const struct bgp_rib_ops ops = {.set = fib_set, .unset = fib_unset};
-	struct bgp *b;
+	struct bgp *b = calloc(1, sizeof(*b));
 
-	if (!d->cfg.bgp.enabled)
-		return NULL;
-	b = calloc(1, sizeof(*b));
 	if (b == NULL)
 		return NULL;
 	b->d = d;
@@ -1265,6 +1282,22 @@ struct bgp *bgp_start(struct daemon *d)
 		if (peer_init(b, i, &b->cfg->peers[i]) < 0)
 			goto fail;
 		peer_rank(&b->peer[i]);
+	}
+	return b;
+fail:
+	bgp_stop(b);
+	return NULL;
+}
+
+struct bgp *bgp_start(struct daemon *d)
+{
+	struct bgp *b;
+
+	if (!d->cfg.bgp.enabled)
+		return NULL;
+	if ((b = bgp_create(d)) == NULL) {
+		PF_LOG(ERR, "bgp: out of memory");
+		return NULL;
 	}
 	for (unsigned i = 0; i < b->n_peers; i++) {
 		bool seen = false;
@@ -1292,10 +1325,6 @@ struct bgp *bgp_start(struct daemon *d)
 	pthread_mutex_unlock(&d->lock);
 	bgp_telemetry_init(b);
 	return b;
-fail:
-	PF_LOG(ERR, "bgp: out of memory");
-	bgp_stop(b);
-	return NULL;
 }
 
 void bgp_stop(struct bgp *b)

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "control/bgp/bgp.h"
 #include "control/bgp/bgp_msg.h"
@@ -90,6 +91,15 @@ struct bgp {
 	int listen_fd[BGP_MAX_LISTEN];
 };
 
+/* The speaker without sockets: RIB, peers with their timers and ranks.
+ * bgp_start adds listeners, connects and telemetry; bgp_stop frees both. */
+struct bgp *bgp_create(struct daemon *d);
+/* What the session does with bytes read from c: every whole message in buf
+ * goes through the FSM (an UPDATE on an Established connection through
+ * decoding, import policy and the RIB). Returns the bytes used (a partial
+ * message is left), or -1 when c was closed. tests/perf/bench_bgp feeds it
+ * without a socket. */
+ssize_t bgp_conn_input(struct bgp_conn *c, const uint8_t *buf, size_t len);
 void bgp_peer_info_fill(const struct bgp_peer *p, struct bgp_peer_info *out);
 /* bgp_dynamic.c's hands on a session (bgp_session.c), under d->lock.
  * bgp_peer_open: slot i (free or b->n_peers) becomes a managed peer
