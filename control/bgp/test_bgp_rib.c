@@ -252,12 +252,263 @@ static void random_against_model(void **state)
 	bgp_rib_free(rib);
 }
 
+/*
+ * Every peer slot in use: prefixes with from 1 to 32 paths (the inline
+ * paths and the overflow of a RIB entry, growing and shrinking), random
+ * ranks, AS_PATH lengths and next hops, stale marks and flushes. After
+ * each change, what is installed for the prefix against a model of the
+ * selection; counts and per-peer figures at the end of each round.
+ */
+#define MP_PREFIXES 48
+#define MP_PEERS    BGP_RIB_MAX_PEERS
+
+struct mp_path {
+	bool has, stale;
+	uint16_t nh;
+	uint8_t aspl;
+};
+
+static struct {
+	uint32_t lp[MP_PEERS];
+	unsigned tier[MP_PEERS];
+	struct mp_path path[MP_PREFIXES][MP_PEERS];
+} M;
+
+static struct prefix mp_prefix(unsigned i)
+{
+	struct prefix p = {.addr = {.family = i % 4 ? AF_INET : AF_INET6}, .len = 24};
+
+	p.addr.bytes[0] = 10;
+	p.addr.bytes[2] = (uint8_t)i;
+	if (p.addr.family == AF_INET6) {
+		p.addr.bytes[0] = 0x20;
+		p.len = 48;
+	}
+	return p;
+}
+
+static bool mp_better(unsigned i, unsigned a, unsigned b)
+{
+	const struct mp_path *pa = &M.path[i][a], *pb = &M.path[i][b];
+
+	if (M.lp[a] != M.lp[b])
+		return M.lp[a] > M.lp[b];
+	if (M.tier[a] != M.tier[b])
+		return M.tier[a] < M.tier[b];
+	if (pa->aspl != pb->aspl)
+		return pa->aspl < pb->aspl;
+	return a < b;
+}
+
+static unsigned mp_expect(unsigned i, uint16_t nh[PF_PG_MEMBERS])
+{
+	bool used[MP_PEERS] = {false};
+	unsigned n = 0;
+
+	for (;;) {
+		int best = -1;
+		for (unsigned k = 0; k < MP_PEERS; k++)
+			if (M.path[i][k].has && !used[k] &&
+			    (best < 0 || mp_better(i, k, (unsigned)best)))
+				best = (int)k;
+		if (best < 0 || n == PF_PG_MEMBERS)
+			return n;
+		used[best] = true;
+		bool dup = false;
+		for (unsigned j = 0; j < n; j++)
+			dup |= nh[j] == M.path[i][best].nh;
+		if (!dup)
+			nh[n++] = M.path[i][best].nh;
+	}
+}
+
+static void mp_check(struct bgp_rib *rib, unsigned i)
+{
+	uint16_t want[PF_PG_MEMBERS], got[PF_PG_MEMBERS];
+	struct prefix p = mp_prefix(i);
+	unsigned nw = mp_expect(i, want), ng = bgp_rib_installed(rib, &p, got);
+
+	assert_int_equal(ng, nw);
+	assert_memory_equal(got, want, nw * sizeof(want[0]));
+}
+
+static void many_paths_against_model(void **state)
+{
+	struct fake_fib f = {0};
+	struct bgp_rib *rib = bgp_rib_create(&ops, &f);
+	unsigned x = 777;
+
+	(void)state;
+	assert_non_null(rib);
+	memset(&M, 0, sizeof(M));
+	for (unsigned k = 0; k < MP_PEERS; k++) {
+		M.lp[k] = 100 * (1 + k % 3);
+		M.tier[k] = (k / 3) % 3;
+		bgp_rib_peer_rank(rib, k, M.lp[k], M.tier[k]);
+	}
+	for (unsigned round = 0; round < 40; round++) {
+		for (unsigned op = 0; op < 2000; op++) {
+			x = x * 1103515245u + 12345u;
+			unsigned i = (x >> 4) % MP_PREFIXES;
+			/* prefix i is announced by peers 0..i % 32: 1 to 32 paths */
+			unsigned k = (x >> 12) % (i % MP_PEERS + 1);
+			struct mp_path *mp = &M.path[i][k];
+			struct prefix p = mp_prefix(i);
+			if ((x >> 20) % 3 == 0) {
+				assert_int_equal(bgp_rib_withdraw(rib, k, &p), mp->has);
+				*mp = (struct mp_path){0};
+			} else {
+				uint16_t nh = (uint16_t)(1 + (x >> 22) % 6);
+				uint8_t aspl = (uint8_t)((x >> 25) % 4);
+				assert_int_equal(bgp_rib_announce(rib, k, &p, nh, aspl), !mp->has);
+				*mp = (struct mp_path){.has = true, .nh = nh, .aspl = aspl};
+			}
+			mp_check(rib, i);
+		}
+		/* a peer restarts: its paths stale, some announced again, the
+		 * rest flushed; every few rounds one is flushed outright */
+		unsigned peer = round % MP_PEERS, n_stale = 0, n_has = 0;
+		for (unsigned i = 0; i < MP_PREFIXES; i++)
+			n_has += M.path[i][peer].has;
+		assert_int_equal(bgp_rib_mark_stale(rib, peer, 0), n_has);
+		for (unsigned i = 0; i < MP_PREFIXES; i++) {
+			struct mp_path *mp = &M.path[i][peer];
+			struct prefix p = mp_prefix(i);
+			mp->stale = mp->has;
+			if (mp->has && i % 2 == 0) {
+				assert_int_equal(bgp_rib_announce(rib, peer, &p, mp->nh, mp->aspl),
+						 0);
+				mp->stale = false;
+			}
+			n_stale += mp->stale;
+		}
+		assert_int_equal(bgp_rib_peer_stale(rib, peer), n_stale);
+		assert_int_equal(bgp_rib_flush_stale(rib, peer, 0), n_stale);
+		for (unsigned i = 0; i < MP_PREFIXES; i++)
+			if (M.path[i][peer].stale)
+				M.path[i][peer] = (struct mp_path){0};
+		if (round % 5 == 4) {
+			unsigned fam = round % 10 == 4 ? AF_INET6 : 0, n = 0;
+			for (unsigned i = 0; i < MP_PREFIXES; i++) {
+				bool in = fam == 0 || mp_prefix(i).addr.family == fam;
+				n += in && M.path[i][peer].has;
+				if (in)
+					M.path[i][peer] = (struct mp_path){0};
+			}
+			assert_int_equal(bgp_rib_flush(rib, peer, (int)fam), n);
+		}
+		/* the whole table, counts and installed-by-peer */
+		unsigned installed[BGP_RIB_MAX_PEERS], want_inst[MP_PEERS] = {0}, any = 0;
+		bgp_rib_installed_by_peer(rib, installed);
+		for (unsigned i = 0; i < MP_PREFIXES; i++) {
+			uint16_t nh[PF_PG_MEMBERS];
+			unsigned n = mp_expect(i, nh);
+			bool has_any = false;
+			mp_check(rib, i);
+			for (unsigned k = 0; k < MP_PEERS; k++) {
+				has_any |= M.path[i][k].has;
+				for (unsigned j = 0; M.path[i][k].has && j < n; j++)
+					if (nh[j] == M.path[i][k].nh) {
+						want_inst[k]++;
+						break;
+					}
+			}
+			any += has_any;
+		}
+		assert_int_equal(bgp_rib_prefixes(rib), any);
+		for (unsigned k = 0; k < MP_PEERS; k++) {
+			unsigned c4 = 0, c6 = 0;
+			for (unsigned i = 0; i < MP_PREFIXES; i++) {
+				c4 += M.path[i][k].has && mp_prefix(i).addr.family == AF_INET;
+				c6 += M.path[i][k].has && mp_prefix(i).addr.family == AF_INET6;
+			}
+			assert_int_equal(bgp_rib_peer_count(rib, k, AF_INET), c4);
+			assert_int_equal(bgp_rib_peer_count(rib, k, AF_INET6), c6);
+			assert_int_equal(installed[k], want_inst[k]);
+		}
+	}
+	assert_int_equal(f.sets > 0 && f.unsets > 0, true);
+	bgp_rib_free(rib);
+}
+
+/* The RFC 7454 blocks bgp_policy.c filters, as the oracle for its fast
+ * test: inside one means prefix_contains. */
+static const char *const bogon_oracle[] = {
+	"0.0.0.0/8",	   "10.0.0.0/8",     "100.64.0.0/10", "127.0.0.0/8",	"169.254.0.0/16",
+	"172.16.0.0/12",   "192.0.0.0/24",   "192.0.2.0/24",  "192.168.0.0/16", "198.18.0.0/15",
+	"198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4",   "240.0.0.0/4",	"::/8",
+	"100::/64",	   "2001:2::/48",    "2001:10::/28",  "2001:db8::/32",	"2002::/16",
+	"3ffe::/16",	   "3fff::/20",	     "fc00::/7",      "fe80::/10",	"fec0::/10",
+	"ff00::/8",
+};
+
+static bool bogon_by_oracle(const struct prefix *p)
+{
+	for (size_t i = 0; i < sizeof(bogon_oracle) / sizeof(bogon_oracle[0]); i++) {
+		struct prefix b = pfx(bogon_oracle[i]);
+		if (b.addr.family == p->addr.family && prefix_contains(&b, p))
+			return true;
+	}
+	return false;
+}
+
+/* Prefixes at, inside, around and over every bogon, and random ones. */
+static void bogons_against_oracle(void **state)
+{
+	unsigned x = 4242, n_bogon = 0;
+
+	(void)state;
+	for (unsigned t = 0; t < 200000; t++) {
+		x = x * 1103515245u + 12345u;
+		size_t bi = (x >> 8) % (sizeof(bogon_oracle) / sizeof(bogon_oracle[0]));
+		struct prefix p = pfx(bogon_oracle[bi]);
+		unsigned bits = ip_addr_bits(&p.addr), y = x;
+		switch (t % 4) {
+		case 0: /* longer, random host bits: inside */
+			p.len = (uint8_t)(p.len + (x >> 16) % (bits - p.len + 1));
+			break;
+		case 1: /* shorter: over it */
+			p.len = (uint8_t)((x >> 16) % (p.len + 1u));
+			break;
+		case 2: /* one bit of the bogon's own flipped */
+			if (p.len > 0) {
+				unsigned b = (x >> 16) % p.len;
+				p.addr.bytes[b / 8] ^= (uint8_t)(0x80u >> (b % 8));
+			}
+			p.len = (uint8_t)(p.len + (x >> 24) % (bits - p.len + 1));
+			break;
+		default: /* anywhere */
+			p.len = (uint8_t)((x >> 16) % (bits + 1));
+			break;
+		}
+		for (unsigned b = 0; b < bits / 8; b++) {
+			y = y * 1103515245u + 12345u;
+			/* random octets past the bogon's first ones (case 3: all) */
+			if (t % 4 == 3 || b * 8 >= pfx(bogon_oracle[bi]).len)
+				p.addr.bytes[b] = (uint8_t)(y >> 16);
+		}
+		prefix_mask(&p);
+		bool want = bogon_by_oracle(&p);
+		n_bogon += want;
+		if (bgp_prefix_is_bogon(&p) != want) {
+			char buf[PREFIX_STRLEN];
+			fail_msg("%s: bogon %d, oracle %d", prefix_format(&p, buf, sizeof(buf)),
+				 !want, want);
+		}
+	}
+	assert_true(n_bogon > 50000 && n_bogon < 150000); /* both sides tested */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(tier_order),		cmocka_unit_test(local_pref_beats_tier),
-		cmocka_unit_test(flush_and_stale),	cmocka_unit_test(policy),
+		cmocka_unit_test(tier_order),
+		cmocka_unit_test(local_pref_beats_tier),
+		cmocka_unit_test(flush_and_stale),
+		cmocka_unit_test(policy),
 		cmocka_unit_test(random_against_model),
+		cmocka_unit_test(many_paths_against_model),
+		cmocka_unit_test(bogons_against_oracle),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
