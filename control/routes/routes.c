@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include <rte_hash.h>
-#include <rte_jhash.h>
+#include <rte_hash_crc.h>
 #include <rte_rcu_qsbr.h>
 
 #include "control/routes/routes.h"
@@ -16,18 +16,31 @@
 #define NO_DEST	 UINT32_MAX
 #define NO_ENTRY UINT32_MAX
 
-struct pkey {
-	uint8_t family, len, pad[2];
-	uint8_t bytes[16];
-};
-
 struct rentry {
 	struct prefix p;
 	uint16_t pg[ROUTE__SOURCES]; /* PG_NONE when the source has no route */
 	uint32_t reg;		     /* registered slot when p itself is registered */
 	uint32_t dest;		     /* programmed dest id, NO_DEST if none */
+	uint32_t slot;		     /* its slot in the index */
 	bool local;
 	bool used;
+};
+
+/* A slot of the index: an entry position + 1 (0 free, SLOT_DELETED a
+ * tombstone) and its key's hash, compared before the key. */
+#define SLOT_DELETED UINT32_MAX
+
+struct index_slot {
+	uint32_t hash;
+	uint32_t pos1;
+};
+
+/* Entry positions: never used ones first, then freed ones oldest first
+ * (the order of rte_hash's free-slot ring, which routes_list shows). */
+struct pos_pool {
+	uint32_t max, next_fresh;
+	uint32_t head, n_free; /* FIFO of freed positions in free[] */
+	uint32_t *free;
 };
 
 struct reg_slot {
@@ -49,17 +62,27 @@ struct id_pool {
 	uint32_t *free, *pending;
 };
 
+/* How many entries of a kind per prefix length of a family, and which
+ * lengths have any: the searches over shorter lengths visit only those. */
+struct len_count {
+	uint32_t n[129];
+	uint64_t any[3]; /* bit per length with n > 0 */
+};
+
 struct routes {
 	struct fwd_tables *t;
-	struct rte_hash *index; /* pkey -> entry */
+	/* prefix -> position in entries[]: open addressing, linear probing.
+	 * An entry knows its slot, so removing it takes no search. */
+	struct index_slot *index;
+	uint32_t n_slots; /* power of two, > max_entries / 0.7 */
+	uint32_t n_used, n_deleted;
+	struct pos_pool pos;
 	struct rentry *entries;
-	/* entries[] is indexed by the key's position in index: one hash
-	 * operation finds or creates an entry. n_entries: highest position + 1. */
-	uint32_t n_entries, max_entries;
+	uint32_t n_entries, max_entries; /* n_entries: highest position + 1 */
 	size_t entries_bytes;
 	/* per family (0 v4, 1 v6) and length: how many entries / routes /
 	 * registered prefixes, to skip empty lengths in the searches */
-	uint32_t len_entries[2][129], len_routes[2][129], len_reg[2][129];
+	struct len_count len_entries[2], len_routes[2], len_reg[2];
 	uint32_t count[2];
 
 	struct reg_slot *reg;	/* [PF_MAX_PREFIXES] */
@@ -71,9 +94,14 @@ struct routes {
 	struct rte_hash *dest_index; /* dest word -> dest id */
 	uint32_t *dest_ref;
 	struct id_pool dest_ids;
+	/* The last dest found or made: a table load gives most routes the same
+	 * word, and this spares dest_index a lookup per route. */
+	uint64_t last_w;
+	uint32_t last_id;
 
 	struct pg_slot *pg; /* [PF_MAX_PATHGROUPS] */
 	struct id_pool pg_ids;
+	uint16_t last_pg; /* the group routes_pathgroup_get returned last */
 };
 
 static int fam(const struct prefix *p)
@@ -86,12 +114,57 @@ static unsigned maxlen(int f)
 	return f ? 128 : 32;
 }
 
-static void pkey_make(const struct prefix *p, struct pkey *k)
+static void len_add(struct len_count *c, unsigned len, int delta)
 {
-	memset(k, 0, sizeof(*k));
-	k->family = p->addr.family;
-	k->len = p->len;
-	memcpy(k->bytes, p->addr.bytes, 16);
+	c->n[len] += (uint32_t)delta;
+	if (c->n[len] > 0)
+		c->any[len / 64] |= 1ull << (len % 64);
+	else
+		c->any[len / 64] &= ~(1ull << (len % 64));
+}
+
+/* The longest length below len with entries, -1 if none. */
+static int len_below(const struct len_count *c, int len)
+{
+	for (int w = (len - 1) / 64; len > 0 && w >= 0; w--) {
+		uint64_t m = c->any[w];
+		if (w == (len - 1) / 64 && (len - 1) % 64 != 63)
+			m &= (1ull << ((len - 1) % 64 + 1)) - 1;
+		if (m != 0)
+			return w * 64 + 63 - __builtin_clzll(m);
+	}
+	return -1;
+}
+
+/* Some length above len has entries. */
+static bool len_any_above(const struct len_count *c, unsigned len)
+{
+	for (unsigned w = len / 64; w < 3; w++) {
+		uint64_t m = c->any[w];
+		if (w == len / 64)
+			m &= len % 64 == 63 ? 0 : ~0ull << (len % 64 + 1);
+		if (m != 0)
+			return true;
+	}
+	return false;
+}
+
+/* CRC32-C (one instruction per word) over the key: all 16 address octets,
+ * family and length. */
+static uint32_t prefix_hash(const struct prefix *p)
+{
+	uint64_t hi, lo;
+
+	memcpy(&hi, p->addr.bytes, 8);
+	memcpy(&lo, p->addr.bytes + 8, 8);
+	return rte_hash_crc_8byte(lo,
+				  rte_hash_crc_8byte(hi, (uint32_t)p->addr.family << 8 | p->len));
+}
+
+static bool prefix_same(const struct prefix *a, const struct prefix *b)
+{
+	return a->addr.family == b->addr.family && a->len == b->len &&
+	       memcmp(a->addr.bytes, b->addr.bytes, sizeof(a->addr.bytes)) == 0;
 }
 
 static int pool_init(struct id_pool *p, uint32_t max)
@@ -130,6 +203,85 @@ static void pool_put(struct id_pool *p, uint32_t id)
 	p->pending[p->n_pending++] = id;
 }
 
+static int pos_init(struct pos_pool *p, uint32_t max)
+{
+	p->max = max;
+	p->free = calloc(max, sizeof(uint32_t));
+	return p->free ? 0 : -ENOMEM;
+}
+
+static int pos_get(struct pos_pool *p, uint32_t *pos)
+{
+	if (p->next_fresh < p->max) {
+		*pos = p->next_fresh++;
+		return 0;
+	}
+	if (p->n_free == 0)
+		return -ENOSPC;
+	*pos = p->free[p->head];
+	p->head = (p->head + 1) % p->max;
+	p->n_free--;
+	return 0;
+}
+
+static void pos_put(struct pos_pool *p, uint32_t pos)
+{
+	p->free[(p->head + p->n_free) % p->max] = pos;
+	p->n_free++;
+}
+
+static struct index_slot *index_map(uint32_t n_slots)
+{
+	return table_map((size_t)n_slots * sizeof(struct index_slot), true);
+}
+
+/* Puts entry pos (hash h) in the first free or deleted slot. */
+static void index_put(struct routes *r, uint32_t h, uint32_t pos)
+{
+	uint32_t mask = r->n_slots - 1, i = h & mask;
+
+	while (r->index[i].pos1 != 0 && r->index[i].pos1 != SLOT_DELETED)
+		i = (i + 1) & mask;
+	if (r->index[i].pos1 == SLOT_DELETED)
+		r->n_deleted--;
+	r->index[i] = (struct index_slot){.hash = h, .pos1 = pos + 1};
+	r->entries[pos].slot = i;
+	r->n_used++;
+}
+
+/* Tombstones lengthen the probes: past 80 % used or deleted, the index is
+ * built again without them (the entries stay where they are). */
+static int index_rebuild(struct routes *r)
+{
+	struct index_slot *old = r->index;
+
+	if ((r->index = index_map(r->n_slots)) == NULL) {
+		r->index = old;
+		return -ENOMEM;
+	}
+	r->n_used = r->n_deleted = 0;
+	for (uint32_t i = 0; i < r->n_slots; i++)
+		if (old[i].pos1 != 0 && old[i].pos1 != SLOT_DELETED)
+			index_put(r, old[i].hash, old[i].pos1 - 1);
+	table_unmap(old, (size_t)r->n_slots * sizeof(*old));
+	return 0;
+}
+
+/* Position of p's entry, -1 if none. */
+static int64_t index_find(const struct routes *r, const struct prefix *p, uint32_t h)
+{
+	uint32_t mask = r->n_slots - 1;
+
+	for (uint32_t i = h & mask;; i = (i + 1) & mask) {
+		const struct index_slot *s = &r->index[i];
+		if (s->pos1 == 0)
+			return -1;
+		if (s->hash == h && s->pos1 != SLOT_DELETED &&
+		    prefix_same(&r->entries[s->pos1 - 1].p, p))
+			return s->pos1 - 1;
+	}
+}
+
 /* entries[] is read (e->used) before it is written: populated (see
  * dataplane/table_mem.h). */
 static struct rentry *entries_map(struct routes *r, size_t n)
@@ -141,30 +293,26 @@ static struct rentry *entries_map(struct routes *r, size_t n)
 struct routes *routes_create(struct fwd_tables *t, const struct routes_conf *conf)
 {
 	static unsigned seq;
-	char n1[RTE_HASH_NAMESIZE], n2[RTE_HASH_NAMESIZE];
+	char n2[RTE_HASH_NAMESIZE];
 	struct routes *r = calloc(1, sizeof(*r));
 
 	if (r == NULL)
 		return NULL;
-	snprintf(n1, sizeof(n1), "routes_%u", seq);
 	snprintf(n2, sizeof(n2), "dests_%u", seq++);
-	struct rte_hash_parameters hp = {
-		.name = n1,
-		.entries = conf->max_entries,
-		.key_len = sizeof(struct pkey),
-		.hash_func = rte_jhash,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
 	struct rte_hash_parameters dp = {
 		.name = n2,
 		.entries = PF_MAX_DESTS,
 		.key_len = sizeof(uint64_t),
-		.hash_func = rte_jhash,
+		.hash_func = rte_hash_crc,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 	r->t = t;
 	r->max_entries = conf->max_entries;
-	r->index = rte_hash_create(&hp);
+	r->last_id = NO_DEST;
+	r->n_slots = 64;
+	while (r->n_slots < (uint64_t)r->max_entries * 10 / 7 + 1)
+		r->n_slots *= 2;
+	r->index = index_map(r->n_slots);
 	r->dest_index = rte_hash_create(&dp);
 	r->reg = calloc(PF_MAX_PREFIXES, sizeof(*r->reg));
 	r->reg_order = calloc(PF_MAX_PREFIXES, sizeof(*r->reg_order));
@@ -172,8 +320,8 @@ struct routes *routes_create(struct fwd_tables *t, const struct routes_conf *con
 	r->dest_ref = calloc(PF_MAX_DESTS, sizeof(uint32_t));
 	if (r->index == NULL || r->dest_index == NULL || r->reg == NULL || r->reg_order == NULL ||
 	    r->pg == NULL || r->dest_ref == NULL || pool_init(&r->dest_ids, PF_MAX_DESTS) < 0 ||
-	    pool_init(&r->pg_ids, PF_MAX_PATHGROUPS) < 0 ||
-	    (r->entries = entries_map(r, (size_t)rte_hash_max_key_id(r->index) + 1)) == NULL) {
+	    pool_init(&r->pg_ids, PF_MAX_PATHGROUPS) < 0 || pos_init(&r->pos, r->max_entries) < 0 ||
+	    (r->entries = entries_map(r, r->max_entries)) == NULL) {
 		routes_free(r);
 		return NULL;
 	}
@@ -184,7 +332,7 @@ void routes_free(struct routes *r)
 {
 	if (r == NULL)
 		return;
-	rte_hash_free(r->index);
+	table_unmap(r->index, (size_t)r->n_slots * sizeof(*r->index));
 	rte_hash_free(r->dest_index);
 	table_unmap(r->entries, r->entries_bytes);
 	free(r->reg);
@@ -193,10 +341,21 @@ void routes_free(struct routes *r)
 	free(r->dest_ref);
 	pool_fini(&r->dest_ids);
 	pool_fini(&r->pg_ids);
+	free(r->pos.free);
 	free(r);
 }
 
 /* ---- path groups ---- */
+
+static bool pg_is(const struct pg_slot *s, const uint16_t *nh, unsigned n)
+{
+	if (s->ref == 0 || s->n != n)
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		if (s->nh[i] != nh[i])
+			return false;
+	return true;
+}
 
 int routes_pathgroup_get(struct routes *r, const uint16_t *nh, unsigned n, uint16_t *pg)
 {
@@ -205,11 +364,18 @@ int routes_pathgroup_get(struct routes *r, const uint16_t *nh, unsigned n, uint1
 
 	if (n == 0 || n > PF_PG_MEMBERS)
 		return -EINVAL;
+	/* The group asked for last first: BGP asks once per route, mostly for
+	 * the same next hops. */
+	if (pg_is(&r->pg[r->last_pg], nh, n)) {
+		r->pg[r->last_pg].ref++;
+		*pg = r->last_pg;
+		return 0;
+	}
 	for (uint32_t i = 0; i < r->pg_ids.next_fresh; i++) {
 		struct pg_slot *s = &r->pg[i];
-		if (s->ref > 0 && s->n == n && memcmp(s->nh, nh, n * sizeof(*nh)) == 0) {
+		if (pg_is(s, nh, n)) {
 			s->ref++;
-			*pg = (uint16_t)i;
+			*pg = r->last_pg = (uint16_t)i;
 			return 0;
 		}
 	}
@@ -223,7 +389,7 @@ int routes_pathgroup_get(struct routes *r, const uint16_t *nh, unsigned n, uint1
 	}
 	r->pg[id] = (struct pg_slot){.ref = 1, .n = n};
 	memcpy(r->pg[id].nh, nh, n * sizeof(*nh));
-	*pg = (uint16_t)id;
+	*pg = r->last_pg = (uint16_t)id;
 	return 0;
 }
 
@@ -250,9 +416,17 @@ static int dest_get(struct routes *r, uint64_t w, uint32_t *id)
 	void *data;
 	int ret;
 
+	if (r->last_id != NO_DEST && r->last_w == w && r->dest_ref[r->last_id] > 0 &&
+	    r->t->dest[r->last_id] == w) {
+		*id = r->last_id;
+		r->dest_ref[*id]++;
+		return 0;
+	}
 	if (rte_hash_lookup_data(r->dest_index, &w, &data) >= 0) {
 		*id = (uint32_t)(uintptr_t)data;
 		r->dest_ref[*id]++;
+		r->last_w = w;
+		r->last_id = *id;
 		return 0;
 	}
 	if ((ret = pool_get(&r->dest_ids, r->t->qsbr, id)) < 0)
@@ -263,6 +437,8 @@ static int dest_get(struct routes *r, uint64_t w, uint32_t *id)
 	}
 	dest_set(r->t, *id, DEST_PG(w), DEST_FLAGS(w), DEST_PREFIX(w));
 	r->dest_ref[*id] = 1;
+	r->last_w = w;
+	r->last_id = *id;
 	return 0;
 }
 
@@ -279,36 +455,34 @@ static void dest_put(struct routes *r, uint32_t id)
 
 static struct rentry *entry_find(const struct routes *r, const struct prefix *p)
 {
-	struct pkey k;
-	int32_t pos;
+	int64_t pos = index_find(r, p, prefix_hash(p));
 
-	pkey_make(p, &k);
-	pos = rte_hash_lookup(r->index, &k);
 	return pos < 0 ? NULL : &r->entries[pos];
 }
 
 /* The entry for p, created if new. NULL when the table is full. */
 static struct rentry *entry_get(struct routes *r, const struct prefix *p)
 {
-	struct pkey k;
-	int32_t pos;
+	uint32_t h = prefix_hash(p), pos;
+	int64_t found = index_find(r, p, h);
 
-	pkey_make(p, &k);
-	pos = rte_hash_add_key(r->index, &k);
-	if (pos < 0)
+	if (found >= 0)
+		return &r->entries[found];
+	if ((r->n_used + r->n_deleted + 1) * 10 > r->n_slots * 8 && index_rebuild(r) < 0)
+		return NULL;
+	if (pos_get(&r->pos, &pos) < 0)
 		return NULL;
 	struct rentry *e = &r->entries[pos];
-	if (!e->used) {
-		*e = (struct rentry){.p = *p,
-				     .pg = {PG_NONE, PG_NONE},
-				     .reg = ROUTES_NO_REG,
-				     .dest = NO_DEST,
-				     .used = true};
-		r->len_entries[fam(p)][p->len]++;
-		r->count[fam(p)]++;
-		if ((uint32_t)pos >= r->n_entries)
-			r->n_entries = (uint32_t)pos + 1;
-	}
+	*e = (struct rentry){.p = *p,
+			     .pg = {PG_NONE, PG_NONE},
+			     .reg = ROUTES_NO_REG,
+			     .dest = NO_DEST,
+			     .used = true};
+	index_put(r, h, pos);
+	len_add(&r->len_entries[fam(p)], p->len, 1);
+	r->count[fam(p)]++;
+	if (pos >= r->n_entries)
+		r->n_entries = pos + 1;
 	return e;
 }
 
@@ -337,13 +511,11 @@ static int fib_erase(struct routes *r, const struct prefix *p)
 }
 
 /* The longest entry strictly shorter than p.len covering p for which
- * want(entry) holds, using the per-length counts to skip empty lengths. */
+ * want(entry) holds, visiting only the lengths that have such entries. */
 static struct rentry *covering(const struct routes *r, const struct prefix *p,
-			       const uint32_t *len_count, bool (*want)(const struct rentry *))
+			       const struct len_count *lc, bool (*want)(const struct rentry *))
 {
-	for (int l = (int)p->len - 1; l >= 0; l--) {
-		if (len_count[l] == 0)
-			continue;
+	for (int l = len_below(lc, p->len); l >= 0; l = len_below(lc, l)) {
 		struct prefix q = *p;
 		q.len = (uint8_t)l;
 		prefix_mask(&q);
@@ -363,10 +535,11 @@ static void effective(const struct routes *r, const struct rentry *e, uint16_t *
 		      const struct rentry **via)
 {
 	const struct rentry *rt =
-		entry_has_route(e) ? e
-				   : covering(r, &e->p, r->len_routes[fam(&e->p)], entry_has_route);
+		entry_has_route(e)
+			? e
+			: covering(r, &e->p, &r->len_routes[fam(&e->p)], entry_has_route);
 	const struct rentry *rg =
-		is_registered(e) ? e : covering(r, &e->p, r->len_reg[fam(&e->p)], is_registered);
+		is_registered(e) ? e : covering(r, &e->p, &r->len_reg[fam(&e->p)], is_registered);
 
 	*pg = rt != NULL ? entry_own_pg(rt) : PG_NONE;
 	*reg = rg != NULL ? rg->reg : ROUTES_NO_REG;
@@ -391,13 +564,13 @@ static uint64_t entry_word(const struct routes *r, const struct rentry *e)
 
 static void entry_remove(struct routes *r, struct rentry *e)
 {
-	struct pkey k;
-
 	fib_erase(r, &e->p);
 	dest_put(r, e->dest);
-	pkey_make(&e->p, &k);
-	rte_hash_del_key(r->index, &k);
-	r->len_entries[fam(&e->p)][e->p.len]--;
+	r->index[e->slot].pos1 = SLOT_DELETED;
+	r->n_used--;
+	r->n_deleted++;
+	pos_put(&r->pos, (uint32_t)(e - r->entries));
+	len_add(&r->len_entries[fam(&e->p)], e->p.len, -1);
 	r->count[fam(&e->p)]--;
 	e->used = false;
 }
@@ -456,6 +629,8 @@ static uint32_t reg_lower_bound(const struct routes *r, const struct prefix *p)
 static void reprogram_inside(struct routes *r, const struct prefix *p, bool all)
 {
 	if (!all) {
+		if (!len_any_above(&r->len_reg[fam(p)], p->len))
+			return; /* no registered prefix is longer than p */
 		/* Registered prefixes inside p start at p's address, in order. */
 		struct prefix from = {.addr = p->addr, .len = 0};
 		for (uint32_t i = reg_lower_bound(r, &from); i < r->n_reg; i++) {
@@ -501,12 +676,12 @@ int routes_set(struct routes *r, const struct prefix *p, enum route_source src, 
 	e->pg[src] = pg;
 	r->pg[pg].ref++;
 	if (!had)
-		r->len_routes[fam(p)][p->len]++;
+		len_add(&r->len_routes[fam(p)], p->len, 1);
 	if ((ret = entry_program(r, e)) < 0) {
 		e->pg[src] = old_src_pg;
 		r->pg[pg].ref--;
 		if (!had) {
-			r->len_routes[fam(p)][p->len]--;
+			len_add(&r->len_routes[fam(p)], p->len, -1);
 			entry_program(r, e);
 		}
 		return ret;
@@ -532,7 +707,7 @@ int routes_unset(struct routes *r, const struct prefix *p, enum route_source src
 	e->pg[src] = PG_NONE;
 	bool has = entry_has_route(e);
 	if (!has)
-		r->len_routes[fam(p)][p->len]--;
+		len_add(&r->len_routes[fam(p)], p->len, -1);
 	entry_program(r, e); /* may remove e */
 	routes_pathgroup_put(r, src_pg);
 	if (!has || entry_own_pg(e) != old_pg)
@@ -558,10 +733,10 @@ int routes_register(struct routes *r, const struct prefix *p, const char *custom
 	if (e == NULL && (e = entry_get(r, p)) == NULL)
 		return -ENOSPC;
 	e->reg = slot;
-	r->len_reg[fam(p)][p->len]++;
+	len_add(&r->len_reg[fam(p)], p->len, 1);
 	if ((ret = entry_program(r, e)) < 0) {
 		e->reg = ROUTES_NO_REG;
-		r->len_reg[fam(p)][p->len]--;
+		len_add(&r->len_reg[fam(p)], p->len, -1);
 		entry_program(r, e);
 		return ret;
 	}
@@ -594,7 +769,7 @@ int routes_unregister(struct routes *r, const struct prefix *p)
 		(r->n_reg - pos) * sizeof(r->reg_order[0]));
 	r->reg[e->reg].used = false;
 	e->reg = ROUTES_NO_REG;
-	r->len_reg[fam(p)][p->len]--;
+	len_add(&r->len_reg[fam(p)], p->len, -1);
 	entry_program(r, e);
 	reprogram_inside(r, p, true);
 	return 0;
@@ -695,7 +870,7 @@ int routes_lookup(const struct routes *r, const struct ip_addr *a, struct route_
 	int f = a->family == AF_INET6;
 
 	for (int l = (int)maxlen(f); l >= 0; l--) {
-		if (r->len_entries[f][l] == 0)
+		if (r->len_entries[f].n[l] == 0)
 			continue;
 		struct prefix q = {.addr = *a, .len = (uint8_t)l};
 		prefix_mask(&q);

@@ -305,6 +305,113 @@ static void registered_follow_random_routes(void **state)
 	assert_int_equal(routes_count(R, 0), before);
 }
 
+/*
+ * The prefix index through churn in a table of its own, small enough to
+ * fill: many more removals than slots (tombstones, rebuilds), positions
+ * reused, -ENOSPC exactly when max_entries entries exist. Every prefix is
+ * looked up and the table listed against a model at intervals.
+ */
+#define CH_MAX	300
+#define CH_POOL 700
+#define CH_OPS	30000
+
+static struct prefix churn_prefix(unsigned i)
+{
+	char buf[64];
+
+	if (i % 5 == 4)
+		snprintf(buf, sizeof(buf), "2001:db8:%x::/48", i);
+	else
+		snprintf(buf, sizeof(buf), "11.%u.%u.0/24", i / 256, i % 256);
+	return P(buf);
+}
+
+static void churn_check(struct routes *r, const bool *live, unsigned n_live)
+{
+	static struct route_info list[CH_MAX + 1];
+	uint32_t cursor = 0;
+	unsigned n = 0;
+
+	assert_int_equal(routes_count(r, 0), n_live);
+	for (unsigned i = 0; i < CH_POOL; i++) {
+		struct prefix p = churn_prefix(i);
+		struct route_info info;
+		int ret = routes_lookup(r, &p.addr, &info);
+		if (!live[i]) {
+			assert_int_equal(ret, -ENOENT);
+			continue;
+		}
+		assert_int_equal(ret, 0);
+		assert_true(prefix_equal(&info.prefix, &p));
+		assert_true(info.has_route);
+	}
+	do {
+		unsigned got = routes_list(r, 0, &cursor, list + n, CH_MAX + 1 - n);
+		for (unsigned k = n; k < n + got; k++) {
+			unsigned i = 0;
+			for (struct prefix q; i < CH_POOL; i++)
+				if (q = churn_prefix(i), prefix_equal(&q, &list[k].prefix))
+					break;
+			assert_true(i < CH_POOL && live[i]);
+		}
+		n += got;
+	} while (cursor != 0 && n <= CH_MAX);
+	assert_int_equal(n, n_live);
+}
+
+static void index_churn_and_capacity(void **state)
+{
+	struct fwd_conf fc = {.max_routes4 = 1024,
+			      .n_tbl8_4 = 16,
+			      .max_routes6 = 1024,
+			      .n_groups6 = 1024,
+			      .max_readers = 1};
+	struct routes_conf rc = {.max_entries = CH_MAX};
+	struct nexthop nh = {.port_id = 1, .link_id = 1};
+	static bool live[CH_POOL];
+	struct fwd_tables t;
+	unsigned n_live = 0, full = 0;
+	uint16_t a, pg;
+
+	(void)state;
+	memset(live, 0, sizeof(live));
+	assert_int_equal(fwd_tables_create(&t, &fc), 0);
+	struct routes *r = routes_create(&t, &rc);
+	assert_non_null(r);
+	assert_int_equal(nexthop_alloc(&t, &nh, &a), 0);
+	assert_int_equal(routes_pathgroup_get(r, &a, 1, &pg), 0);
+	for (unsigned op = 1; op <= CH_OPS; op++) {
+		/* mostly adds until full, then as many removals as adds */
+		unsigned i = (unsigned)rte_rand_max(CH_POOL);
+		struct prefix p = churn_prefix(i);
+		if (live[i]) {
+			assert_int_equal(routes_unset(r, &p, ROUTE_BGP), 0);
+			live[i] = false;
+			n_live--;
+		} else if (n_live == CH_MAX) {
+			assert_int_equal(routes_set(r, &p, ROUTE_BGP, pg), -ENOSPC);
+			full++;
+		} else {
+			assert_int_equal(routes_set(r, &p, ROUTE_BGP, pg), 0);
+			live[i] = true;
+			n_live++;
+		}
+		if (op % 3000 == 0)
+			churn_check(r, live, n_live);
+	}
+	assert_true(full > 0);
+	for (unsigned i = 0; i < CH_POOL; i++)
+		if (live[i]) {
+			struct prefix p = churn_prefix(i);
+			assert_int_equal(routes_unset(r, &p, ROUTE_BGP), 0);
+			live[i] = false;
+		}
+	churn_check(r, live, 0);
+	routes_pathgroup_put(r, pg);
+	routes_free(r);
+	fwd_tables_free(&t);
+}
+
 int main(int argc, char **argv)
 {
 	char *eal[] = {argv[0],	   "--no-huge",	     "-m", "512", "--no-shconf",
@@ -320,6 +427,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(local_and_lookup),
 		cmocka_unit_test(dests_are_interned),
 		cmocka_unit_test(registered_follow_random_routes),
+		cmocka_unit_test(index_churn_and_capacity),
 	};
 	int ret = cmocka_run_group_tests(tests, setup, teardown);
 	rte_eal_cleanup();
