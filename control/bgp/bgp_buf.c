@@ -3,67 +3,6 @@
 
 #include "bgp_buf.h"
 
-int rd_u8(struct rd *r, uint8_t *v)
-{
-	if (r->left < 1)
-		return -1;
-	*v = r->p[0];
-	r->p++;
-	r->left--;
-	return 0;
-}
-
-int rd_u16(struct rd *r, uint16_t *v)
-{
-	if (r->left < 2)
-		return -1;
-	*v = (uint16_t)(r->p[0] << 8 | r->p[1]);
-	r->p += 2;
-	r->left -= 2;
-	return 0;
-}
-
-int rd_u32(struct rd *r, uint32_t *v)
-{
-	if (r->left < 4)
-		return -1;
-	*v = (uint32_t)r->p[0] << 24 | (uint32_t)r->p[1] << 16 | (uint32_t)r->p[2] << 8 |
-	     (uint32_t)r->p[3];
-	r->p += 4;
-	r->left -= 4;
-	return 0;
-}
-
-int rd_bytes(struct rd *r, void *dst, size_t n)
-{
-	if (r->left < n)
-		return -1;
-	if (n > 0)
-		memcpy(dst, r->p, n);
-	r->p += n;
-	r->left -= n;
-	return 0;
-}
-
-int rd_skip(struct rd *r, size_t n)
-{
-	if (r->left < n)
-		return -1;
-	r->p += n;
-	r->left -= n;
-	return 0;
-}
-
-int rd_sub(struct rd *r, struct rd *sub, size_t n)
-{
-	if (r->left < n)
-		return -1;
-	rd_init(sub, r->p, n);
-	r->p += n;
-	r->left -= n;
-	return 0;
-}
-
 int wr_u8(struct wr *w, uint8_t v)
 {
 	return wr_bytes(w, &v, 1);

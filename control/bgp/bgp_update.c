@@ -112,8 +112,10 @@ static int prefixes_decode(struct bgp_update *u, struct rd *r, uint8_t family,
 		p->len = len;
 		if (rd_bytes(r, p->addr.bytes, (len + 7u) / 8) < 0)
 			return -1;
-		/* RFC 4271 4.3: trailing bits are irrelevant. */
-		prefix_mask(p);
+		/* RFC 4271 4.3: trailing bits are irrelevant. Only the last
+		 * octet read can hold any (the rest is zero). */
+		if (len % 8 != 0)
+			p->addr.bytes[len / 8] &= (uint8_t)(0xff00u >> (len % 8));
 		u->n_pool++;
 		out->n++;
 	}
@@ -467,7 +469,7 @@ static void atomic_aggregate_format(const struct bgp_attrs *a, struct fmt *f)
 static enum bgp_action aggregator_decode(struct dec_ctx *c, struct rd *v)
 {
 	struct bgp_attrs *a = &c->u->attrs;
-	uint16_t as16;
+	uint16_t as16 = 0;
 	int rc;
 
 	memset(&a->aggregator_id, 0, sizeof(a->aggregator_id));

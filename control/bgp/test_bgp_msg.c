@@ -680,6 +680,17 @@ static void update_withdrawn_and_host_bits(void **state)
 	assert_int_equal(update_decode(&ebgp4, B, len, &U, &R), BGP_ACT_OK);
 	assert_int_equal(U.withdrawn.n, 3);
 	assert_false(U.end_of_rib);
+	/* host bits inside the last octet: 10.1.255.0/20, 255.0.0.0/1, 10.1.2.255/31 */
+	static const uint8_t wd2[] = {20, 10, 1, 255, 1, 255, 31, 10, 1, 2, 255};
+	len = mk_update(B, wd2, sizeof(wd2), NULL, 0, NULL, 0);
+	assert_int_equal(update_decode(&ebgp4, B, len, &U, &R), BGP_ACT_OK);
+	assert_int_equal(U.withdrawn.n, 3);
+	assert_string_equal(pfx(&U.withdrawn.v[0]), "10.1.240.0/20");
+	assert_string_equal(pfx(&U.withdrawn.v[1]), "128.0.0.0/1");
+	assert_string_equal(pfx(&U.withdrawn.v[2]), "10.1.2.254/31");
+	for (unsigned i = 0; i < 3; i++) /* octets past the prefix stay zero */
+		assert_int_equal(U.withdrawn.v[i].addr.bytes[4] | U.withdrawn.v[i].addr.bytes[15],
+				 0);
 }
 
 /* --- UPDATE error handling (RFC 7606) --- */
