@@ -46,14 +46,7 @@
 #include "control/prefix/prefix.h"
 #include "control/routes/routes.h"
 
-#if __has_include(<valgrind/callgrind.h>)
-#include <valgrind/callgrind.h>
-#else
-#define CALLGRIND_ZERO_STATS
-#define CALLGRIND_START_INSTRUMENTATION
-#define CALLGRIND_STOP_INSTRUMENTATION
-#define CALLGRIND_DUMP_STATS_AT(s) ((void)(s))
-#endif
+#include "tests/perf/bench_util.h"
 
 #define MAX_PATHS 3
 #define PEER_AS	  64496
@@ -136,48 +129,6 @@ static int stream_put(struct stream *s, const uint8_t *msg, size_t len)
 	s->len += len;
 	s->msgs++;
 	return 0;
-}
-
-static struct prefix *read_routes(const char *path, unsigned max, unsigned *n)
-{
-	FILE *f = fopen(path, "r");
-	struct prefix *v = malloc(sizeof(*v)); /* non-NULL for an empty file */
-	unsigned cap = 1, line = 0;
-	char buf[128];
-
-	*n = 0;
-	if (f == NULL || v == NULL) {
-		fprintf(stderr, "bench_bgp: %s: %s\n", path, strerror(errno));
-		free(v);
-		if (f != NULL)
-			fclose(f);
-		return NULL;
-	}
-	while (*n < max && fgets(buf, sizeof(buf), f) != NULL) {
-		line++;
-		buf[strcspn(buf, "\r\n")] = '\0';
-		if (buf[0] == '\0' || buf[0] == '#')
-			continue;
-		if (*n == cap) {
-			cap *= 2;
-			struct prefix *nv = realloc(v, cap * sizeof(*v));
-			if (nv == NULL) {
-				free(v);
-				fclose(f);
-				return NULL;
-			}
-			v = nv;
-		}
-		if (prefix_parse(buf, &v[*n], false) < 0) {
-			fprintf(stderr, "bench_bgp: %s:%u: not a prefix: %s\n", path, line, buf);
-			free(v);
-			fclose(f);
-			return NULL;
-		}
-		(*n)++;
-	}
-	fclose(f);
-	return v;
 }
 
 /* Attribute set k of peer `path`: ORIGIN IGP, AS_PATH PEER_AS 3356 (1000 + k)
@@ -424,8 +375,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *csv = sep - first == 3 ? argv[first + 2] : NULL;
-	struct prefix *v4 = read_routes(argv[first], opt.max4, &n4);
-	struct prefix *v6 = read_routes(argv[first + 1], opt.max6, &n6);
+	struct prefix *v4 = bench_read_routes("bench_bgp", argv[first], opt.max4, &n4);
+	struct prefix *v6 = bench_read_routes("bench_bgp", argv[first + 1], opt.max6, &n6);
 	if (v4 == NULL || v6 == NULL || config_make(&d.cfg, n4, n6) < 0)
 		return 1;
 

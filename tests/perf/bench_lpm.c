@@ -46,14 +46,7 @@
 #include "dataplane/fib/fib4.h"
 #include "dataplane/fib/fib6.h"
 
-#if __has_include(<valgrind/callgrind.h>)
-#include <valgrind/callgrind.h>
-#else
-#define CALLGRIND_ZERO_STATS
-#define CALLGRIND_START_INSTRUMENTATION
-#define CALLGRIND_STOP_INSTRUMENTATION
-#define CALLGRIND_DUMP_STATS_AT(s) ((void)(s))
-#endif
+#include "tests/perf/bench_util.h"
 
 #define BULK	      32
 #define NH_BITS	      20	 /* rte_lpm6 keeps 21 bits of next hop */

@@ -16,6 +16,7 @@
  * Prints a table; with CSV also writes phase,routes,seconds,routes_per_s.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,50 +27,9 @@
 #include "control/prefix/prefix.h"
 #include "control/routes/routes.h"
 #include "dataplane/fwd/fwd.h"
+#include "tests/perf/bench_util.h"
 
 #define N_REGISTERED 64
-
-static struct prefix *read_routes(const char *path, unsigned *n)
-{
-	FILE *f = fopen(path, "r");
-	struct prefix *v = malloc(sizeof(*v)); /* non-NULL for an empty file */
-	unsigned cap = 1, line = 0;
-	char buf[128];
-
-	*n = 0;
-	if (f == NULL || v == NULL) {
-		fprintf(stderr, "bench_routes: %s: %s\n", path, strerror(errno));
-		free(v);
-		if (f != NULL)
-			fclose(f);
-		return NULL;
-	}
-	while (fgets(buf, sizeof(buf), f) != NULL) {
-		line++;
-		buf[strcspn(buf, "\r\n")] = '\0';
-		if (buf[0] == '\0' || buf[0] == '#')
-			continue;
-		if (*n == cap) {
-			cap *= 2;
-			struct prefix *nv = realloc(v, cap * sizeof(*v));
-			if (nv == NULL) {
-				free(v);
-				fclose(f);
-				return NULL;
-			}
-			v = nv;
-		}
-		if (prefix_parse(buf, &v[*n], false) < 0) {
-			fprintf(stderr, "bench_routes: %s:%u: not a prefix: %s\n", path, line, buf);
-			free(v);
-			fclose(f);
-			return NULL;
-		}
-		(*n)++;
-	}
-	fclose(f);
-	return v;
-}
 
 static double now_s(void)
 {
@@ -110,7 +70,8 @@ int main(int argc, char **argv)
 	}
 	const char *csv = sep == 4 ? argv[3] : NULL;
 	unsigned n4, n6;
-	struct prefix *v4 = read_routes(argv[1], &n4), *v6 = read_routes(argv[2], &n6);
+	struct prefix *v4 = bench_read_routes("bench_routes", argv[1], UINT_MAX, &n4),
+		      *v6 = bench_read_routes("bench_routes", argv[2], UINT_MAX, &n6);
 	if (v4 == NULL || v6 == NULL)
 		return 1;
 
