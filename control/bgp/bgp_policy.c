@@ -18,6 +18,12 @@ static const char *const bogons_src[] = {
 
 #define N_BOGONS (sizeof(bogons_src) / sizeof(bogons_src[0]))
 
+const char *const *bgp_bogon_list(size_t *n)
+{
+	*n = N_BOGONS;
+	return bogons_src;
+}
+
 /* A bogon as two big-endian words and their masks: every announced prefix
  * is tested against the list, so a test is a few word operations rather
  * than prefix_contains' walk over the bits. */

@@ -4,6 +4,7 @@
 #define PEERFWD_BGP_POLICY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "control/config/config.h"
 #include "control/prefix/prefix.h"
@@ -21,6 +22,9 @@ enum bgp_filter {
 const char *bgp_filter_name(enum bgp_filter f);
 /* True when p lies inside an RFC 7454 (IANA special-purpose) block. */
 bool bgp_prefix_is_bogon(const struct prefix *p);
+/* The blocks bgp_prefix_is_bogon matches, as text: *n of them. For its
+ * test, which checks the fast match against prefix_contains over these. */
+const char *const *bgp_bogon_list(size_t *n);
 /* pol NULL: no policy. */
 enum bgp_filter bgp_policy_check(const struct cfg_bgp_policy *pol, bool ebgp,
 				 const struct prefix *p);
