@@ -77,7 +77,11 @@ static inline uint32_t fib4_reader_lookup(const struct fib4_reader *r, uint32_t 
 {
 	uint32_t e = __atomic_load_n(&r->root[ip >> 8], __ATOMIC_RELAXED);
 
-	if (unlikely(e & MTRIE_EXT))
+	/* One test for the common case, a route in the root: ext entries
+	 * and empty ones both have the valid bit clear. */
+	if (likely(e & MTRIE_VALID))
+		return MTRIE_VALUE(e);
+	if (e & MTRIE_EXT)
 		e = __atomic_load_n(&r->groups[(size_t)MTRIE_GROUP(e) << 8 | (ip & 0xff)],
 				    __ATOMIC_RELAXED);
 	return (e & MTRIE_VALID) ? MTRIE_VALUE(e) : r->def;
