@@ -35,7 +35,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -215,14 +214,6 @@ out:
 	return ret;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* What conn_read does after recv(), one recv's worth at a time. */
 static int feed(struct bgp_conn *c, const struct stream *s)
 {
@@ -238,16 +229,10 @@ static int feed(struct bgp_conn *c, const struct stream *s)
 	return 0;
 }
 
-struct phase {
-	const char *name;
-	unsigned routes;
-	double seconds;
-};
-
-static int run_phase(struct phase *ph, struct bgp_conn *conn, struct stream *s)
+static int run_phase(struct bench_phase *ph, struct bgp_conn *conn, struct stream *s)
 {
 	int ret = 0;
-	double t0 = now_s();
+	double t0 = bench_now_s();
 
 	CALLGRIND_ZERO_STATS;
 	CALLGRIND_START_INSTRUMENTATION;
@@ -255,7 +240,7 @@ static int run_phase(struct phase *ph, struct bgp_conn *conn, struct stream *s)
 		ret = feed(&conn[p], &s[p]);
 	CALLGRIND_STOP_INSTRUMENTATION;
 	CALLGRIND_DUMP_STATS_AT(ph->name);
-	ph->seconds = now_s() - t0;
+	ph->seconds = bench_now_s() - t0;
 	return ret;
 }
 
@@ -343,24 +328,6 @@ static int parse_args(int argc, char **argv, int *sep)
 	return *sep - i == 2 || *sep - i == 3 ? i : -1;
 }
 
-static void report(const struct phase *ph, unsigned n, const char *csv)
-{
-	FILE *f = csv != NULL ? fopen(csv, "w") : NULL;
-
-	printf("%-10s %10s %9s %12s\n", "phase", "routes", "seconds", "routes/s");
-	if (f != NULL)
-		fprintf(f, "phase,routes,seconds,routes_per_s\n");
-	for (unsigned i = 0; i < n; i++) {
-		printf("%-10s %10u %9.3f %12.0f\n", ph[i].name, ph[i].routes, ph[i].seconds,
-		       ph[i].routes / ph[i].seconds);
-		if (f != NULL)
-			fprintf(f, "%s,%u,%.6f,%.0f\n", ph[i].name, ph[i].routes, ph[i].seconds,
-				ph[i].routes / ph[i].seconds);
-	}
-	if (f != NULL)
-		fclose(f);
-}
-
 int main(int argc, char **argv)
 {
 	static struct daemon d; /* big */
@@ -401,7 +368,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	struct phase ph[2] = {{.name = "load"}, {.name = "withdraw"}};
+	struct bench_phase ph[2] = {{.name = "load"}, {.name = "withdraw"}};
 	unsigned routes = (n4 + n6) * opt.paths, installed, left;
 	int failed = run_phase(&ph[0], conn, load);
 	installed = routes_count(d.routes, 0);
@@ -413,7 +380,7 @@ int main(int argc, char **argv)
 	       "%u IPv4 + %u IPv6 prefixes from %u peer(s), %u attribute set(s), "
 	       "%u + %u UPDATEs per peer\n",
 	       n4, n6, opt.paths, opt.attr_sets, load[0].msgs, wd[0].msgs);
-	report(ph, 2, csv);
+	bench_report_phases(ph, 2, csv);
 	printf("received %lu, filtered %lu, route entries after load %u, after withdraw %u, "
 	       "FIB errors %lu\n",
 	       (unsigned long)b->peer[0].received, (unsigned long)b->peer[0].filtered, installed,

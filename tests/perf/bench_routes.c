@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_eal.h>
 
@@ -30,20 +29,6 @@
 #include "tests/perf/bench_util.h"
 
 #define N_REGISTERED 64
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-struct phase {
-	const char *name;
-	unsigned routes;
-	double seconds;
-};
 
 /* op 0: set to pg; 1: unset. Returns how many calls failed. */
 static unsigned run(struct routes *r, const struct prefix *v, unsigned n, int op, uint16_t pg)
@@ -116,37 +101,27 @@ int main(int argc, char **argv)
 		registered += routes_register(r, &p, "bench", NULL) == 0;
 	}
 
-	struct phase ph[3] = {{.name = "install"}, {.name = "path change"}, {.name = "withdraw"}};
+	struct bench_phase ph[3] = {
+		{.name = "install"}, {.name = "path change"}, {.name = "withdraw"}};
 	unsigned failed = 0;
 	double t0;
 
-	t0 = now_s();
+	t0 = bench_now_s();
 	failed += run(r, v4, n4, 0, pg_ab) + run(r, v6, n6, 0, pg_ab);
-	ph[0].seconds = now_s() - t0;
-	t0 = now_s();
+	ph[0].seconds = bench_now_s() - t0;
+	t0 = bench_now_s();
 	failed += run(r, v4, n4, 0, pg_ba) + run(r, v6, n6, 0, pg_ba);
-	ph[1].seconds = now_s() - t0;
-	t0 = now_s();
+	ph[1].seconds = bench_now_s() - t0;
+	t0 = bench_now_s();
 	failed += run(r, v4, n4, 1, 0) + run(r, v6, n6, 1, 0);
-	ph[2].seconds = now_s() - t0;
+	ph[2].seconds = bench_now_s() - t0;
 
 	printf("Control-path route install (routes_set/routes_unset), %u IPv4 + %u IPv6 routes, "
 	       "%u registered prefixes\n",
 	       n4, n6, registered);
-	printf("%-12s %10s %9s %12s\n", "phase", "routes", "seconds", "routes/s");
-	FILE *f = csv != NULL ? fopen(csv, "w") : NULL;
-	if (f != NULL)
-		fprintf(f, "phase,routes,seconds,routes_per_s\n");
-	for (unsigned i = 0; i < 3; i++) {
+	for (unsigned i = 0; i < 3; i++)
 		ph[i].routes = n4 + n6;
-		printf("%-12s %10u %9.3f %12.0f\n", ph[i].name, ph[i].routes, ph[i].seconds,
-		       ph[i].routes / ph[i].seconds);
-		if (f != NULL)
-			fprintf(f, "%s,%u,%.6f,%.0f\n", ph[i].name, ph[i].routes, ph[i].seconds,
-				ph[i].routes / ph[i].seconds);
-	}
-	if (f != NULL)
-		fclose(f);
+	bench_report_phases(ph, 3, csv);
 	if (failed > 0)
 		printf("%u calls failed (table sizes?)\n", failed);
 	routes_free(r);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tests/perf/bench_util.h"
 
@@ -46,4 +47,30 @@ struct prefix *bench_read_routes(const char *prog, const char *path, unsigned ma
 	}
 	fclose(f);
 	return v;
+}
+
+double bench_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void bench_report_phases(const struct bench_phase *ph, unsigned n, const char *csv)
+{
+	FILE *f = csv != NULL ? fopen(csv, "w") : NULL;
+
+	printf("%-12s %10s %9s %12s\n", "phase", "routes", "seconds", "routes/s");
+	if (f != NULL)
+		fprintf(f, "phase,routes,seconds,routes_per_s\n");
+	for (unsigned i = 0; i < n; i++) {
+		printf("%-12s %10u %9.3f %12.0f\n", ph[i].name, ph[i].routes, ph[i].seconds,
+		       ph[i].routes / ph[i].seconds);
+		if (f != NULL)
+			fprintf(f, "%s,%u,%.6f,%.0f\n", ph[i].name, ph[i].routes, ph[i].seconds,
+				ph[i].routes / ph[i].seconds);
+	}
+	if (f != NULL)
+		fclose(f);
 }
