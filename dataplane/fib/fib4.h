@@ -52,12 +52,12 @@ size_t fib4_memory(const struct fib4 *fib);
 void fib4_lookup_bulk(const struct fib4 *fib, const uint32_t *ips, uint32_t *values, unsigned n);
 
 /*
- * The lookup inlined into a caller's own loop over packets (the worker's
- * parse loop): the root load is issued with the packet's other loads, and
- * there is no second pass over the addresses. fib4_reader_init takes the
- * table's arrays and its default once (the arrays never move while the
- * table exists; the default may change between inits);
- * fib4_reader_lookup(r, ip) then answers as fib4_lookup(fib, ip) does.
+ * The lookup inlined into a caller's own loop over packets (the worker
+ * prefetches each root entry as it parses a burst, fib4_reader_prefetch,
+ * and looks it up in its resolve loop). fib4_reader_init takes the table's
+ * arrays and its default once (the arrays never move while the table
+ * exists; the default may change between inits); fib4_reader_lookup(r, ip)
+ * then answers as fib4_lookup(fib, ip) does.
  * Entries are loaded relaxed: a group's entries are ordered by their data
  * dependency on the ext entry that was published with a release store.
  */
@@ -84,7 +84,7 @@ static inline uint32_t fib4_reader_lookup(const struct fib4_reader *r, uint32_t 
 	if (e & MTRIE_EXT)
 		e = __atomic_load_n(&r->groups[(size_t)MTRIE_GROUP(e) << 8 | (ip & 0xff)],
 				    __ATOMIC_RELAXED);
-	return (e & MTRIE_VALID) ? MTRIE_VALUE(e) : r->def;
+	return mtrie_value_or(e, r->def);
 }
 
 static inline uint32_t fib4_lookup(const struct fib4 *fib, uint32_t ip)

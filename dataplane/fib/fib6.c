@@ -317,7 +317,7 @@ static void lookup_chunk(const struct mtrie *t, const uint8_t (*ips)[FIB6_ADDR_L
 		pending = next;
 	}
 	for (i = 0; i < n; i++)
-		values[i] = (values[i] & MTRIE_VALID) ? MTRIE_VALUE(values[i]) : def;
+		values[i] = mtrie_value_or(values[i], def);
 }
 
 void fib6_lookup_bulk(const struct fib6 *fib, const uint8_t (*ips)[FIB6_ADDR_LEN], uint32_t *values,

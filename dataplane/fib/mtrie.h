@@ -81,10 +81,15 @@ static inline uint32_t mtrie_root_index(const uint8_t *key)
 	return (uint32_t)key[0] << 16 | (uint32_t)key[1] << 8 | key[2];
 }
 
+/* A leaf entry's value, or def (the default route's) where it holds none. */
+static inline uint32_t mtrie_value_or(uint32_t e, uint32_t def)
+{
+	return (e & MTRIE_VALID) ? MTRIE_VALUE(e) : def;
+}
+
 static inline uint32_t mtrie_resolve(const struct mtrie *t, uint32_t e)
 {
-	return (e & MTRIE_VALID) ? MTRIE_VALUE(e)
-				 : __atomic_load_n(&t->default_value, __ATOMIC_RELAXED);
+	return mtrie_value_or(e, __atomic_load_n(&t->default_value, __ATOMIC_RELAXED));
 }
 
 /* Reader side: lock-free, never blocks. */

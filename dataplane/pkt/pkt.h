@@ -266,7 +266,8 @@ static inline void pkt_ipv6_hop_dec(struct rte_ipv6_hdr *ip6)
  * if nh->vlan != 0, one 802.1Q tag, in the data. The L3 header does not
  * move. The mbuf's Tx offload fields (ol_flags' Tx bits, l2_len) are left
  * as they are: peerfwd asks no port for a Tx offload and sets no Tx flag,
- * so a driver never reads them. Returns 0, or -ENOSPC when the mbuf has no headroom for a new tag.
+ * so a driver never reads them. Returns 0, or -ENOSPC when the mbuf has no
+ * headroom for a new tag.
  */
 static inline int pkt_rewrite_l2(struct rte_mbuf *m, const struct pkt_l2 *l2,
 				 const struct nexthop *nh)
