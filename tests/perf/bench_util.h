@@ -14,20 +14,6 @@
 #define CALLGRIND_START_INSTRUMENTATION
 #define CALLGRIND_STOP_INSTRUMENTATION
 #define CALLGRIND_DUMP_STATS_AT(s) ((void)(s))
-/* A timed phase over `routes` routes. */
-struct bench_phase {
-	const char *name;
-	unsigned routes;
-	double seconds;
-};
-
-/* CLOCK_MONOTONIC in seconds. */
-double bench_now_s(void);
-
-/* n phases as a table on stdout (phase, routes, seconds, routes/s) and,
- * with csv, the same as phase,routes,seconds,routes_per_s lines there. */
-void bench_report_phases(const struct bench_phase *ph, unsigned n, const char *csv);
-
 #endif
 
 /*
