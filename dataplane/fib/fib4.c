@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_common.h>
 
 #include "dataplane/fib/fib4.h"
 #include "dataplane/fib/mtrie.h"
@@ -72,16 +73,37 @@ size_t fib4_memory(const struct fib4 *fib)
 }
 
 /*
- * One pass: the root loads of successive addresses are independent, so the
- * CPU overlaps their cache misses without help; the rare group load is a
- * predicted-not-taken branch. The table pointers and the default are read
- * once per call.
+ * Addresses in chunks of FIB4_CHUNK. A first pass turns the chunk's
+ * addresses into root indexes (the compiler vectorises it); the second loads
+ * the root entries. The root loads of successive addresses are independent,
+ * so the CPU overlaps their cache misses, and how many it overlaps is bounded
+ * by how many iterations fit in its out-of-order window: with the shifts done
+ * before, a common-case iteration is nine instructions (load the index, load
+ * the entry, test, mask, store, the loop) instead of twelve. Measured with
+ * hugepages against the one-pass loop in the same runs: 207 against 190
+ * Mlk/s, where rte_lpm (which does the same) had 200-207. The rare group
+ * load is a predicted-not-taken branch, which reloads the address. The
+ * table pointers and the default are read once per call.
  */
+#define FIB4_CHUNK 64
+
 void fib4_lookup_bulk(const struct fib4 *fib, const uint32_t *ips, uint32_t *values, unsigned n)
 {
 	struct fib4_reader r;
+	uint32_t idx[FIB4_CHUNK];
 
 	fib4_reader_init(fib, &r);
-	for (unsigned i = 0; i < n; i++)
-		values[i] = fib4_reader_lookup(&r, ips[i]);
+	for (unsigned base = 0; base < n; base += FIB4_CHUNK) {
+		const uint32_t *a = ips + base;
+		uint32_t *v = values + base;
+		unsigned m = RTE_MIN(n - base, (unsigned)FIB4_CHUNK);
+
+		for (unsigned i = 0; i < m; i++)
+			idx[i] = a[i] >> 8;
+		for (unsigned i = 0; i < m; i++) {
+			uint32_t e = __atomic_load_n(&r.root[idx[i]], __ATOMIC_RELAXED);
+
+			v[i] = likely(e & MTRIE_VALID) ? MTRIE_VALUE(e) : fib4_reader_below(&r, e, a[i]);
+		}
+	}
 }

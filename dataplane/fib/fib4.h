@@ -73,6 +73,16 @@ static inline void fib4_reader_init(const struct fib4 *fib, struct fib4_reader *
 	r->def = __atomic_load_n(&fib->t.default_value, __ATOMIC_RELAXED);
 }
 
+/* The rest of a lookup whose root entry e holds no value of its own: an
+ * ext entry's group, or the default. */
+static inline uint32_t fib4_reader_below(const struct fib4_reader *r, uint32_t e, uint32_t ip)
+{
+	if (e & MTRIE_EXT)
+		e = __atomic_load_n(&r->groups[(size_t)MTRIE_GROUP(e) << 8 | (ip & 0xff)],
+				    __ATOMIC_RELAXED);
+	return mtrie_value_or(e, r->def);
+}
+
 static inline uint32_t fib4_reader_lookup(const struct fib4_reader *r, uint32_t ip)
 {
 	uint32_t e = __atomic_load_n(&r->root[ip >> 8], __ATOMIC_RELAXED);
@@ -81,10 +91,7 @@ static inline uint32_t fib4_reader_lookup(const struct fib4_reader *r, uint32_t 
 	 * and empty ones both have the valid bit clear. */
 	if (likely(e & MTRIE_VALID))
 		return MTRIE_VALUE(e);
-	if (e & MTRIE_EXT)
-		e = __atomic_load_n(&r->groups[(size_t)MTRIE_GROUP(e) << 8 | (ip & 0xff)],
-				    __ATOMIC_RELAXED);
-	return mtrie_value_or(e, r->def);
+	return fib4_reader_below(r, e, ip);
 }
 
 static inline uint32_t fib4_lookup(const struct fib4 *fib, uint32_t ip)

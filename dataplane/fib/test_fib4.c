@@ -90,6 +90,24 @@ static void check_all(struct fib4 *f, unsigned n_random)
 	fib4_lookup_bulk(f, ips, vals, 100);
 	for (unsigned i = 0; i < 100; i++)
 		assert_int_equal(vals[i], ref_lookup(ips[i]));
+
+	/* bulk over every rule's edges in one call: many of fib4's internal
+	 * chunks, groups and the default among them, an odd count */
+	static uint32_t edge[4 * REF_MAX + 1], got[4 * REF_MAX + 1];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < ref_n; i++) {
+		uint32_t lo = ref[i].ip, hi = lo | ~mask(ref[i].depth);
+		edge[n++] = lo;
+		edge[n++] = hi;
+		edge[n++] = hi + 1;
+	}
+	edge[n++] = (uint32_t)rte_rand();
+	fib4_lookup_bulk(f, edge, got, n);
+	for (unsigned i = 0; i < n; i++)
+		if (got[i] != ref_lookup(edge[i]))
+			fail_msg("bulk[%u] %08x: got %u want %u", i, edge[i], got[i],
+				 ref_lookup(edge[i]));
 }
 
 static uint8_t random_depth(void)
