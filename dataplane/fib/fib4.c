@@ -103,7 +103,8 @@ void fib4_lookup_bulk(const struct fib4 *fib, const uint32_t *ips, uint32_t *val
 		for (unsigned i = 0; i < m; i++) {
 			uint32_t e = __atomic_load_n(&r.root[idx[i]], __ATOMIC_RELAXED);
 
-			v[i] = likely(e & MTRIE_VALID) ? MTRIE_VALUE(e) : fib4_reader_below(&r, e, a[i]);
+			v[i] = likely(e & MTRIE_VALID) ? MTRIE_VALUE(e)
+						       : fib4_reader_below(&r, e, a[i]);
 		}
 	}
 }
