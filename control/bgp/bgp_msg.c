@@ -53,6 +53,7 @@ const char *bgp_err_code_name(uint8_t code)
 		[BGP_ERR_FSM] = "finite state machine error",
 		[BGP_ERR_CEASE] = "cease",
 		[BGP_ERR_ROUTE_REFRESH] = "ROUTE-REFRESH message error",
+		[BGP_ERR_SEND_HOLD] = "send hold timer expired",
 	};
 
 	if (code < sizeof(names) / sizeof(names[0]) && names[code])

@@ -51,6 +51,7 @@ enum bgp_err_code {
 	BGP_ERR_FSM = 5,
 	BGP_ERR_CEASE = 6,
 	BGP_ERR_ROUTE_REFRESH = 7,
+	BGP_ERR_SEND_HOLD = 8, /* RFC 9687 5: Send Hold Timer Expired */
 };
 
 /* RFC 4271 4.5: zero is "Unspecific" for every code. */

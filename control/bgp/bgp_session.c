@@ -124,6 +124,29 @@ static void peer_error(struct bgp_peer *p, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* ---- how long a stalled connection is given ---- */
+
+/* RFC 4271 8.2.2: a large hold time while OpenSent, the peer's setting or
+ * CFG_BGP_OPEN_HOLD_S (a peer from the control socket has none). */
+static uint64_t conn_open_hold_ms(const struct bgp_conn *c)
+{
+	unsigned s = c->peer->cfg->open_hold_time;
+
+	return (s ? s : CFG_BGP_OPEN_HOLD_S) * 1000ull;
+}
+
+/* RFC 9687 4: the peer's setting as given, else 8 minutes or twice the
+ * negotiated hold time, whichever is longer. */
+static uint64_t conn_send_hold_ms(const struct bgp_conn *c)
+{
+	unsigned s = c->peer->cfg->send_hold_time;
+
+	if (s == 0)
+		s = c->hold_time * 2u > CFG_BGP_SEND_HOLD_S ? c->hold_time * 2u
+							    : CFG_BGP_SEND_HOLD_S;
+	return s * 1000ull;
+}
+
 /* ---- sending ---- */
 
 static void conn_want_write(struct bgp_conn *c, bool on)
@@ -153,11 +176,8 @@ static int conn_flush(struct bgp_conn *c)
 		return 0;
 	}
 	/* RFC 9687 3: the peer must keep reading; restart on every progress. */
-	if (progress || !ev_timer_active(c->send_hold)) {
-		uint64_t s =
-			c->hold_time * 2u > BGP_SEND_HOLD_S ? c->hold_time * 2u : BGP_SEND_HOLD_S;
-		ev_timer_start(c->send_hold, s * 1000);
-	}
+	if (progress || !ev_timer_active(c->send_hold))
+		ev_timer_start(c->send_hold, conn_send_hold_ms(c));
 	conn_want_write(c, true);
 	return 0;
 }
@@ -864,7 +884,7 @@ static void conn_connected(struct bgp_conn *c)
 		return;
 	}
 	c->state = BGP_OPENSENT;
-	ev_timer_start(c->hold, BGP_OPEN_HOLD_S * 1000ull);
+	ev_timer_start(c->hold, conn_open_hold_ms(c));
 	conn_want_write(c, false);
 	if (send_open(c) < 0) {
 		conn_close(c, false, "send failed");
@@ -1173,7 +1193,7 @@ static void on_accept(struct ev_loop *loop, int lfd, uint32_t events, void *arg)
 		close(fd);
 		goto out;
 	}
-	ev_timer_start(c->hold, BGP_OPEN_HOLD_S * 1000ull);
+	ev_timer_start(c->hold, conn_open_hold_ms(c));
 	if (send_open(c) < 0) {
 		conn_close(c, false, "send failed");
 		goto out;

@@ -14,14 +14,11 @@
 #include "control/config/config.h"
 #include "control/ev/ev.h"
 
-#define BGP_RX_CAP	  65536
-#define BGP_TX_MAX	  (16u << 20) /* beyond: the peer does not read, reset */
-#define BGP_OPEN_HOLD_S	  240	      /* RFC 4271 8.2.2: large hold while OpenSent */
-#define BGP_SEND_HOLD_S	  480	      /* RFC 9687 4: 8 minutes suggested */
-#define BGP_GR_TIME_S	  120	      /* the restart time we advertise */
-#define BGP_STALE_EOR_S	  360	      /* RFC 4724 4.2: waiting for End-of-RIB */
-#define BGP_ERR_SEND_HOLD 8	      /* RFC 9687 5: Send Hold Timer Expired */
-#define BGP_MAX_LISTEN	  (2 * PF_MAX_PORTS * CFG_MAX_ADDRS)
+#define BGP_RX_CAP	65536
+#define BGP_TX_MAX	(16u << 20) /* beyond: the peer does not read, reset */
+#define BGP_GR_TIME_S	120	    /* the restart time we advertise */
+#define BGP_STALE_EOR_S 360	    /* RFC 4724 4.2: waiting for End-of-RIB */
+#define BGP_MAX_LISTEN	(2 * PF_MAX_PORTS * CFG_MAX_ADDRS)
 
 enum bgp_dir { BGP_OUT = 0, BGP_IN = 1 };
 

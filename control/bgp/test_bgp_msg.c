@@ -521,6 +521,8 @@ static void names(void **state)
 	assert_string_equal(bgp_type_name(9), "unknown");
 	assert_string_equal(bgp_err_code_name(BGP_ERR_CEASE), "cease");
 	assert_string_equal(bgp_err_code_name(0), "unknown error");
+	assert_string_equal(bgp_err_code_name(BGP_ERR_SEND_HOLD), "send hold timer expired");
+	assert_string_equal(bgp_err_code_name(9), "unknown error");
 	assert_string_equal(bgp_err_subcode_name(BGP_ERR_UPDATE, BGP_SUB_MALFORMED_AS_PATH),
 			    "malformed AS_PATH");
 	assert_string_equal(bgp_err_subcode_name(BGP_ERR_OPEN, BGP_SUB_UNSUP_CAPABILITY),

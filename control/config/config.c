@@ -1122,6 +1122,23 @@ static int peer_numbers(struct cfg_parse *p, const config_setting_t *g, const ch
 	return 0;
 }
 
+/* The timers that guard a session which does not progress: no OPEN from the
+ * peer (RFC 4271 8.2.2), or our output does not drain (RFC 9687). Unset,
+ * send_hold_time stays 0: the RFC's default depends on the negotiated hold. */
+static int peer_stall_timers(struct cfg_parse *p, const config_setting_t *g, const char *gpath,
+			     struct cfg_bgp_peer *peer)
+{
+	uint32_t open_hold = CFG_BGP_OPEN_HOLD_S, send_hold = 0;
+	int rc;
+
+	if ((rc = get_u32(p, g, gpath, "open_hold_time", 3, 65535, &open_hold)) < 0 ||
+	    (rc = get_u32(p, g, gpath, "send_hold_time", 3, 65535, &send_hold)) < 0)
+		return rc;
+	peer->open_hold_time = (uint16_t)open_hold;
+	peer->send_hold_time = (uint16_t)send_hold;
+	return 0;
+}
+
 static int parse_bgp_peer(struct cfg_parse *p, const config_setting_t *g, const char *gpath)
 {
 	struct cfg_bgp *b = &p->cfg->bgp;
@@ -1134,6 +1151,7 @@ static int parse_bgp_peer(struct cfg_parse *p, const config_setting_t *g, const 
 	    (rc = get_port_ref(p, g, gpath, &peer->port)) < 0 ||
 	    (rc = peer_address(p, g, gpath, peer)) < 0 ||
 	    (rc = peer_numbers(p, g, gpath, peer)) < 0 ||
+	    (rc = peer_stall_timers(p, g, gpath, peer)) < 0 ||
 	    (rc = peer_policy(p, g, gpath, peer)) < 0 ||
 	    (rc = get_bool(p, g, gpath, "passive", &peer->passive)) < 0 ||
 	    (rc = get_string(p, g, gpath, "md5", peer->md5, sizeof(peer->md5))) < 0 ||
@@ -1173,8 +1191,10 @@ static int parse_bgp(struct cfg_parse *p, const config_setting_t *root)
 		"name",		"max_prefixes", "restart_after", "ipv4_lengths",
 		"ipv6_lengths", "bogons",	"local_pref",	 NULL};
 	static const char *const peer_keys[] = {
-		"name",	   "port", "address",	   "remote_as", "policy",	 "hold_time",
-		"passive", "md5",  "ttl_security", "families",	"connect_retry", NULL};
+		"name",		  "port",      "address",	"remote_as",
+		"policy",	  "hold_time", "passive",	"md5",
+		"ttl_security",	  "families",  "connect_retry", "open_hold_time",
+		"send_hold_time", NULL};
 	const config_setting_t *g = config_setting_get_member(root, "bgp");
 	struct cfg_bgp *b = &p->cfg->bgp;
 	int rc;

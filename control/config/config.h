@@ -83,6 +83,11 @@ struct cfg_registered {
 #define CFG_BGP_MAX_SERVICE  64
 #define CFG_BGP_MD5_LEN	     80 /* TCP_MD5SIG_MAXKEYLEN */
 
+/* Per-peer timer defaults, s: the hold time while OpenSent (RFC 4271 8.2.2
+ * suggests 4 minutes) and the send hold time's floor (RFC 9687: 8 minutes). */
+#define CFG_BGP_OPEN_HOLD_S 240
+#define CFG_BGP_SEND_HOLD_S 480
+
 /* Import policy of a group of peers. */
 struct cfg_bgp_policy {
 	char name[CFG_NAME_LEN];
@@ -105,6 +110,12 @@ struct cfg_bgp_peer {
 	char md5[CFG_BGP_MD5_LEN + 1]; /* TCP MD5 signature key (RFC 2385), "" none */
 	bool ttl_security;	       /* RFC 5082 GTSM */
 	bool ipv4, ipv6;	       /* address families (MP capabilities) */
+	/* RFC 4271 8.2.2: the hold time while OpenSent, 3..65535 s; 0 (a peer
+	 * from the control socket): CFG_BGP_OPEN_HOLD_S. */
+	uint16_t open_hold_time;
+	/* RFC 9687: how long our output may stay stuck, 3..65535 s; 0: the
+	 * RFC's default, max(CFG_BGP_SEND_HOLD_S, 2 x the negotiated hold). */
+	uint16_t send_hold_time;
 };
 
 struct cfg_bgp {

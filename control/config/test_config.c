@@ -515,6 +515,42 @@ static void test_bgp_valid(void **state)
 	config_free(&cfg);
 }
 
+/* open_hold_time and send_hold_time: defaults, set, out of range. */
+static void test_bgp_stall_timers(void **state)
+{
+	struct config cfg;
+	char err[512];
+	int rc;
+
+	(void)state;
+	write_text(bgp_with(48, "        policy = \"carrier\"; open_hold_time = 3; "
+				"send_hold_time = 65535; },"));
+	rc = config_load(tmp_path, &cfg, err, sizeof(err));
+	unlink(tmp_path);
+	if (rc != 0)
+		fail_msg("%s", err);
+	assert_int_equal(cfg.bgp.peers[0].open_hold_time, 3);
+	assert_int_equal(cfg.bgp.peers[0].send_hold_time, 65535);
+	/* unset: RFC 4271's 4 minutes; 0 leaves RFC 9687's rule to the session */
+	assert_int_equal(cfg.bgp.peers[1].open_hold_time, CFG_BGP_OPEN_HOLD_S);
+	assert_int_equal(cfg.bgp.peers[1].open_hold_time, 240);
+	assert_int_equal(cfg.bgp.peers[1].send_hold_time, 0);
+	config_free(&cfg);
+
+	expect_error_text(bgp_with(48, "        policy = \"carrier\"; open_hold_time = 0; },"), 48,
+			  "bgp.peers[0].open_hold_time");
+	expect_error_text(bgp_with(48, "        policy = \"carrier\"; open_hold_time = 2; },"), 48,
+			  "bgp.peers[0].open_hold_time");
+	expect_error_text(bgp_with(50, "        passive = true; send_hold_time = 0; }"), 50,
+			  "bgp.peers[1].send_hold_time");
+	expect_error_text(bgp_with(50, "        passive = true; send_hold_time = 65536; }"), 50,
+			  "bgp.peers[1].send_hold_time");
+	expect_error_text(bgp_with(50, "        passive = true; send_hold_time = \"8m\"; }"), 50,
+			  "bgp.peers[1].send_hold_time");
+	expect_error_text(bgp_with(48, "        policy = \"carrier\"; open_hold_time = -1; },"), 48,
+			  "bgp.peers[0].open_hold_time");
+}
+
 static void test_bgp_errors(void **state)
 {
 	(void)state;
@@ -664,6 +700,7 @@ int main(void)
 		cmocka_unit_test(test_err_unregistered),
 		cmocka_unit_test(test_bgp_valid),
 		cmocka_unit_test(test_bgp_errors),
+		cmocka_unit_test(test_bgp_stall_timers),
 		cmocka_unit_test(test_shipped_configs),
 	};
 

@@ -40,10 +40,21 @@ through peerctl --json:
      next session comes up), 20 connects from an address that is no peer:
      the daemon keeps running, and a well-behaved session (peer "steady",
      hold 6, in a thread all along) never drops.
+  8. OpenSent hold timer (RFC 4271 8.2.2; open_hold_time = 3): we connect,
+     take the daemon's OPEN and send nothing: 4/0 after 3 s (2.5..5), close,
+     the reason in peering stats.
+  9. Send hold timer (RFC 9687; send_hold_time = 3): an Established session
+     (hold 3) whose peer, with a 2 kB receive buffer, keeps sending
+     KEEPALIVEs but stops reading while it asks for 400 kB of End-of-RIBs
+     with ROUTE-REFRESHes: the daemon's output cannot drain and it drops the
+     session 3 s on (2.5..6 after the first ROUTE-REFRESH), the reason in
+     peering stats; what we read afterwards falls short of what we asked for
+     (the output was stuck, not slow); the peer comes up again, the daemon
+     and "steady" run on.
 
-Not tested: the send hold timer (RFC 9687, BGP_SEND_HOLD_S = 480 s: it would
-need a peer that stops reading for 8 minutes) and the OpenSent hold timer
-(BGP_OPEN_HOLD_S = 240 s).
+Not tested: those two timers' defaults in real time (240 s; 480 s or twice
+the hold time; the configured 3 s take the same code path), and the OpenSent
+hold on a connection the daemon opened (armed as on an accepted one).
 
 Needs root. Exit status 0 when every check passed, 77 when skipped.
 """
@@ -81,6 +92,7 @@ NOT_A_PEER = "198.51.100.200"
 # For the active ones the scripted peer listens from the start and accepts
 # when its case runs: the daemon's connection waits in the backlog, OPEN sent
 # (OpenSent, 240 s hold), and it does not retry in between.
+# PEER_SETTINGS: more of a peer's config, as written into it.
 PEERS = {
     "steady": ("198.51.100.2", False, 6, 1, REMOTE_AS),
     "out": ("198.51.100.3", False, 90, 1, REMOTE_AS),
@@ -97,6 +109,12 @@ PEERS = {
     "gr": ("198.51.100.16", True, 90, 5, REMOTE_AS),
     "chaos": ("198.51.100.8", True, 90, 5, REMOTE_AS),
     "stall": ("198.51.100.9", True, 90, 5, REMOTE_AS),
+    "opensent": ("198.51.100.17", True, 90, 5, REMOTE_AS),
+    "sendhold": ("198.51.100.18", True, 90, 5, REMOTE_AS),
+}
+PEER_SETTINGS = {
+    "opensent": "open_hold_time = 3; ",
+    "sendhold": "send_hold_time = 3; ",
 }
 
 OPEN, UPDATE, NOTIFICATION, KEEPALIVE, ROUTE_REFRESH = 1, 2, 3, 4, 5
@@ -161,10 +179,14 @@ class Conn:
         self.s.setblocking(True)
 
     @classmethod
-    def connect(cls, src, timeout=5.0):
+    def connect(cls, src, timeout=5.0, rcvbuf=None):
+        """rcvbuf: SO_RCVBUF, set before connecting so that the window we
+        offer stays that small."""
         def make():
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if rcvbuf is not None:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
             s.bind((src, 0))
             return s
         s = pflab.in_netns(PEER_NS, make)
@@ -280,13 +302,13 @@ def accept(lsock, timeout=6.0):
     return Conn(s)
 
 
-def session_in(name, tries=5):
+def session_in(name, tries=5, rcvbuf=None):
     """Connects to the daemon as peer name; the Conn once the daemon's OPEN
     came (its body in .open), else None. A connection the daemon has not yet
     seen close still holds the peer's incoming slot: then it refuses, and we
     try again."""
     for _ in range(tries):
-        c = Conn.connect(PEERS[name][0])
+        c = Conn.connect(PEERS[name][0], rcvbuf=rcvbuf)
         body = c.expect(OPEN, 3.0)
         if body is not None:
             c.open = body
@@ -400,7 +422,7 @@ def write_config(path, ctl, run):
     peers = ",\n\t\t\t".join(
         f'{{ name = "{n}"; port = "p0"; address = "{a}"; remote_as = {asn}; '
         f'policy = "carrier"; hold_time = {hold}; connect_retry = {retry}; '
-        f'passive = {"true" if passive else "false"}; }}'
+        f'{PEER_SETTINGS.get(n, "")}passive = {"true" if passive else "false"}; }}'
         for n, (a, passive, hold, retry, asn) in PEERS.items())
     with open(path, "w") as f:
         f.write(CONFIG.format(ctl=ctl, run=run, main=main, worker=worker, prefix=EAL_PREFIX,
@@ -926,6 +948,90 @@ def test_garbage(d):
           f"{closed} closed without a message")
 
 
+def test_open_hold(d):
+    """8. OpenSent hold timer: open_hold_time = 3 instead of 240 s."""
+    c = session_in("opensent")
+    if c is None:
+        check(False, "OpenSent hold: the daemon's OPEN on our connection")
+        return
+    t0 = time.time()  # the daemon armed the timer just before its OPEN
+    n = c.notification(10)
+    took = time.time() - t0
+    closed = c.closed() if n is not None else False
+    check(n is not None and n[:2] == (4, 0) and 2.5 <= took <= 5 and closed,
+          f"OpenSent, no OPEN from us (open_hold_time 3): NOTIFICATION 4/0 after {took:.2f} s, "
+          f"then close (got {describe(c.last) if n is None else n[:2]}, closed {closed})")
+    c.close()
+    sent = (stats("opensent").get("last_notification") or {}).get("sent") or {}
+    check("hold timer expired" in (sent.get("message") or "") and d.alive() and
+          state("steady") == "Established",
+          f"peering stats: last notification sent: {sent.get('message')!r}; the daemon and "
+          "peer steady run on")
+
+
+def test_send_hold(d):
+    """9. Send hold timer: send_hold_time = 3 instead of max(480 s, 2 x hold).
+    Each ROUTE-REFRESH makes the daemon send its routes of the family again
+    (here none) and an End-of-RIB, 23 octets for 23: we ask for far more than
+    our receive buffer (2 kB asked, the kernel doubles it) and the daemon's
+    socket buffer hold, and read nothing. Our KEEPALIVEs keep the negotiated hold (3 s) from firing."""
+    c = session_in("sendhold", rcvbuf=2048)
+    ok = c is not None and establish(c, hold=3) and wait_state("sendhold", "Established")
+    check(ok, "send hold: Established with a 2 kB receive buffer (hold 3)")
+    if not ok:
+        return
+    rr = frame(ROUTE_REFRESH, b"\x00\x01\x00\x01")  # IPv4 unicast
+    n_rr = 400000 // len(rr)
+    t0 = time.time()
+    c.send(rr * n_rr)
+    flood = time.time() - t0
+    # From here on we only write: a KEEPALIVE every 0.5 s.
+    took, ka, last_ka = None, 0, 0
+    while time.time() - t0 < 10:
+        if time.time() - last_ka >= 0.5:
+            try:
+                c.send(KEEPALIVE_MSG)
+            except OSError:
+                break  # the daemon is gone: it reset
+            ka, last_ka = ka + 1, time.time()
+        if state("sendhold") != "Established":
+            took = time.time() - t0
+            break
+        time.sleep(0.1)
+    sent = (stats("sendhold").get("last_notification") or {}).get("sent") or {}
+    why = sent.get("message") or ""
+    check(took is not None and 2.5 <= took <= 6 and "send hold timer expired" in why,
+          f"our output stuck (send_hold_time 3): the session dropped "
+          f"{'after %.2f s' % took if took is not None else 'not within 10 s'} "
+          f"({n_rr} ROUTE-REFRESHes sent in {flood:.2f} s, {ka} KEEPALIVEs), "
+          f"last notification sent: {why!r}")
+    # What the daemon had written to the socket before it closed is still
+    # ours to read; the rest was never written.
+    eors, last = 0, None
+    while True:
+        m = c.read(3.0)
+        if isinstance(m, tuple) and m[0] == UPDATE:
+            eors += 1
+            continue
+        if isinstance(m, tuple) and m[0] == KEEPALIVE:
+            continue
+        last = describe(m)
+        break
+    want = n_rr + 1  # and the one after Established
+    check(eors < want and last in ("eof", "reset", "NOTIFICATION 8/0"),
+          f"... we then read {eors} End-of-RIBs of the {want} asked for, then {last}")
+    c.close()
+    check(d.alive() and state("steady") == "Established",
+          "... the daemon and peer steady run on")
+    c = session_in("sendhold")
+    ok = c is not None and establish(c) and wait_state("sendhold", "Established")
+    check(ok and peering("sendhold").get("established") == 2,
+          "... and the peer's next session (reading) reaches Established")
+    if c is not None:
+        c.send(notification(6, 2))
+        c.close()
+
+
 class Interrupted(Exception):
     pass
 
@@ -964,6 +1070,8 @@ def main():
         test_hold(d)
         test_collisions(d)
         test_garbage(d)
+        test_open_hold(d)
+        test_send_hold(d)
         p = peering("steady")
         check(d.alive() and p.get("state") == "Established" and p.get("established") == 1
               and not steady.events,
