@@ -15,8 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
+
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -35,7 +39,6 @@
 #define EXIT_CONFIG    2
 #define MAX_EAL_ARGS   128
 #define PUNT_RING_SIZE 4096
-#define LINK_POLL_MS   10
 
 static struct daemon D;
 
@@ -177,11 +180,9 @@ static void drain_punt(struct daemon *d)
 	d->punted += n;
 }
 
-static void poll_links(struct ev_loop *loop, struct ev_timer *t, void *arg)
+/* Re-reads every present port's carrier and applies the changes. */
+static void check_links(struct daemon *d)
 {
-	struct daemon *d = arg;
-
-	(void)loop;
 	for (unsigned i = 0; i < d->n_ports; i++) {
 		if (!config_port_present(&d->cfg, i))
 			continue;
@@ -193,7 +194,56 @@ static void poll_links(struct ev_loop *loop, struct ev_timer *t, void *arg)
 			pthread_mutex_unlock(&d->lock);
 		}
 	}
-	ev_timer_start(t, LINK_POLL_MS);
+}
+
+static void poll_links(struct ev_loop *loop, struct ev_timer *t, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)loop;
+	check_links(d);
+	ev_timer_start(t, d->cfg.link_poll_ms);
+}
+
+/*
+ * Carrier changes of ports on kernel interfaces (af_packet, af_xdp) as they
+ * happen: the kernel announces every link change to RTMGRP_LINK, and the
+ * worker keeps sending on a dead link only until the control thread has
+ * seen it. Any announcement, or an overrun of the socket (ENOBUFS), re-reads
+ * all carriers, so what a message says does not matter; the poll above stays
+ * for ports without a kernel interface and as the fallback. Returns the
+ * socket or -errno (then the poll alone).
+ */
+static int link_events_open(void)
+{
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+	int rc;
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+static void on_link_event(struct ev_loop *loop, int fd, uint32_t events, void *arg)
+{
+	char buf[8192];
+
+	(void)loop;
+	(void)events;
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n > 0 || (n < 0 && (errno == ENOBUFS || errno == EINTR)))
+			continue;
+		break; /* drained (EAGAIN) */
+	}
+	check_links(arg);
 }
 
 static void on_signal(struct ev_loop *loop, int fd, uint32_t events, void *arg)
@@ -256,10 +306,20 @@ static int control_loop(struct daemon *d, int sigfd)
 {
 	struct ev_timer *links;
 	struct ctlsock *cs;
+	int link_fd, rc;
 
 	if (ev_fd_add(d->ev, sigfd, EPOLLIN, on_signal, d) < 0)
 		return -1;
 	links = ev_timer_new(d->ev, poll_links, d);
+	link_fd = link_events_open();
+	rc = link_fd < 0 ? link_fd : ev_fd_add(d->ev, link_fd, EPOLLIN, on_link_event, d);
+	if (rc < 0) {
+		PF_LOG(WARNING, "link events (netlink): %s; carriers polled every %u ms only",
+		       strerror(-rc), d->cfg.link_poll_ms);
+		if (link_fd >= 0)
+			close(link_fd);
+		link_fd = -1;
+	}
 	ctlsock_state_start_links(d); /* links added at run time before the last stop */
 	poll_links(d->ev, links, d);
 	cs = ctlsock_open(d, d->cfg.ctl_socket);
@@ -278,6 +338,10 @@ static int control_loop(struct daemon *d, int sigfd)
 	bgp_stop(d->bgp);
 	ctlsock_close(cs);
 	ev_timer_free(links);
+	if (link_fd >= 0) {
+		ev_fd_del(d->ev, link_fd);
+		close(link_fd);
+	}
 	return 0;
 }
 

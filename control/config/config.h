@@ -130,6 +130,9 @@ struct cfg_bgp {
 	struct cfg_bgp_peer peers[CFG_BGP_MAX_PEERS];
 };
 
+/* Carriers are polled this often (ms) besides the kernel's link events. */
+#define CFG_LINK_POLL_MS 10
+
 struct config {
 	char path[4096];
 	char ctl_socket[108]; /* control socket path */
@@ -137,7 +140,8 @@ struct config {
 	unsigned n_eal_args;
 	char *eal_args[CFG_MAX_EAL_ARGS]; /* extra EAL arguments, owned */
 	unsigned main_lcore;
-	uint32_t n_mbufs; /* packet buffers; 0: sized from ports and workers */
+	uint32_t n_mbufs;      /* packet buffers; 0: sized from ports and workers */
+	uint32_t link_poll_ms; /* carrier poll interval (CFG_LINK_POLL_MS) */
 
 	uint32_t max_routes4, n_tbl8_4, max_routes6, n_groups6;
 

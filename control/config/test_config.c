@@ -215,6 +215,25 @@ static void test_defaults_and_unreg_pathgroup(void **state)
 	config_free(&cfg);
 }
 
+/* link_poll_ms: default, set, out of range. */
+static void test_link_poll(void **state)
+{
+	struct config cfg;
+	char err[512];
+
+	(void)state;
+	if (load(0, NULL, &cfg, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(cfg.link_poll_ms, CFG_LINK_POLL_MS);
+	config_free(&cfg);
+	if (load(5, "  main_lcore = 0; link_poll_ms = 60000;", &cfg, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(cfg.link_poll_ms, 60000);
+	config_free(&cfg);
+	expect_error(5, "  main_lcore = 0; link_poll_ms = 0;", 5, "link_poll_ms");
+	expect_error(5, "  main_lcore = 0; link_poll_ms = 60001;", 5, "link_poll_ms");
+}
+
 static void test_err_syntax(void **state)
 {
 	(void)state;
@@ -701,6 +720,7 @@ int main(void)
 		cmocka_unit_test(test_bgp_valid),
 		cmocka_unit_test(test_bgp_errors),
 		cmocka_unit_test(test_bgp_stall_timers),
+		cmocka_unit_test(test_link_poll),
 		cmocka_unit_test(test_shipped_configs),
 	};
 

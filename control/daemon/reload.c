@@ -183,6 +183,9 @@ static int rebase_ports(const struct config *o, struct config *n, struct reload_
 
 static int compare_eal(const struct config *o, const struct config *n, char *err, size_t errlen)
 {
+	if (o->link_poll_ms != n->link_poll_ms)
+		return restart(err, errlen, "link_poll_ms changed (%u -> %u)", o->link_poll_ms,
+			       n->link_poll_ms);
 	if (o->main_lcore != n->main_lcore)
 		return restart(err, errlen, "main_lcore changed (%u -> %u)", o->main_lcore,
 			       n->main_lcore);

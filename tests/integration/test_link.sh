@@ -242,6 +242,29 @@ jq_is "$(links_json)" . gone,x "and both are kept in the file"
 kill -0 "$PID" 2>/dev/null && ok "daemon still running" || fail "daemon died"
 stop_daemon
 
+# ---- carrier changes come from the kernel's link events ----
+# With the poll at 60 s, only the netlink announcement can tell the daemon
+# within the 2 s allowed here.
+sed -i "s/main_lcore = $MAIN_LCORE;/main_lcore = $MAIN_LCORE; link_poll_ms = 60000;/" "$CFG"
+start_daemon
+# wait_link PORT STATE: until peerctl shows it (2 s at most); 0 if it did
+wait_link() {
+	for _ in $(seq 20); do [[ $(port_field "$1" link) == "$2" ]] && return 0; sleep 0.1; done
+	return 1
+}
+wait_link pri up && ok "pri's carrier read at start" || fail "pri not up at start"
+hx ip link set lkdst down
+wait_link pri down && ok "carrier loss seen at once with the poll at 60 s (netlink)" ||
+	fail "carrier loss not seen within 2 s with the poll at 60 s"
+hx ip link set lkdst up
+wait_link pri up && ok "carrier back seen at once" || fail "carrier back not seen within 2 s"
+sed -i "s/link_poll_ms = 60000;/link_poll_ms = 50;/" "$CFG"
+R=$(pj config reload)
+jq_is "$R" .error.code restart_required "changing link_poll_ms needs a restart"
+has "$(jq -r .error.message <<<"$R")" "link_poll_ms changed \(60000 -> 50\)" \
+	"the refusal names link_poll_ms"
+stop_daemon
+
 echo "$PASSED passed, $FAILED failed"
 if ((FAILED > 0)); then
 	echo "daemon log:" >&2
