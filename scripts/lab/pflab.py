@@ -15,6 +15,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 CLONE_NEWNET = 0x40000000
@@ -309,9 +310,55 @@ def demo(binary, config, seconds):
     return 0 if totals["pri"] + totals["loc"] + totals["geo"] > 0 else 1
 
 
+def failover(binary, config, frames=20000, pps=50000):
+    """What a primary-link failure costs: a paced stream of registered IPv4
+    (pps frames/s), the primary's carrier dropped a quarter of the way in.
+    The frames between the last one that left on the primary and the first
+    one on a backup went out on the dead link: their count over the rate is
+    how long the daemon took to see the carrier go and move the traffic."""
+    log = "/tmp/peerfwd-lab.log"
+    d = Daemon(binary, config, log)
+    lab = Lab()
+    for s in lab.rx.values():  # the whole stream waits in them while we send
+        s.setsockopt(socket.SOL_SOCKET, 33, 256 << 20)  # SO_RCVBUFFORCE
+    stream = [ipv4_frame(f"203.0.113.{i % 250 + 1}", f"f-{i}") for i in range(frames)]
+    dropper = threading.Thread(target=link, args=("pri", False))
+    try:
+        lab.drain()
+        t0 = time.perf_counter()
+        for i, f in enumerate(stream):
+            if i == frames // 4:
+                dropper.start()
+            while time.perf_counter() < t0 + i / pps:
+                pass
+            lab.send([f], gap=0)
+        dropper.join()
+        got = lab.collect("f-", expect=frames, timeout=3.0)
+    finally:
+        link("pri", True)
+        d.stop()
+    idx = {n: sorted(int(p["tag"][2:]) for p in v) for n, v in got.items()}
+    arrived = sum(len(v) for v in idx.values())
+    print(f"sent {frames} frames at {pps / 1000:.0f} kpps; primary carrier dropped from frame "
+          f"{frames // 4} on")
+    print(f"arrived: primary {len(idx['pri'])}, local {len(idx['loc'])}, geo {len(idx['geo'])}; "
+          f"lost {frames - arrived}")
+    backup = sorted(idx["loc"] + idx["geo"])
+    if idx["pri"] and backup:
+        last_pri = max(i for i in idx["pri"] if i < backup[0]) if idx["pri"][0] < backup[0] else -1
+        gap = backup[0] - last_pri - 1
+        print(f"failover: last frame on the primary {last_pri}, first on a backup {backup[0]}: "
+              f"{gap} frames lost in between, {gap / pps * 1000:.2f} ms")
+    return 0 if arrived > 0 else 1
+
+
 if __name__ == "__main__":
     if len(sys.argv) >= 3 and sys.argv[1] == "demo":
         secs = int(sys.argv[4]) if len(sys.argv) > 4 else 9
         sys.exit(demo(sys.argv[2], sys.argv[3], secs))
-    print("usage: pflab.py demo PEERFWD_BINARY CONFIG [SECONDS]", file=sys.stderr)
+    if len(sys.argv) >= 3 and sys.argv[1] == "failover":
+        n = int(sys.argv[4]) if len(sys.argv) > 4 else 20000
+        sys.exit(failover(sys.argv[2], sys.argv[3], n))
+    print("usage: pflab.py demo|failover PEERFWD_BINARY CONFIG [SECONDS|FRAMES]",
+          file=sys.stderr)
     sys.exit(2)
