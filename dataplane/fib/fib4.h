@@ -48,8 +48,8 @@ uint32_t fib4_count(const struct fib4 *fib);
 size_t fib4_memory(const struct fib4 *fib);
 
 /* Worker side, below. ips in host byte order; values[i] = FIB_MISS where
- * nothing matches. fib4_lookup is inline, as rte_lpm_lookup is. */
-void fib4_lookup_bulk(const struct fib4 *fib, const uint32_t *ips, uint32_t *values, unsigned n);
+ * nothing matches. fib4_lookup and fib4_lookup_bulk are inline, as
+ * rte_lpm_lookup and rte_lpm_lookup_bulk are. */
 
 /*
  * The lookup inlined into a caller's own loop over packets (the worker
@@ -100,6 +100,45 @@ static inline uint32_t fib4_lookup(const struct fib4 *fib, uint32_t ip)
 
 	fib4_reader_init(fib, &r);
 	return fib4_reader_lookup(&r, ip);
+}
+
+/*
+ * Addresses in chunks of FIB4_CHUNK. A first pass turns the chunk's
+ * addresses into root indexes (the compiler vectorises it); the second loads
+ * the root entries. The root loads of successive addresses are independent,
+ * so the CPU overlaps their cache misses, and how many it overlaps is bounded
+ * by how many iterations fit in its out-of-order window: with the shifts done
+ * before, a common-case iteration is nine instructions (load the index, load
+ * the entry, test, mask, store, the loop) instead of twelve. Measured with
+ * hugepages against the one-pass loop in the same runs: 207 against 190
+ * Mlk/s. Inline, so that a caller with a constant count gets a loop without
+ * the chunk and tail set-up: +3% against the same code out of line. The
+ * rare group load is a predicted-not-taken branch, which reloads the
+ * address. The table pointers and the default are read once per call.
+ */
+#define FIB4_CHUNK 64
+
+static inline void fib4_lookup_bulk(const struct fib4 *fib, const uint32_t *ips, uint32_t *values,
+				    unsigned n)
+{
+	struct fib4_reader r;
+	uint32_t idx[FIB4_CHUNK];
+
+	fib4_reader_init(fib, &r);
+	for (unsigned base = 0; base < n; base += FIB4_CHUNK) {
+		const uint32_t *a = ips + base;
+		uint32_t *v = values + base;
+		unsigned m = n - base < FIB4_CHUNK ? n - base : FIB4_CHUNK;
+
+		for (unsigned i = 0; i < m; i++)
+			idx[i] = a[i] >> 8;
+		for (unsigned i = 0; i < m; i++) {
+			uint32_t e = __atomic_load_n(&r.root[idx[i]], __ATOMIC_RELAXED);
+
+			v[i] = likely(e & MTRIE_VALID) ? MTRIE_VALUE(e)
+						       : fib4_reader_below(&r, e, a[i]);
+		}
+	}
 }
 
 /* Starts loading ip's first-level entry into the cache, without waiting
