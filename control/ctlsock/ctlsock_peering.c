@@ -319,6 +319,8 @@ int ctlsock_peering_resolve(const struct daemon *d, const struct ctlsock_peering
 				     .policy = pol,
 				     .hold_time = in->hold_time,
 				     .connect_retry = in->connect_retry,
+				     .open_hold_time = in->open_hold_time,
+				     .send_hold_time = in->send_hold_time,
 				     .passive = in->passive,
 				     .ttl_security = in->ttl_security,
 				     .ipv4 = in->ipv4,

@@ -433,9 +433,10 @@ static int parse_link_remove(const json_t *req, struct ctlsock_req *out, struct 
 
 /* ---- peering.add and the state file's peerings ---- */
 
-static const char *const k_peering[] = {"name",		"port",		 "address",  "remote_as",
-					"policy",	"hold_time",	 "passive",  "md5",
-					"ttl_security", "connect_retry", "families", NULL};
+static const char *const k_peering[] = {
+	"name",		  "port", "address",	  "remote_as",	   "policy",   "hold_time",
+	"passive",	  "md5",  "ttl_security", "connect_retry", "families", "open_hold_time",
+	"send_hold_time", NULL};
 
 static int get_bool(const json_t *req, const char *key, bool *out, struct ctlsock_err *err)
 {
@@ -495,13 +496,15 @@ static int get_families(const json_t *req, struct ctlsock_peering *out, struct c
 
 static int peering_numbers(const json_t *obj, struct ctlsock_peering *out, struct ctlsock_err *err)
 {
-	uint64_t as = 0, hold = 90, retry = 5;
+	uint64_t as = 0, hold = 90, retry = 5, open_hold = 0, send_hold = 0;
 
 	if (json_object_get(obj, "remote_as") == NULL)
 		return ctlsock_err_set(err, CTLSOCK_E_BAD_REQUEST, "missing field 'remote_as'");
 	if (get_uint(obj, "remote_as", 1, UINT32_MAX, &as, err) < 0 ||
 	    get_uint(obj, "hold_time", 0, 65535, &hold, err) < 0 ||
-	    get_uint(obj, "connect_retry", 1, 65535, &retry, err) < 0)
+	    get_uint(obj, "connect_retry", 1, 65535, &retry, err) < 0 ||
+	    get_uint(obj, "open_hold_time", 3, 65535, &open_hold, err) < 0 ||
+	    get_uint(obj, "send_hold_time", 3, 65535, &send_hold, err) < 0)
 		return -1;
 	/* RFC 4271 4.2: zero or at least three seconds. */
 	if (hold == 1 || hold == 2)
@@ -510,6 +513,8 @@ static int peering_numbers(const json_t *obj, struct ctlsock_peering *out, struc
 	out->remote_as = (uint32_t)as;
 	out->hold_time = (uint16_t)hold;
 	out->connect_retry = (uint16_t)retry;
+	out->open_hold_time = (uint16_t)open_hold;
+	out->send_hold_time = (uint16_t)send_hold;
 	return 0;
 }
 
@@ -636,7 +641,8 @@ const struct ctlsock_cmd_spec ctlsock_cmds[CTLSOCK_CMD__MAX] = {
 	    "remove an operator static route {prefix} (config file routes are read_only)"),
 	CMD(CTLSOCK_CMD_PEERING_ADD, "peering.add", true, k_peering, parse_peering_add,
 	    "add a managed BGP peering {name, port, address, remote_as, policy, hold_time?, "
-	    "passive?, md5?, ttl_security?, connect_retry?, families?}: started at once, kept "
+	    "passive?, md5?, ttl_security?, connect_retry?, families?, open_hold_time?, "
+	    "send_hold_time?}: started at once, kept "
 	    "across restarts"),
 	CMD(CTLSOCK_CMD_PEERING_REMOVE, "peering.remove", true, k_name, parse_peering_name,
 	    "remove a managed peering {name}: Cease/Peer De-configured, its routes withdrawn "

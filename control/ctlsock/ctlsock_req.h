@@ -96,6 +96,8 @@ struct ctlsock_peering {
 	uint32_t remote_as;
 	uint16_t hold_time;	/* 0 or 3..65535, default 90 */
 	uint16_t connect_retry; /* 1..65535 s, default 5 */
+	/* 3..65535 s; 0 (absent): the default (cfg_bgp_peer's) */
+	uint16_t open_hold_time, send_hold_time;
 	bool passive, ttl_security;
 	bool ipv4, ipv6; /* "families", default: the address's */
 	char md5[CTLSOCK_MD5_LEN + 1];

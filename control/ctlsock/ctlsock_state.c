@@ -334,6 +334,17 @@ static json_t *peering_json(const struct bgp_peer_info *pi)
 		json_decref(o);
 		return NULL;
 	}
+	/* only those set: a default follows the daemon's */
+	if (o != NULL && c->open_hold_time != 0 &&
+	    json_object_set_new(o, "open_hold_time", json_integer(c->open_hold_time)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	if (o != NULL && c->send_hold_time != 0 &&
+	    json_object_set_new(o, "send_hold_time", json_integer(c->send_hold_time)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
 	return o;
 }
 

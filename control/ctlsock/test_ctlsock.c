@@ -547,6 +547,8 @@ static void managed_peering_requests(void **state)
 	assert_int_equal(r->peering.remote_as, 64496);
 	assert_int_equal(r->peering.hold_time, 90);
 	assert_int_equal(r->peering.connect_retry, 5);
+	assert_int_equal(r->peering.open_hold_time, 0); /* 0: the daemon's default */
+	assert_int_equal(r->peering.send_hold_time, 0);
 	assert_false(r->peering.passive);
 	assert_false(r->peering.ttl_security);
 	assert_true(r->peering.ipv4);
@@ -556,12 +558,15 @@ static void managed_peering_requests(void **state)
 	r = expect_ok("{\"cmd\":\"peering.add\",\"name\":\"pri6\",\"port\":\"pri\",\"address\":"
 		      "\"2001:db8:1::2\",\"remote_as\":4200000000,\"policy\":\"carrier\","
 		      "\"hold_time\":0,\"passive\":true,\"md5\":\"k\",\"ttl_security\":true,"
-		      "\"connect_retry\":30,\"families\":[\"ipv6\",\"ipv4\"]}",
+		      "\"connect_retry\":30,\"families\":[\"ipv6\",\"ipv4\"],"
+		      "\"open_hold_time\":3,\"send_hold_time\":65535}",
 		      CTLSOCK_CMD_PEERING_ADD);
 	assert_int_equal(r->peering.addr.family, AF_INET6);
 	assert_int_equal(r->peering.remote_as, 4200000000u);
 	assert_int_equal(r->peering.hold_time, 0);
 	assert_int_equal(r->peering.connect_retry, 30);
+	assert_int_equal(r->peering.open_hold_time, 3);
+	assert_int_equal(r->peering.send_hold_time, 65535);
 	assert_true(r->peering.passive && r->peering.ttl_security);
 	assert_true(r->peering.ipv4 && r->peering.ipv6);
 	assert_string_equal(r->peering.md5, "k");
@@ -598,6 +603,10 @@ static void managed_peering_requests(void **state)
 	expect_add_err("hold_time", "1", CTLSOCK_E_INVALID_ARGUMENT); /* RFC 4271 4.2 */
 	expect_add_err("hold_time", "2", CTLSOCK_E_INVALID_ARGUMENT);
 	expect_add_err("hold_time", "65536", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_add_err("open_hold_time", "2", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_add_err("open_hold_time", "0", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_add_err("send_hold_time", "65536", CTLSOCK_E_INVALID_ARGUMENT);
+	expect_add_err("send_hold_time", "\"480\"", CTLSOCK_E_BAD_REQUEST);
 	expect_add_err("connect_retry", "0", CTLSOCK_E_INVALID_ARGUMENT);
 	expect_add_err("families", "[]", CTLSOCK_E_INVALID_ARGUMENT);
 	expect_add_err("families", "[\"ipv4\",\"ipv4\"]", CTLSOCK_E_INVALID_ARGUMENT);

@@ -48,7 +48,8 @@ LINKS = [("src", 4, "192.0.2.1/24", "192.0.2.2/24"),
          ("pri", 1, "198.51.100.1/30", "198.51.100.2/30"),
          ("loc", 2, "198.51.100.5/30", "198.51.100.6/30")]
 PRI4 = ["port=pri", "address=198.51.100.2", "remote_as=64496", "policy=carrier",
-        "hold_time=30", f"md5={MD5}", "ttl_security=yes"]
+        "hold_time=30", f"md5={MD5}", "ttl_security=yes", "open_hold_time=60",
+        "send_hold_time=600"]
 from pflab import check, failures  # noqa: E402
 
 
@@ -310,6 +311,9 @@ def test_add(d, fr):
     mode = stat.S_IMODE(os.stat(f"{STATE}/peerings.json").st_mode) if st else None
     check("pri4" in st and st["pri4"]["md5"] == MD5 and st["pri4"]["ttl_security"] is True
           and mode == 0o600, f"peerings.json holds pri4 (mode {mode and oct(mode)})")
+    timers = {k: st.get("pri4", {}).get(k) for k in ("open_hold_time", "send_hold_time")}
+    check(timers == {"open_hold_time": 60, "send_hold_time": 600},
+          f"... with its OpenSent and send hold times {timers}")
     log = d.log()
     check("peering.add" in log and "(redacted)" in log and MD5 not in log,
           "the request is logged with its credentials, the MD5 key redacted")

@@ -804,7 +804,8 @@ static const struct verb verbs[] = {
 	 1,
 	 print_peering_add,
 	 "peering add NAME port=PORT address=ADDR remote_as=AS policy=POLICY [hold_time=S] "
-	 "[connect_retry=S] [passive=yes] [md5=KEY] [ttl_security=yes] [families=ipv4,ipv6]"},
+	 "[connect_retry=S] [passive=yes] [md5=KEY] [ttl_security=yes] [families=ipv4,ipv6] "
+	 "[open_hold_time=S] [send_hold_time=S]"},
 	{"peering remove",
 	 "peering.remove",
 	 {"name"},
@@ -869,8 +870,9 @@ static bool key_in(const char *k, const char *const *keys)
 
 static bool int_key(const char *k)
 {
-	static const char *const keys[] = {"cursor",	"limit",	 "remote_as",
-					   "hold_time", "connect_retry", NULL};
+	static const char *const keys[] = {
+		"cursor",	 "limit",	   "remote_as",	     "hold_time",
+		"connect_retry", "open_hold_time", "send_hold_time", NULL};
 	return key_in(k, keys);
 }
 
@@ -1102,7 +1104,8 @@ static void completion_bash(void)
 	       "    peering) COMPREPLY=($(compgen -W 'list stats add remove convert' -- "
 	       "\"$cur\"));;\n"
 	       "    'peering add '*) COMPREPLY=($(compgen -W 'port= address= remote_as= policy= "
-	       "hold_time= connect_retry= passive= md5= ttl_security= families=' -- \"$cur\"));;\n"
+	       "hold_time= connect_retry= passive= md5= ttl_security= families= open_hold_time= "
+	       "send_hold_time=' -- \"$cur\"));;\n"
 	       "    peer) COMPREPLY=($(compgen -W 'reset set-policy' -- \"$cur\"));;\n"
 	       "    'peering stats'|'peering remove'|'peering convert'|'peer reset'|"
 	       "'peer set-policy') COMPREPLY=($(compgen -W "
