@@ -924,7 +924,16 @@ static void on_hold(struct ev_loop *loop, struct ev_timer *t, void *arg)
 	(void)loop;
 	(void)t;
 	pthread_mutex_lock(&d->lock);
-	conn_notify(c, BGP_ERR_HOLD, 0, NULL, 0, "hold timer expired");
+	if (c->state == BGP_CONNECT) { /* no answer to our connect: try again */
+		char why[64];
+
+		snprintf(why, sizeof(why), "connect: no answer in %u s",
+			 c->peer->cfg->connect_retry);
+		peer_error(c->peer, "%s", why);
+		conn_close(c, false, why);
+	} else {
+		conn_notify(c, BGP_ERR_HOLD, 0, NULL, 0, "hold timer expired");
+	}
 	pthread_mutex_unlock(&d->lock);
 }
 
@@ -1065,6 +1074,7 @@ static int peer_socket(const struct bgp_peer *p)
 
 static void peer_connect(struct bgp_peer *p)
 {
+	struct bgp_conn *c;
 	struct sockaddr_storage ss;
 	socklen_t len;
 	char why[96];
@@ -1093,11 +1103,15 @@ static void peer_connect(struct bgp_peer *p)
 		peer_note(p, why);
 		return;
 	}
-	if (conn_new(p, BGP_OUT, fd, BGP_CONNECT) == NULL) {
+	c = conn_new(p, BGP_OUT, fd, BGP_CONNECT);
+	if (c == NULL) {
 		close(fd);
 		peer_schedule(p, p->cfg->connect_retry);
 		return;
 	}
+	/* RFC 4271 8.2.2, Connect state: the ConnectRetryTimer bounds the
+	 * attempt, instead of the kernel's SYN retries (over a minute). */
+	ev_timer_start(c->hold, p->cfg->connect_retry * 1000ull);
 	peer_note(p, "connecting");
 }
 

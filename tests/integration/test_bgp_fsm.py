@@ -42,7 +42,9 @@ through peerctl --json:
      hold 6, in a thread all along) never drops.
   8. OpenSent hold timer (RFC 4271 8.2.2; open_hold_time = 3): we connect,
      take the daemon's OPEN and send nothing: 4/0 after 3 s (2.5..5), close,
-     the reason in peering stats.
+     the reason in peering stats. 8b: the same on a connection the daemon
+     opened (peer "opensent_out"; one that waited in our backlog past its
+     3 s is skipped).
   9. Send hold timer (RFC 9687; send_hold_time = 3): an Established session
      (hold 3) whose peer, with a 2 kB receive buffer, keeps sending
      KEEPALIVEs but stops reading while it asks for 400 kB of End-of-RIBs
@@ -53,8 +55,7 @@ through peerctl --json:
      and "steady" run on.
 
 Not tested: those two timers' defaults in real time (240 s; 480 s or twice
-the hold time; the configured 3 s take the same code path), and the OpenSent
-hold on a connection the daemon opened (armed as on an accepted one).
+the hold time; the configured 3 s take the same code path).
 
 Needs root. Exit status 0 when every check passed, 77 when skipped.
 """
@@ -111,9 +112,11 @@ PEERS = {
     "stall": ("198.51.100.9", True, 90, 5, REMOTE_AS),
     "opensent": ("198.51.100.17", True, 90, 5, REMOTE_AS),
     "sendhold": ("198.51.100.18", True, 90, 5, REMOTE_AS),
+    "opensent_out": ("198.51.100.19", False, 90, 1, REMOTE_AS),
 }
 PEER_SETTINGS = {
     "opensent": "open_hold_time = 3; ",
+    "opensent_out": "open_hold_time = 3; ",
     "sendhold": "send_hold_time = 3; ",
 }
 
@@ -969,6 +972,35 @@ def test_open_hold(d):
           "peer steady run on")
 
 
+def test_open_hold_out(d):
+    """8b. The same on a connection the daemon opened: it connects to our
+    listener, we take its OPEN and send nothing. A connection that waited
+    in our backlog past its 3 s comes with the NOTIFICATION already sent:
+    skipped, the daemon connects again a second later (connect_retry 1)."""
+    ls = LISTEN["opensent_out"]
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        c = accept(ls, 6.0)
+        if c is None:
+            break
+        t0 = time.time()  # we were waiting in accept: the daemon just connected
+        body = c.expect(OPEN, 3.0)
+        n = c.notification(10)
+        took = time.time() - t0
+        if n is not None and took < 1.0:  # from the backlog, timed out before
+            c.close()
+            continue
+        closed = c.closed() if n is not None else False
+        check(body is not None and n is not None and n[:2] == (4, 0) and 2.5 <= took <= 5
+              and closed,
+              f"OpenSent on the daemon's own connection, no OPEN from us (open_hold_time 3): "
+              f"NOTIFICATION 4/0 after {took:.2f} s, then close "
+              f"(got {describe(c.last) if n is None else n[:2]}, closed {closed})")
+        c.close()
+        return
+    check(False, "OpenSent on the daemon's own connection: no fresh connection from it in 20 s")
+
+
 def test_send_hold(d):
     """9. Send hold timer: send_hold_time = 3 instead of max(480 s, 2 x hold).
     Each ROUTE-REFRESH makes the daemon send its routes of the family again
@@ -1071,6 +1103,7 @@ def main():
         test_collisions(d)
         test_garbage(d)
         test_open_hold(d)
+        test_open_hold_out(d)
         test_send_hold(d)
         p = peering("steady")
         check(d.alive() and p.get("state") == "Established" and p.get("established") == 1
