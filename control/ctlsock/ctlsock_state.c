@@ -329,19 +329,14 @@ static json_t *peering_json(const struct bgp_peer_info *pi)
 		      "remote_as", (json_int_t)c->remote_as, "policy", pi->policy, "hold_time",
 		      (int)c->hold_time, "connect_retry", (int)c->connect_retry, "passive",
 		      c->passive, "ttl_security", c->ttl_security, "families", fam);
-	if (o != NULL && c->md5[0] != '\0' &&
-	    json_object_set_new(o, "md5", json_string(c->md5)) < 0) {
-		json_decref(o);
-		return NULL;
-	}
-	/* only those set: a default follows the daemon's */
-	if (o != NULL && c->open_hold_time != 0 &&
-	    json_object_set_new(o, "open_hold_time", json_integer(c->open_hold_time)) < 0) {
-		json_decref(o);
-		return NULL;
-	}
-	if (o != NULL && c->send_hold_time != 0 &&
-	    json_object_set_new(o, "send_hold_time", json_integer(c->send_hold_time)) < 0) {
+	/* The optional fields only when set: no key, and a timer left at 0
+	 * follows the daemon's default. */
+	if (o != NULL &&
+	    ((c->md5[0] != '\0' && json_object_set_new(o, "md5", json_string(c->md5)) < 0) ||
+	     (c->open_hold_time != 0 &&
+	      json_object_set_new(o, "open_hold_time", json_integer(c->open_hold_time)) < 0) ||
+	     (c->send_hold_time != 0 &&
+	      json_object_set_new(o, "send_hold_time", json_integer(c->send_hold_time)) < 0))) {
 		json_decref(o);
 		return NULL;
 	}
