@@ -155,10 +155,13 @@ IN_MAC=$(dx cat /sys/class/net/lkin/address)
 NEW_MAC=$(dx cat /sys/class/net/lknew/address)
 forwards "forwarding before link add" lksrc "$IN_MAC"
 
-# wait_up PORT: until peerctl shows the port's link up (2 s at most)
-wait_up() {
-	for _ in $(seq 20); do [[ $(port_field "$1" link) == up ]] && break; sleep 0.1; done
+# wait_link PORT STATE: until peerctl shows the port's link in STATE (2 s at
+# most); 0 if it did
+wait_link() {
+	for _ in $(seq 20); do [[ $(port_field "$1" link) == "$2" ]] && return 0; sleep 0.1; done
+	return 1
 }
+wait_up() { wait_link "$1" up; }
 # links.json's link names, comma-separated (a JSON string)
 links_json() { jq -c '.links | map(.name) | join(",")' "$TMP/state/links.json"; }
 
@@ -247,11 +250,6 @@ stop_daemon
 # within the 2 s allowed here.
 sed -i "s/main_lcore = $MAIN_LCORE;/main_lcore = $MAIN_LCORE; link_poll_ms = 60000;/" "$CFG"
 start_daemon
-# wait_link PORT STATE: until peerctl shows it (2 s at most); 0 if it did
-wait_link() {
-	for _ in $(seq 20); do [[ $(port_field "$1" link) == "$2" ]] && return 0; sleep 0.1; done
-	return 1
-}
 wait_link pri up && ok "pri's carrier read at start" || fail "pri not up at start"
 hx ip link set lkdst down
 wait_link pri down && ok "carrier loss seen at once with the poll at 60 s (netlink)" ||
