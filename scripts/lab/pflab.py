@@ -29,6 +29,7 @@ PORT_MAC = {"src": "02:00:00:00:04:01", "pri": "02:00:00:00:01:01",
 ROUTER_MAC = {"pri": "02:00:00:00:01:02", "loc": "02:00:00:00:02:02",
               "geo": "02:00:00:00:03:02"}
 TELEMETRY = "/var/run/dpdk/pfl/dpdk_telemetry.v2"
+LOG = "/tmp/peerfwd-lab.log"  # the daemon's, from demo and failover
 MARK = b"PFLAB:"
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -265,10 +266,9 @@ def link(name, up):
 
 def demo(binary, config, seconds):
     """The lab's main job: traffic in, counts per link out, one failover."""
-    log = "/tmp/peerfwd-lab.log"
-    d = Daemon(binary, config, log)
+    d = Daemon(binary, config, LOG)
     lab = Lab()
-    print(f"peerfwd running in pfl-dut (log {log}); sending for {seconds} s")
+    print(f"peerfwd running in pfl-dut (log {LOG}); sending for {seconds} s")
     print(f"{'second':>6} {'sent':>6} {'pri':>6} {'loc':>6} {'geo':>6}  note")
     totals = {"sent": 0, **{n: 0 for n in CARRIERS}}
     try:
@@ -316,8 +316,7 @@ def failover(binary, config, frames=20000, pps=50000):
     The frames between the last one that left on the primary and the first
     one on a backup went out on the dead link: their count over the rate is
     how long the daemon took to see the carrier go and move the traffic."""
-    log = "/tmp/peerfwd-lab.log"
-    d = Daemon(binary, config, log)
+    d = Daemon(binary, config, LOG)
     lab = Lab()
     for s in lab.rx.values():  # the whole stream waits in them while we send
         s.setsockopt(socket.SOL_SOCKET, 33, 256 << 20)  # SO_RCVBUFFORCE
