@@ -951,6 +951,16 @@ def test_garbage(d):
           f"{closed} closed without a message")
 
 
+def check_open_hold(what, c, n, took, ok=True):
+    """n, the NOTIFICATION that came on c took s after the OpenSent hold
+    timer (open_hold_time 3) was armed, must be 4/0 2.5..5 s on, and the
+    daemon must then close."""
+    closed = c.closed() if n is not None else False
+    check(ok and n is not None and n[:2] == (4, 0) and 2.5 <= took <= 5 and closed,
+          f"{what}, no OPEN from us (open_hold_time 3): NOTIFICATION 4/0 after {took:.2f} s, "
+          f"then close (got {describe(c.last) if n is None else n[:2]}, closed {closed})")
+
+
 def test_open_hold(d):
     """8. OpenSent hold timer: open_hold_time = 3 instead of 240 s."""
     c = session_in("opensent")
@@ -959,11 +969,7 @@ def test_open_hold(d):
         return
     t0 = time.time()  # the daemon armed the timer just before its OPEN
     n = c.notification(10)
-    took = time.time() - t0
-    closed = c.closed() if n is not None else False
-    check(n is not None and n[:2] == (4, 0) and 2.5 <= took <= 5 and closed,
-          f"OpenSent, no OPEN from us (open_hold_time 3): NOTIFICATION 4/0 after {took:.2f} s, "
-          f"then close (got {describe(c.last) if n is None else n[:2]}, closed {closed})")
+    check_open_hold("OpenSent", c, n, time.time() - t0)
     c.close()
     sent = (stats("opensent").get("last_notification") or {}).get("sent") or {}
     check("hold timer expired" in (sent.get("message") or "") and d.alive() and
@@ -990,12 +996,8 @@ def test_open_hold_out(d):
         if n is not None and took < 1.0:  # from the backlog, timed out before
             c.close()
             continue
-        closed = c.closed() if n is not None else False
-        check(body is not None and n is not None and n[:2] == (4, 0) and 2.5 <= took <= 5
-              and closed,
-              f"OpenSent on the daemon's own connection, no OPEN from us (open_hold_time 3): "
-              f"NOTIFICATION 4/0 after {took:.2f} s, then close "
-              f"(got {describe(c.last) if n is None else n[:2]}, closed {closed})")
+        check_open_hold("OpenSent on the daemon's own connection", c, n, took,
+                        ok=body is not None)
         c.close()
         return
     check(False, "OpenSent on the daemon's own connection: no fresh connection from it in 20 s")
@@ -1006,7 +1008,8 @@ def test_send_hold(d):
     Each ROUTE-REFRESH makes the daemon send its routes of the family again
     (here none) and an End-of-RIB, 23 octets for 23: we ask for far more than
     our receive buffer (2 kB asked, the kernel doubles it) and the daemon's
-    socket buffer hold, and read nothing. Our KEEPALIVEs keep the negotiated hold (3 s) from firing."""
+    socket buffer hold, and read nothing. Our KEEPALIVEs keep the negotiated
+    hold (3 s) from firing."""
     c = session_in("sendhold", rcvbuf=2048)
     ok = c is not None and establish(c, hold=3) and wait_state("sendhold", "Established")
     check(ok, "send hold: Established with a 2 kB receive buffer (hold 3)")
