@@ -143,14 +143,15 @@ static unsigned path_pos(const struct rib_entry *e, unsigned peer)
 	return (unsigned)__builtin_popcount(e->peers & ((1u << peer) - 1));
 }
 
-static struct rib_path *path_at(struct rib_entry *e, unsigned pos)
+static const struct rib_path *path_at_c(const struct rib_entry *e, unsigned pos)
 {
 	return pos < RIB_INLINE_PATHS ? &e->path[pos] : &e->more[pos - RIB_INLINE_PATHS];
 }
 
-static const struct rib_path *path_at_c(const struct rib_entry *e, unsigned pos)
+/* The same for a caller that may change the path (e is its own). */
+static struct rib_path *path_at(struct rib_entry *e, unsigned pos)
 {
-	return pos < RIB_INLINE_PATHS ? &e->path[pos] : &e->more[pos - RIB_INLINE_PATHS];
+	return (struct rib_path *)path_at_c(e, pos);
 }
 
 /* Room for one more path at pos, peer's bit set: 0 or -ENOMEM. */
