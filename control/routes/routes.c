@@ -401,6 +401,30 @@ void routes_pathgroup_put(struct routes *r, uint16_t pg)
 		pool_put(&r->pg_ids, pg); /* word stays until reuse: readers are safe */
 }
 
+int routes_nexthop_replace(struct routes *r, uint16_t old_id, uint16_t new_id)
+{
+	int n = 0;
+
+	for (uint32_t i = 0; i < r->pg_ids.next_fresh; i++) {
+		struct pg_slot *s = &r->pg[i];
+		bool hit = false;
+
+		for (unsigned m = 0; s->ref > 0 && m < s->n; m++)
+			hit |= s->nh[m] == old_id;
+		if (!hit)
+			continue;
+		uint16_t nh[PF_PG_MEMBERS];
+		for (unsigned m = 0; m < s->n; m++)
+			nh[m] = s->nh[m] == old_id ? new_id : s->nh[m];
+		int ret = pathgroup_set(r->t, (uint16_t)i, nh, s->n);
+		if (ret < 0)
+			return ret;
+		memcpy(s->nh, nh, s->n * sizeof(nh[0]));
+		n++;
+	}
+	return n;
+}
+
 unsigned routes_pathgroup_members(const struct routes *r, uint16_t pg, uint16_t nh[PF_PG_MEMBERS])
 {
 	if (pg >= PF_MAX_PATHGROUPS || r->pg[pg].ref == 0)

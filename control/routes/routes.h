@@ -48,6 +48,12 @@ void routes_free(struct routes *r);
  */
 int routes_pathgroup_get(struct routes *r, const uint16_t *nh, unsigned n, uint16_t *pg);
 void routes_pathgroup_put(struct routes *r, uint16_t pg);
+/*
+ * Every group naming next hop old_id names new_id instead, each with one
+ * store (a neighbour's MAC learnt or lost: see control/daemon/neigh.c).
+ * The number of groups changed, or -errno (new_id not published).
+ */
+int routes_nexthop_replace(struct routes *r, uint16_t old_id, uint16_t new_id);
 /* Members of pg, or 0 when pg is unused. */
 unsigned routes_pathgroup_members(const struct routes *r, uint16_t pg, uint16_t nh[PF_PG_MEMBERS]);
 

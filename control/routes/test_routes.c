@@ -86,6 +86,37 @@ static void pathgroups_shared(void **state)
 	assert_int_equal(routes_pathgroup_get(R, nh, 0, &pg), -EINVAL);
 }
 
+/* A neighbour's MAC learnt: every group naming the old next hop names the
+ * new one, in the group word the workers read too. */
+static void nexthop_replaced(void **state)
+{
+	uint16_t a[PF_PG_MEMBERS], b[PF_PG_MEMBERS], x[PF_PG_MEMBERS], c;
+	struct nexthop nh = {.port_id = 1, .link_id = 1};
+
+	(void)state;
+	assert_int_equal(routes_pathgroup_members(R, PG_A, a), 2);
+	assert_int_equal(routes_pathgroup_members(R, PG_B, b), 2);
+	assert_int_equal(nexthop_alloc(&T, &nh, &c), 0);
+	assert_int_equal(routes_nexthop_replace(R, a[0], c), 2);
+	assert_int_equal(routes_pathgroup_members(R, PG_A, x), 2);
+	assert_int_equal(x[0], c);
+	assert_int_equal(x[1], a[1]);
+	assert_int_equal(PG_MEMBER(T.pathgroup[PG_A], 0), c);
+	assert_int_equal(routes_pathgroup_members(R, PG_B, x), 2);
+	assert_int_equal(x[1], c);
+	assert_int_equal(PG_MEMBER(T.pathgroup[PG_B], 1), c);
+	/* an id that is not published: refused, nothing changed */
+	assert_int_equal(routes_nexthop_replace(R, c, 4000), -EINVAL);
+	assert_int_equal(PG_MEMBER(T.pathgroup[PG_A], 0), c);
+	/* an id no group names: nothing to do */
+	assert_int_equal(routes_nexthop_replace(R, 999, a[0]), 0);
+	/* and back, for the tests after this one */
+	assert_int_equal(routes_nexthop_replace(R, c, a[0]), 2);
+	assert_int_equal(routes_pathgroup_members(R, PG_A, x), 2);
+	assert_memory_equal(x, a, 2 * sizeof(x[0]));
+	assert_int_equal(nexthop_release(&T, c), 0);
+}
+
 static void registered_inherits_default(void **state)
 {
 	struct prefix def = P("0.0.0.0/0"), reg = P("203.0.113.0/24");
@@ -422,6 +453,7 @@ int main(int argc, char **argv)
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(pathgroups_shared),
+		cmocka_unit_test(nexthop_replaced),
 		cmocka_unit_test(registered_inherits_default),
 		cmocka_unit_test(more_specific_inside_registered),
 		cmocka_unit_test(local_and_lookup),

@@ -54,7 +54,13 @@ struct nexthop {
 	uint16_t vlan;	  /* 802.1Q VID, 0 = untagged */
 	uint16_t flags;
 } __rte_aligned(32);
-#define NH_F_VALID 0x1 /* resolved and usable */
+#define NH_F_VALID 0x1 /* published, not released */
+/* Published, but its MAC is not known yet (neighbour unresolved or failed):
+ * readers skip it as they skip a dead link. A MAC learnt later is a new
+ * next hop swapped into the groups, like any other change. */
+#define NH_F_NOMAC 0x2
+/* What a reader may send through: published and resolved. */
+#define NH_USABLE(flags) (((flags) & (NH_F_VALID | NH_F_NOMAC)) == NH_F_VALID)
 
 /* dest word layout */
 #define DEST_PG(w)	      ((uint16_t)((w)&0xffff))
@@ -126,7 +132,7 @@ static inline const struct nexthop *pathgroup_active_member(const struct fwd_tab
 		if (id == NH_NONE)
 			break;
 		const struct nexthop *nh = &t->nexthop[id];
-		if ((nh->flags & NH_F_VALID) && (alive >> nh->link_id) & 1)
+		if (NH_USABLE(nh->flags) && (alive >> nh->link_id) & 1)
 			return nh;
 	}
 	return NULL;

@@ -164,6 +164,31 @@ static void member_order(void **state)
 	assert_null(active(6));
 }
 
+/* A member without a MAC yet (neighbour unresolved) is skipped on a live
+ * link, as a dead link is; a resolved copy swapped in is used. */
+static void unresolved_member(void **state)
+{
+	struct nexthop nomac = {.port_id = 0, .link_id = 0, .flags = NH_F_NOMAC};
+	uint16_t pri, loc = nh_on(1, 2), pri2 = nh_on(0, 1);
+	(void)state;
+
+	assert_int_equal(nexthop_alloc(&T, &nomac, &pri), 0);
+	assert_true(T.nexthop[pri].flags & NH_F_VALID);
+	assert_true(T.nexthop[pri].flags & NH_F_NOMAC);
+	uint16_t m[2] = {pri, loc};
+	assert_int_equal(pathgroup_set(&T, 7, m, 2), 0); /* allowed in a group */
+	link_set_alive(&T, 0, true);
+	link_set_alive(&T, 1, true);
+	assert_ptr_equal(active(7), &T.nexthop[loc]);
+	m[0] = pri2; /* resolved: one store */
+	assert_int_equal(pathgroup_set(&T, 7, m, 2), 0);
+	assert_ptr_equal(active(7), &T.nexthop[pri2]);
+	assert_false(NH_USABLE(T.nexthop[pri].flags));
+	assert_true(NH_USABLE(T.nexthop[pri2].flags));
+	assert_int_equal(nexthop_release(&T, pri), 0);
+	assert_false(NH_USABLE(T.nexthop[pri].flags));
+}
+
 /* One liveness store moves every prefix whose group lists the link. */
 static void prefix_independent_failover(void **state)
 {
@@ -276,6 +301,7 @@ int main(void)
 		T_(bad_arguments),
 		T_(words),
 		T_(member_order),
+		T_(unresolved_member),
 		T_(prefix_independent_failover),
 		T_(release_deferral),
 		cmocka_unit_test(create_errors),
