@@ -35,6 +35,7 @@
 #include "control/ctlsock/ctlsock.h"
 #include "control/daemon/daemon.h"
 #include "control/daemon/log.h"
+#include "control/daemon/neigh.h"
 
 #define EXIT_CONFIG    2
 #define MAX_EAL_ARGS   128
@@ -322,6 +323,9 @@ static int control_loop(struct daemon *d, int sigfd)
 	}
 	ctlsock_state_start_links(d); /* links added at run time before the last stop */
 	poll_links(d->ev, links, d);
+	if ((rc = neigh_start(d)) < 0)
+		PF_LOG(WARNING, "neighbour table (netlink): %s; next hops without a MAC stay unused",
+		       strerror(-rc));
 	cs = ctlsock_open(d, d->cfg.ctl_socket);
 	if (cs == NULL)
 		PF_LOG(WARNING, "control socket %s unavailable: continuing without it",
@@ -336,6 +340,7 @@ static int control_loop(struct daemon *d, int sigfd)
 		drain_punt(d);
 	}
 	bgp_stop(d->bgp);
+	neigh_stop(d);
 	ctlsock_close(cs);
 	ev_timer_free(links);
 	if (link_fd >= 0) {

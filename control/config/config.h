@@ -57,7 +57,7 @@ struct cfg_nexthop {
 	char name[CFG_NAME_LEN];
 	uint16_t port; /* index into cfg.ports */
 	struct ip_addr addr;
-	bool has_mac; /* false: resolved by ARP/ND */
+	bool has_mac; /* false: from the kernel's neighbour table (daemon/neigh.c) */
 	struct rte_ether_addr mac;
 };
 

@@ -55,26 +55,31 @@ void daemon_counters(const struct daemon *d, struct pf_lcore_counters *out)
 	pf_counters_sum((struct pf_lcore_counters *const *)d->ctr, d->n_workers, out);
 }
 
+void daemon_nexthop_make(const struct daemon *d, const struct config *cfg, unsigned i,
+			 struct nexthop *nh)
+{
+	const struct cfg_nexthop *c = &cfg->nexthops[i];
+
+	*nh = (struct nexthop){
+		.src_mac = d->port[c->port].mac,
+		.dst_mac = c->mac,
+		.port_id = d->port[c->port].port_id,
+		.link_id = c->port,
+		.vlan = cfg->ports[c->port].vlan,
+		.flags = c->has_mac ? 0 : NH_F_NOMAC,
+	};
+}
+
 static int program_nexthops(struct daemon *d, char *err, size_t errlen)
 {
 	for (unsigned i = 0; i < d->cfg.n_nexthops; i++) {
 		const struct cfg_nexthop *c = &d->cfg.nexthops[i];
-		const struct cfg_port *cp = &d->cfg.ports[c->port];
-		struct nexthop nh = {
-			.src_mac = d->port[c->port].mac,
-			.port_id = d->port[c->port].port_id,
-			.link_id = (uint16_t)c->port,
-			.vlan = cp->vlan,
-		};
+		struct nexthop nh;
 
+		/* Without a MAC it joins its groups unresolved (workers skip
+		 * it) until the neighbour table gives one (neigh.c). */
+		daemon_nexthop_make(d, &d->cfg, i, &nh);
 		d->nh_id[i] = NH_NONE;
-		if (!c->has_mac) {
-			/* TODO(ARP/ND): resolution is not implemented yet. */
-			PF_LOG(WARNING, "next hop %s has no MAC: left out of its path groups",
-			       c->name);
-			continue;
-		}
-		nh.dst_mac = c->mac;
 		int ret = nexthop_alloc(&d->tables, &nh, &d->nh_id[i]);
 		if (ret < 0) {
 			snprintf(err, errlen, "next hop %s: %s", c->name, strerror(-ret));

@@ -48,6 +48,7 @@ struct daemon {
 	struct rte_ring *punt;
 	struct ev_loop *ev;
 	struct bgp *bgp;      /* control/bgp, NULL without a bgp section */
+	struct neigh *neigh;  /* control/daemon/neigh.c, NULL when not started */
 	pthread_mutex_t lock; /* control thread vs telemetry thread */
 
 	unsigned n_ports;
@@ -89,6 +90,11 @@ int daemon_link_admin(struct daemon *d, unsigned port, bool down);
  */
 int daemon_link_add(struct daemon *d, const struct cfg_port *p, char *err, size_t len);
 int daemon_link_remove(struct daemon *d, const char *name, char *err, size_t len);
+
+/* The forwarding next hop for next hop i of cfg (d->cfg or a config being
+ * reloaded); without a static MAC it is NH_F_NOMAC (see neigh.h). */
+void daemon_nexthop_make(const struct daemon *d, const struct config *cfg, unsigned i,
+			 struct nexthop *nh);
 
 /* Sum every worker's counters (control or telemetry thread). */
 void daemon_counters(const struct daemon *d, struct pf_lcore_counters *out);

@@ -246,8 +246,10 @@ static int reload_compare(const struct config *o, const struct config *n, bool b
 
 static bool nexthop_same(const struct cfg_nexthop *a, const struct cfg_nexthop *b)
 {
+	/* without a MAC, the address is what the neighbour table resolves */
 	return a->port == b->port && a->has_mac == b->has_mac &&
-	       (!a->has_mac || rte_is_same_ether_addr(&a->mac, &b->mac));
+	       (a->has_mac ? rte_is_same_ether_addr(&a->mac, &b->mac)
+			   : memcmp(&a->addr, &b->addr, sizeof(a->addr)) == 0);
 }
 
 static void plan_undo(struct daemon *d, struct reload_plan *pl, unsigned n_nh)
@@ -266,13 +268,7 @@ static int plan_nexthop(struct daemon *d, const struct config *nc, unsigned i,
 {
 	const struct cfg_nexthop *c = &nc->nexthops[i];
 	int o = config_nexthop_index(&d->cfg, c->name);
-	struct nexthop nh = {
-		.src_mac = d->port[c->port].mac,
-		.dst_mac = c->mac,
-		.port_id = d->port[c->port].port_id,
-		.link_id = c->port,
-		.vlan = nc->ports[c->port].vlan,
-	};
+	struct nexthop nh;
 	int ret;
 
 	pl->nh_id[i] = NH_NONE;
@@ -282,13 +278,11 @@ static int plan_nexthop(struct daemon *d, const struct config *nc, unsigned i,
 		 memcmp(&d->cfg.nexthops[o].addr, &c->addr, sizeof(c->addr)) != 0)
 		out->nexthops_changed++;
 	if (o >= 0 && nexthop_same(&d->cfg.nexthops[o], c)) {
+		/* one without a MAC keeps what its neighbour resolved to */
 		pl->nh_id[i] = d->nh_id[o];
 		return 0;
 	}
-	if (!c->has_mac) {
-		note(out, "next hop %s has no MAC: left out of its path groups", c->name);
-		return 0;
-	}
+	daemon_nexthop_make(d, nc, i, &nh); /* unresolved without a MAC: neigh.c */
 	if ((ret = nexthop_alloc(&d->tables, &nh, &pl->nh_id[i])) < 0) {
 		snprintf(err, errlen, "next hop %s: %s (nothing changed)", c->name, strerror(-ret));
 		return ret;
