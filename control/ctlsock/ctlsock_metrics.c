@@ -71,6 +71,23 @@ static void ports(struct metrics *m)
 	}
 }
 
+static void nexthops(struct metrics *m)
+{
+	const struct daemon *d = m->d;
+
+	prom_family(&m->t, "peerfwd_nexthop_resolved", "gauge",
+		    "1 when the next hop has a MAC (static, or from the neighbour table) and the "
+		    "workers may use it");
+	for (unsigned i = 0; i < d->cfg.n_nexthops; i++) {
+		const struct cfg_nexthop *c = &d->cfg.nexthops[i];
+		if (d->nh_id[i] == NH_NONE || !config_port_present(&d->cfg, c->port))
+			continue;
+		const char *l[] = {"nexthop", c->name, "port", d->cfg.ports[c->port].name, NULL};
+		prom_sample(&m->t, "peerfwd_nexthop_resolved", l,
+			    NH_USABLE(d->tables.nexthop[d->nh_id[i]].flags));
+	}
+}
+
 static void workers(struct metrics *m)
 {
 	const struct daemon *d = m->d;
@@ -251,6 +268,7 @@ char *ctlsock_metrics_text(const struct daemon *d)
 		return NULL;
 	daemon_counters(d, k);
 	ports(&m);
+	nexthops(&m);
 	workers(&m);
 	traffic(&m);
 	prefixes(&m);
