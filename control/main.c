@@ -31,6 +31,7 @@
 #include <rte_ring.h>
 #include <rte_vect.h>
 
+#include "control/bfd/bfd.h"
 #include "control/bgp/bgp.h"
 #include "control/ctlsock/ctlsock.h"
 #include "control/daemon/daemon.h"
@@ -326,6 +327,9 @@ static int control_loop(struct daemon *d, int sigfd)
 	if ((rc = neigh_start(d)) < 0)
 		PF_LOG(WARNING, "neighbour table (netlink): %s; next hops without a MAC stay unused",
 		       strerror(-rc));
+	if ((rc = bfd_start(d)) < 0)
+		PF_LOG(ERR, "bfd: %s: no BFD sessions (next hops used as if BFD were off)",
+		       strerror(-rc));
 	cs = ctlsock_open(d, d->cfg.ctl_socket);
 	if (cs == NULL)
 		PF_LOG(WARNING, "control socket %s unavailable: continuing without it",
@@ -340,6 +344,7 @@ static int control_loop(struct daemon *d, int sigfd)
 		drain_punt(d);
 	}
 	bgp_stop(d->bgp);
+	bfd_stop(d);
 	neigh_stop(d);
 	ctlsock_close(cs);
 	ev_timer_free(links);

@@ -580,6 +580,44 @@ static int nexthop_address(struct cfg_parse *p, const config_setting_t *g, const
 	return 0;
 }
 
+static int get_bool(struct cfg_parse *p, const config_setting_t *g, const char *gpath,
+		    const char *name, bool *out);
+
+/* bfd = true, with bfd_interval_ms and bfd_multiplier; the session runs on
+ * the kernel's sockets from the port's address of the next hop's family. */
+static int nexthop_bfd(struct cfg_parse *p, const config_setting_t *g, const char *gpath,
+		       struct cfg_nexthop *nh)
+{
+	const struct cfg_port *port = &p->cfg->ports[nh->port];
+	const config_setting_t *s = config_setting_get_member(g, "bfd");
+	char path[CFG_PATH_LEN];
+	int rc, ri, rm;
+
+	nh->bfd_interval_ms = CFG_BFD_INTERVAL_MS;
+	nh->bfd_multiplier = CFG_BFD_MULTIPLIER;
+	if ((rc = get_bool(p, g, gpath, "bfd", &nh->bfd)) < 0 ||
+	    (ri = get_u32(p, g, gpath, "bfd_interval_ms", 10, 60000, &nh->bfd_interval_ms)) < 0 ||
+	    (rm = get_u32(p, g, gpath, "bfd_multiplier", 1, 255, &nh->bfd_multiplier)) < 0)
+		return rc < 0 ? rc : ri < 0 ? ri : rm;
+	if (!nh->bfd) {
+		const char *k = ri > 0 ? "bfd_interval_ms" : rm > 0 ? "bfd_multiplier" : NULL;
+		if (k != NULL)
+			return cfg_error(p, config_setting_get_member(g, k), path_join(path, gpath, k),
+					 "%s", "set without bfd = true");
+		return 0;
+	}
+	path_join(path, gpath, "bfd");
+	if (port->iface[0] == '\0')
+		return cfg_error(p, s, path,
+				 "port \"%s\" has no kernel interface to run BFD on (af_packet or "
+				 "af_xdp with iface=; not a PCI port yet)",
+				 port->name);
+	if (!port_has_family(port, nh->addr.family))
+		return cfg_error(p, s, path, "port \"%s\" has no IPv%c address to run BFD from",
+				 port->name, nh->addr.family == AF_INET ? '4' : '6');
+	return 0;
+}
+
 static int parse_nexthop(struct cfg_parse *p, const config_setting_t *g, const char *gpath)
 {
 	struct config *cfg = p->cfg;
@@ -590,7 +628,8 @@ static int parse_nexthop(struct cfg_parse *p, const config_setting_t *g, const c
 	    (rc = dup_name(p, g, gpath, "nexthops", config_nexthop_index(cfg, nh->name))) < 0 ||
 	    (rc = get_port_ref(p, g, gpath, &nh->port)) < 0 ||
 	    (rc = nexthop_address(p, g, gpath, nh)) < 0 ||
-	    (rc = get_mac(p, g, gpath, &nh->has_mac, &nh->mac)) < 0)
+	    (rc = get_mac(p, g, gpath, &nh->has_mac, &nh->mac)) < 0 ||
+	    (rc = nexthop_bfd(p, g, gpath, nh)) < 0)
 		return rc;
 	cfg->n_nexthops++;
 	return 0;
@@ -1245,7 +1284,8 @@ static int parse_sections(struct cfg_parse *p, const config_setting_t *root)
 {
 	static const char *const port_keys[] = {"name", "device",    "tier",	  "mac", "vlan",
 						"mtu",	"rx_queues", "addresses", NULL};
-	static const char *const nh_keys[] = {"name", "port", "address", "mac", NULL};
+	static const char *const nh_keys[] = {"name", "port",		 "address",	   "mac",
+					      "bfd",  "bfd_interval_ms", "bfd_multiplier", NULL};
 	static const char *const pg_keys[] = {"name", "members", NULL};
 	static const char *const route_keys[] = {"prefix", "pathgroup", NULL};
 	static const char *const rfile_keys[] = {"file", "pathgroup", NULL};

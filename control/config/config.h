@@ -59,7 +59,13 @@ struct cfg_nexthop {
 	struct ip_addr addr;
 	bool has_mac; /* false: from the kernel's neighbour table (daemon/neigh.c) */
 	struct rte_ether_addr mac;
+	bool bfd;		  /* a BFD session to addr (control/bfd) */
+	uint32_t bfd_interval_ms; /* desired min TX = required min RX */
+	uint32_t bfd_multiplier;
 };
+
+#define CFG_BFD_INTERVAL_MS 300
+#define CFG_BFD_MULTIPLIER  3
 
 struct cfg_pathgroup {
 	char name[CFG_NAME_LEN];

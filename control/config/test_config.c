@@ -234,6 +234,55 @@ static void test_link_poll(void **state)
 	expect_error(5, "  main_lcore = 0; link_poll_ms = 60001;", 5, "link_poll_ms");
 }
 
+static void test_bfd(void **state)
+{
+	struct config cfg;
+	char err[512];
+
+	(void)state;
+	if (load(0, NULL, &cfg, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_false(cfg.nexthops[2].bfd);
+	config_free(&cfg);
+	if (load(22,
+		 "    { name = \"loc-rtr\"; port = \"src\"; address = \"192.0.2.9\"; bfd = true;"
+		 " bfd_interval_ms = 50; bfd_multiplier = 5; }",
+		 &cfg, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_true(cfg.nexthops[2].bfd);
+	assert_int_equal(cfg.nexthops[2].bfd_interval_ms, 50);
+	assert_int_equal(cfg.nexthops[2].bfd_multiplier, 5);
+	config_free(&cfg);
+	if (load(22, "    { name = \"loc-rtr\"; port = \"src\"; address = \"192.0.2.9\"; bfd = true; }",
+		 &cfg, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(cfg.nexthops[2].bfd_interval_ms, CFG_BFD_INTERVAL_MS);
+	assert_int_equal(cfg.nexthops[2].bfd_multiplier, CFG_BFD_MULTIPLIER);
+	config_free(&cfg);
+	/* a PCI port has no kernel interface to run it on */
+	expect_error(20,
+		     "    { name = \"pri-rtr\"; port = \"pri\"; address = \"198.51.100.2\";"
+		     " mac = \"02:00:00:00:01:02\"; bfd = true; },",
+		     20, "nexthops[0].bfd");
+	/* no address of the family to send from */
+	expect_error(22, "    { name = \"loc-rtr\"; port = \"loc\"; address = \"198.51.100.6\"; bfd = true; }",
+		     22, "nexthops[2].bfd");
+	expect_error(22,
+		     "    { name = \"loc-rtr\"; port = \"src\"; address = \"192.0.2.9\"; bfd = true;"
+		     " bfd_interval_ms = 5; }",
+		     22, "nexthops[2].bfd_interval_ms");
+	expect_error(22,
+		     "    { name = \"loc-rtr\"; port = \"src\"; address = \"192.0.2.9\"; bfd = true;"
+		     " bfd_multiplier = 0; }",
+		     22, "nexthops[2].bfd_multiplier");
+	expect_error(22,
+		     "    { name = \"loc-rtr\"; port = \"src\"; address = \"192.0.2.9\";"
+		     " bfd_multiplier = 4; }",
+		     22, "nexthops[2].bfd_multiplier");
+	expect_error(22, "    { name = \"loc-rtr\"; port = \"src\"; address = \"192.0.2.9\"; bfd = 1; }",
+		     22, "nexthops[2].bfd");
+}
+
 static void test_err_syntax(void **state)
 {
 	(void)state;
@@ -721,6 +770,7 @@ int main(void)
 		cmocka_unit_test(test_bgp_errors),
 		cmocka_unit_test(test_bgp_stall_timers),
 		cmocka_unit_test(test_link_poll),
+		cmocka_unit_test(test_bfd),
 		cmocka_unit_test(test_shipped_configs),
 	};
 

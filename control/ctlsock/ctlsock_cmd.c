@@ -13,6 +13,7 @@
 
 #include <rte_ethdev.h>
 
+#include "control/bfd/bfd.h"
 #include "control/ctlsock/ctlsock_cmd.h"
 #include "control/daemon/log.h"
 
@@ -70,19 +71,21 @@ static json_t *nexthop_json(const struct daemon *d, uint16_t id)
 		ip_addr_format(&cn->addr, addr, sizeof(addr));
 	const struct cfg_port *cp =
 		config_port_present(&d->cfg, nh->link_id) ? &d->cfg.ports[nh->link_id] : NULL;
-	bool usable = NH_USABLE(nh->flags);
+	/* resolved: published with a MAC (static, or from the neighbour table);
+	 * usable: resolved and not held down by BFD, what the workers check */
+	bool resolved = (nh->flags & (NH_F_VALID | NH_F_NOMAC)) == NH_F_VALID;
 	char mac[RTE_ETHER_ADDR_FMT_SIZE] = "";
 
-	if (usable) /* as the config and ip-neighbour write it */
+	if (resolved) /* as the config and ip-neighbour write it */
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
 			 RTE_ETHER_ADDR_BYTES(&nh->dst_mac));
-	/* resolved: has a MAC (static, or from the neighbour table) and is not
-	 * released; the workers skip a member that is not */
-	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:s,s:s}", "nexthop", cn ? cn->name : "",
-			 "address", addr, "port", cp ? cp->name : "", "tier",
+	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:s,s:s,s:s,s:b}", "nexthop",
+			 cn ? cn->name : "", "address", addr, "port", cp ? cp->name : "", "tier",
 			 ctlsock_tier_name(cp ? cp->tier : TIER__MAX), "alive",
-			 link_is_alive(&d->tables, nh->link_id), "resolved", usable, "mac", mac,
-			 "mac_from", cn == NULL ? "" : cn->has_mac ? "config" : "neighbour");
+			 link_is_alive(&d->tables, nh->link_id), "resolved", resolved, "mac", mac,
+			 "mac_from", cn == NULL ? "" : cn->has_mac ? "config" : "neighbour", "bfd",
+			 cn == NULL ? "off" : bfd_nexthop_state(d, cn), "usable",
+			 NH_USABLE(nh->flags));
 }
 
 static json_t *members_json(const struct daemon *d, uint16_t pg)

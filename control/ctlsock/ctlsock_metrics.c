@@ -75,15 +75,15 @@ static void nexthops(struct metrics *m)
 {
 	const struct daemon *d = m->d;
 
-	prom_family(&m->t, "peerfwd_nexthop_resolved", "gauge",
-		    "1 when the next hop has a MAC (static, or from the neighbour table) and the "
-		    "workers may use it");
+	prom_family(&m->t, "peerfwd_nexthop_usable", "gauge",
+		    "1 when the workers may use the next hop: it has a MAC (static, or from the "
+		    "neighbour table) and BFD does not hold it down");
 	for (unsigned i = 0; i < d->cfg.n_nexthops; i++) {
 		const struct cfg_nexthop *c = &d->cfg.nexthops[i];
 		if (d->nh_id[i] == NH_NONE || !config_port_present(&d->cfg, c->port))
 			continue;
 		const char *l[] = {"nexthop", c->name, "port", d->cfg.ports[c->port].name, NULL};
-		prom_sample(&m->t, "peerfwd_nexthop_resolved", l,
+		prom_sample(&m->t, "peerfwd_nexthop_usable", l,
 			    NH_USABLE(d->tables.nexthop[d->nh_id[i]].flags));
 	}
 }

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "control/daemon/daemon.h"
+#include "control/bfd/bfd.h"
 #include "control/daemon/log.h"
+#include "control/daemon/neigh.h"
 
 static void history_add(struct daemon *d, unsigned port, bool alive, const char *reason)
 {
@@ -61,13 +63,42 @@ void daemon_nexthop_make(const struct daemon *d, const struct config *cfg, unsig
 	const struct cfg_nexthop *c = &cfg->nexthops[i];
 
 	*nh = (struct nexthop){
-		.src_mac = d->port[c->port].mac,
 		.dst_mac = c->mac,
+		.src_mac = d->port[c->port].mac,
 		.port_id = d->port[c->port].port_id,
 		.link_id = c->port,
 		.vlan = cfg->ports[c->port].vlan,
-		.flags = c->has_mac ? 0 : NH_F_NOMAC,
 	};
+	if (!c->has_mac && !neigh_mac(d, c, &nh->dst_mac))
+		nh->flags |= NH_F_NOMAC;
+	if (c->bfd && bfd_holds_down(d, c))
+		nh->flags |= NH_F_DOWN;
+}
+
+int daemon_nexthop_refresh(struct daemon *d, unsigned i)
+{
+	const uint16_t state = NH_F_NOMAC | NH_F_DOWN;
+	uint16_t old = d->nh_id[i], id;
+	struct nexthop nh;
+	int ret;
+
+	if (old == NH_NONE)
+		return 0;
+	daemon_nexthop_make(d, &d->cfg, i, &nh);
+	const struct nexthop *cur = &d->tables.nexthop[old];
+	if ((cur->flags & state) == (nh.flags & state) &&
+	    ((nh.flags & NH_F_NOMAC) || rte_is_same_ether_addr(&cur->dst_mac, &nh.dst_mac)))
+		return 0;
+	pthread_mutex_lock(&d->lock);
+	ret = nexthop_alloc(&d->tables, &nh, &id);
+	if (ret == 0 && (ret = routes_nexthop_replace(d->routes, old, id)) < 0)
+		nexthop_release(&d->tables, id);
+	if (ret >= 0) {
+		d->nh_id[i] = id;
+		nexthop_release(&d->tables, old);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return ret < 0 ? ret : 1;
 }
 
 static int program_nexthops(struct daemon *d, char *err, size_t errlen)

@@ -49,6 +49,7 @@ struct daemon {
 	struct ev_loop *ev;
 	struct bgp *bgp;      /* control/bgp, NULL without a bgp section */
 	struct neigh *neigh;  /* control/daemon/neigh.c, NULL when not started */
+	struct bfd *bfd;      /* control/bfd, NULL without BFD sessions */
 	pthread_mutex_t lock; /* control thread vs telemetry thread */
 
 	unsigned n_ports;
@@ -92,9 +93,17 @@ int daemon_link_add(struct daemon *d, const struct cfg_port *p, char *err, size_
 int daemon_link_remove(struct daemon *d, const char *name, char *err, size_t len);
 
 /* The forwarding next hop for next hop i of cfg (d->cfg or a config being
- * reloaded); without a static MAC it is NH_F_NOMAC (see neigh.h). */
+ * reloaded) as things stand: its static MAC or the one the neighbour table
+ * gave (else NH_F_NOMAC, neigh.h), NH_F_DOWN while BFD holds it down
+ * (control/bfd/bfd.h). */
 void daemon_nexthop_make(const struct daemon *d, const struct config *cfg, unsigned i,
 			 struct nexthop *nh);
+/* Publish what daemon_nexthop_make says for next hop i of d->cfg if the
+ * workers see something else: a new next hop swapped into every group
+ * naming the old one, which is freed after a grace period (a worker never
+ * reads half a MAC). 1 changed, 0 nothing to change, or -errno (unchanged).
+ * Takes d->lock. */
+int daemon_nexthop_refresh(struct daemon *d, unsigned i);
 
 /* Sum every worker's counters (control or telemetry thread). */
 void daemon_counters(const struct daemon *d, struct pf_lcore_counters *out);

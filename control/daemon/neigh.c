@@ -29,6 +29,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -58,6 +59,14 @@ struct neigh {
 	bool resync;	   /* overrun: the table must be read again */
 	unsigned ifindex[PF_MAX_PORTS];
 	int last_err[PF_MAX_NEXTHOPS]; /* last refusal logged, per config next hop */
+	/* What the table says of next hops' addresses, by port and address
+	 * (config reloads may renumber next hops). */
+	unsigned n_learnt;
+	struct learnt {
+		uint16_t port;
+		struct ip_addr addr;
+		struct rte_ether_addr mac;
+	} learnt[PF_MAX_NEXTHOPS];
 };
 
 static const char *family_proto(const struct ip_addr *a)
@@ -73,47 +82,48 @@ static bool followed(const struct daemon *d, unsigned i)
 	return !c->has_mac && d->nh_id[i] != NH_NONE && config_port_present(&d->cfg, c->port);
 }
 
-static bool resolved(const struct daemon *d, unsigned i, struct rte_ether_addr *mac)
+static struct learnt *learnt_find(const struct neigh *n, uint16_t port, const struct ip_addr *a)
 {
-	const struct nexthop *nh = &d->tables.nexthop[d->nh_id[i]];
-
-	if (nh->flags & NH_F_NOMAC)
-		return false;
-	if (mac != NULL)
-		*mac = nh->dst_mac;
-	return true;
+	for (unsigned k = 0; k < n->n_learnt; k++) {
+		const struct learnt *l = &n->learnt[k];
+		if (l->port == port && memcmp(&l->addr, a, sizeof(*a)) == 0)
+			return (struct learnt *)(uintptr_t)l;
+	}
+	return NULL;
 }
 
-/* Next hop i resolves to mac now, or (NULL) to nothing. */
+bool neigh_mac(const struct daemon *d, const struct cfg_nexthop *c, struct rte_ether_addr *mac)
+{
+	const struct learnt *l = d->neigh != NULL ? learnt_find(d->neigh, c->port, &c->addr) : NULL;
+
+	if (l != NULL)
+		*mac = l->mac;
+	return l != NULL;
+}
+
+/* Next hop i's MAC is mac now, or (NULL) none: publish it. */
 static void nh_set(struct neigh *n, unsigned i, const struct rte_ether_addr *mac, const char *why)
 {
 	struct daemon *d = n->d;
 	const struct cfg_nexthop *c = &d->cfg.nexthops[i];
 	const char *ifname = d->cfg.ports[c->port].iface;
-	uint16_t old = d->nh_id[i], id;
+	struct learnt *l = learnt_find(n, c->port, &c->addr);
 	char a[INET6_ADDRSTRLEN];
-	struct nexthop nh;
 	int ret;
 
-	daemon_nexthop_make(d, &d->cfg, i, &nh);
-	if (mac != NULL) {
-		nh.dst_mac = *mac;
-		nh.flags &= (uint16_t)~NH_F_NOMAC;
+	if (mac != NULL && l == NULL) {
+		if (n->n_learnt == RTE_DIM(n->learnt))
+			return; /* as many as there are next hops: cannot happen */
+		l = &n->learnt[n->n_learnt++];
+		l->port = c->port;
+		l->addr = c->addr;
 	}
+	if (mac != NULL)
+		l->mac = *mac;
+	else if (l != NULL)
+		*l = n->learnt[--n->n_learnt];
 	ip_addr_format(&c->addr, a, sizeof(a));
-	pthread_mutex_lock(&d->lock);
-	ret = nexthop_alloc(&d->tables, &nh, &id);
-	if (ret == 0) {
-		ret = routes_nexthop_replace(d->routes, old, id);
-		if (ret < 0)
-			nexthop_release(&d->tables, id);
-	}
-	if (ret >= 0) {
-		d->nh_id[i] = id;
-		nexthop_release(&d->tables, old);
-	}
-	pthread_mutex_unlock(&d->lock);
-	if (ret < 0) {
+	if ((ret = daemon_nexthop_refresh(d, i)) < 0) {
 		PF_LOG(ERR, "next hop %s: %s %s on %s: not applied: %s", c->name, a,
 		       mac != NULL ? "resolved" : "unresolved", ifname, strerror(-ret));
 		return;
@@ -233,21 +243,26 @@ static void entry(struct neigh *n, const struct nlmsghdr *h)
 		memcpy(mac.addr_bytes, ll, RTE_ETHER_ADDR_LEN);
 	bool usable = ll != NULL && (nd->ndm_state & NEIGH_NUD_VALID) &&
 		      rte_is_unicast_ether_addr(&mac) && !rte_is_zero_ether_addr(&mac);
+	/* A delete (ip neigh del / flush) is announced as FAILED, sent on
+	 * behalf of the deleting socket (pid set, seq 0), then as deleted:
+	 * that FAILED is no failed probe. The kernel's own changes come with
+	 * pid 0; our dumps with our seq. */
+	bool deleting = h->nlmsg_pid != 0 && h->nlmsg_seq == 0;
 
 	for (unsigned i = 0; i < d->cfg.n_nexthops; i++) {
 		const struct cfg_nexthop *c = &d->cfg.nexthops[i];
-		struct rte_ether_addr cur;
+		struct rte_ether_addr cur = {{0}};
 
 		if (!followed(d, i) || c->addr.family != nd->ndm_family ||
 		    n->ifindex[c->port] == 0 || (int)n->ifindex[c->port] != nd->ndm_ifindex ||
 		    memcmp(c->addr.bytes, dst, dst_len) != 0)
 			continue;
-		bool have = resolved(d, i, &cur);
+		bool have = neigh_mac(d, c, &cur);
 		if (h->nlmsg_type == RTM_DELNEIGH) {
 			ask(n, i); /* keep the MAC, resolve again */
 		} else if (usable && (!have || !rte_is_same_ether_addr(&cur, &mac))) {
 			nh_set(n, i, &mac, have ? "changed" : family_proto(&c->addr));
-		} else if (have && (nd->ndm_state & NUD_FAILED)) {
+		} else if (have && (nd->ndm_state & NUD_FAILED) && !deleting) {
 			nh_set(n, i, NULL, "no answer to the kernel's probes");
 		}
 	}
@@ -306,7 +321,8 @@ static void on_tick(struct ev_loop *loop, struct ev_timer *t, void *arg)
 	for (unsigned i = 0; i < d->cfg.n_nexthops; i++) {
 		if (!followed(d, i) || n->ifindex[d->cfg.nexthops[i].port] == 0)
 			continue;
-		bool have = resolved(d, i, NULL);
+		struct rte_ether_addr mac;
+		bool have = neigh_mac(d, &d->cfg.nexthops[i], &mac);
 		pending |= !have;
 		if (!have || n->ticks % NEIGH_CONFIRM_S == 0)
 			ask(n, i);

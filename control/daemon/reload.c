@@ -227,13 +227,41 @@ static int compare_bgp(const struct config *o, const struct config *n, bool bgp_
 	return 0;
 }
 
+/* BFD sessions are made at start (control/bfd): the next hops that have
+ * one, and their settings, change with a restart only. */
+static bool bfd_same(const struct cfg_nexthop *a, const struct cfg_nexthop *b)
+{
+	return a->bfd == b->bfd &&
+	       (!a->bfd || (a->port == b->port && a->bfd_interval_ms == b->bfd_interval_ms &&
+			    a->bfd_multiplier == b->bfd_multiplier &&
+			    memcmp(&a->addr, &b->addr, sizeof(a->addr)) == 0));
+}
+
+static int compare_bfd(const struct config *o, const struct config *n, char *err, size_t errlen)
+{
+	const struct config *c[2] = {o, n};
+
+	for (int k = 0; k < 2; k++)
+		for (unsigned i = 0; i < c[k]->n_nexthops; i++) {
+			const struct cfg_nexthop *a = &c[k]->nexthops[i];
+			int j = config_nexthop_index(c[!k], a->name);
+			const struct cfg_nexthop *b = j >= 0 ? &c[!k]->nexthops[j] : NULL;
+			if (a->bfd && (b == NULL || !bfd_same(a, b)))
+				return restart(err, errlen, "nexthops.%s: BFD session %s", a->name,
+					       b == NULL ? (k == 0 ? "removed" : "added")
+							 : "settings changed");
+		}
+	return 0;
+}
+
 static int reload_compare(const struct config *o, const struct config *n, bool bgp_running,
 			  char *err, size_t errlen)
 {
 	int ret;
 
 	if ((ret = compare_eal(o, n, err, errlen)) < 0 ||
-	    (ret = compare_bgp(o, n, bgp_running, err, errlen)) < 0)
+	    (ret = compare_bgp(o, n, bgp_running, err, errlen)) < 0 ||
+	    (ret = compare_bfd(o, n, err, errlen)) < 0)
 		return ret;
 	if (strcmp(o->ctl_socket, n->ctl_socket) != 0)
 		return restart(err, errlen, "ctl_socket changed");

@@ -59,8 +59,10 @@ struct nexthop {
  * readers skip it as they skip a dead link. A MAC learnt later is a new
  * next hop swapped into the groups, like any other change. */
 #define NH_F_NOMAC 0x2
-/* What a reader may send through: published and resolved. */
-#define NH_USABLE(flags) (((flags) & (NH_F_VALID | NH_F_NOMAC)) == NH_F_VALID)
+/* Published, but BFD says the neighbour stopped answering: skipped too. */
+#define NH_F_DOWN 0x4
+/* What a reader may send through: published, resolved and not down. */
+#define NH_USABLE(flags) (((flags) & (NH_F_VALID | NH_F_NOMAC | NH_F_DOWN)) == NH_F_VALID)
 
 /* dest word layout */
 #define DEST_PG(w)	      ((uint16_t)((w)&0xffff))

@@ -1,0 +1,521 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * BFD sessions on the kernel's sockets (see bfd.h; the protocol itself is
+ * bfd_proto.c).
+ *
+ * Packets go out of one UDP socket per session, bound to the port's
+ * address and interface and a source port of 49152-65535, with TTL 255,
+ * connected to the neighbour's port 3784. They come in on one socket per
+ * address family bound to port 3784, which reads the TTL (anything but 255
+ * is dropped, RFC 5881 5) and the interface; a packet is matched to its
+ * session by Your Discriminator, or by source address and interface while
+ * that is 0.
+ *
+ * Timers run on the control thread's event loop (1 ms resolution): the
+ * periodic transmission with 75-100% jitter (6.8.7) and the detection time.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_random.h>
+
+#include "control/bfd/bfd.h"
+#include "control/bfd/bfd_proto.h"
+#include "control/daemon/daemon.h"
+#include "control/daemon/log.h"
+
+struct bfd_session {
+	struct bfd *b;
+	char nh[CFG_NAME_LEN];
+	uint16_t port;
+	struct ip_addr local, peer;
+	unsigned ifindex;
+	int fd;
+	struct bfd_sess s;
+	struct ev_timer *tx, *detect;
+	bool held_down; /* went from Up to Down: the next hop is out */
+	uint64_t rx, tx_pkts;
+};
+
+struct bfd {
+	struct daemon *d;
+	int rx_fd[2]; /* IPv4, IPv6; -1 when no session uses the family */
+	unsigned n;
+	struct bfd_session *sess;
+	uint64_t rx_dropped;
+};
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint64_t ms_ceil(uint64_t us)
+{
+	return us == 0 ? 1 : (us + 999) / 1000;
+}
+
+static const char *addr_str(const struct ip_addr *a, char *buf)
+{
+	return ip_addr_format(a, buf, INET6_ADDRSTRLEN);
+}
+
+/* ---- sending ---- */
+
+static void send_now(struct bfd_session *se)
+{
+	struct bfd_pkt p;
+	uint8_t buf[BFD_PKT_LEN];
+
+	bfd_sess_tx(&se->s, &p);
+	bfd_pkt_encode(&p, buf);
+	/* Errors (the neighbour's port closed, no route yet) are what BFD is
+	 * there to notice: the detection time will tell. */
+	if (send(se->fd, buf, sizeof(buf), MSG_DONTWAIT) == (ssize_t)sizeof(buf))
+		se->tx_pkts++;
+}
+
+/* The next periodic packet: 75-100% of the interval (75-90% with a
+ * multiplier of 1), 6.8.7. */
+static void tx_arm(struct bfd_session *se)
+{
+	uint64_t iv = bfd_sess_tx_interval(&se->s);
+	unsigned top = se->s.detect_mult == 1 ? 90 : 100;
+
+	if (iv == 0) {
+		ev_timer_start(se->tx, 1000); /* nothing asked for: look again later */
+		return;
+	}
+	iv = iv * (75 + rte_rand_max(top - 75 + 1)) / 100;
+	ev_timer_start(se->tx, ms_ceil(iv));
+}
+
+static void on_tx(struct ev_loop *loop, struct ev_timer *t, void *arg)
+{
+	struct bfd_session *se = arg;
+
+	(void)loop;
+	(void)t;
+	send_now(se);
+	tx_arm(se);
+}
+
+/* ---- state changes ---- */
+
+static void apply(struct bfd_session *se, const char *why)
+{
+	struct daemon *d = se->b->d;
+	int i = config_nexthop_index(&d->cfg, se->nh);
+	int ret = i < 0 ? 0 : daemon_nexthop_refresh(d, (unsigned)i);
+	char a[INET6_ADDRSTRLEN];
+
+	if (ret < 0)
+		PF_LOG(ERR, "bfd %s %s: %s not applied: %s", se->nh, addr_str(&se->peer, a), why,
+		       strerror(-ret));
+}
+
+static void changed(struct bfd_session *se, uint8_t before)
+{
+	const struct bfd_sess *s = &se->s;
+	char a[INET6_ADDRSTRLEN];
+
+	if (s->state == before)
+		return;
+	addr_str(&se->peer, a);
+	if (s->state == BFD_UP) {
+		PF_LOG(NOTICE, "bfd %s %s: up", se->nh, a);
+		if (se->held_down) {
+			se->held_down = false;
+			apply(se, "up");
+		}
+	} else if (before == BFD_UP) {
+		/* RFC 5882 3.2: the neighbour's AdminDown is no failure */
+		bool admin = s->remote_state == BFD_ADMIN_DOWN;
+		PF_LOG(WARNING, "bfd %s %s: down (%s)%s", se->nh, a,
+		       admin ? "neighbor administratively down" : bfd_diag_name(s->diag),
+		       admin ? ": next hop kept" : ": traffic takes the next member");
+		if (!admin) {
+			se->held_down = true;
+			apply(se, "down");
+		}
+	} else {
+		PF_LOG(INFO, "bfd %s %s: %s", se->nh, a, bfd_state_name(s->state));
+	}
+	send_now(se); /* tell the neighbour at once */
+}
+
+static void detect_arm(struct bfd_session *se)
+{
+	if (se->s.detect_at == 0)
+		ev_timer_stop(se->detect);
+	else
+		ev_timer_start(se->detect, ms_ceil(se->s.detect_at - RTE_MIN(se->s.detect_at, now_us())));
+}
+
+static void on_detect(struct ev_loop *loop, struct ev_timer *t, void *arg)
+{
+	struct bfd_session *se = arg;
+	uint8_t before = se->s.state;
+
+	(void)loop;
+	(void)t;
+	if (se->s.detect_at != 0 && now_us() < se->s.detect_at) {
+		detect_arm(se); /* the timer's ms rounding fired it early */
+		return;
+	}
+	if (bfd_sess_expire(&se->s, now_us()))
+		changed(se, before);
+}
+
+/* ---- receiving ---- */
+
+static struct bfd_session *match(struct bfd *b, const struct bfd_pkt *p,
+				 const struct ip_addr *src, unsigned ifindex)
+{
+	for (unsigned k = 0; k < b->n; k++) {
+		struct bfd_session *se = &b->sess[k];
+		bool from_peer = memcmp(&se->peer, src, sizeof(*src)) == 0 &&
+				 (ifindex == 0 || se->ifindex == 0 || ifindex == se->ifindex);
+		if (!from_peer)
+			continue;
+		if (p->your_disc == 0 || p->your_disc == se->s.local_disc)
+			return se;
+	}
+	return NULL;
+}
+
+static void on_rx(struct ev_loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct bfd *b = arg;
+
+	(void)loop;
+	(void)events;
+	for (;;) {
+		uint8_t buf[128];
+		struct sockaddr_storage from;
+		union {
+			char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) +
+				 CMSG_SPACE(sizeof(struct in_pktinfo))];
+			struct cmsghdr align;
+		} ctl;
+		struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+		struct msghdr mh = {.msg_name = &from,
+				    .msg_namelen = sizeof(from),
+				    .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = ctl.buf,
+				    .msg_controllen = sizeof(ctl.buf)};
+		ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return;
+
+		int ttl = -1;
+		unsigned ifindex = 0;
+		struct ip_addr src = {0};
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL)
+				memcpy(&ttl, CMSG_DATA(c), sizeof(ttl));
+			else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)
+				memcpy(&ttl, CMSG_DATA(c), sizeof(ttl));
+			else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+				struct in_pktinfo pi;
+				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+				ifindex = (unsigned)pi.ipi_ifindex;
+			} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+				struct in6_pktinfo pi;
+				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+				ifindex = pi.ipi6_ifindex;
+			}
+		}
+		if (from.ss_family == AF_INET) {
+			const struct sockaddr_in *sin = (const struct sockaddr_in *)&from;
+			src.family = AF_INET;
+			memcpy(src.bytes, &sin->sin_addr, 4);
+		} else if (from.ss_family == AF_INET6) {
+			const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&from;
+			src.family = AF_INET6;
+			memcpy(src.bytes, &sin6->sin6_addr, 16);
+		}
+
+		struct bfd_pkt p;
+		const char *why = NULL;
+		struct bfd_session *se;
+		if (ttl != BFD_TTL || bfd_pkt_decode(buf, (size_t)n, &p, &why) < 0 ||
+		    (se = match(b, &p, &src, ifindex)) == NULL) {
+			b->rx_dropped++; /* not ours, not single hop, or malformed */
+			continue;
+		}
+		int before = bfd_sess_rx(&se->s, &p, now_us());
+		if (before < 0) {
+			b->rx_dropped++;
+			continue;
+		}
+		se->rx++;
+		detect_arm(se);
+		if (se->s.send_final)
+			send_now(se); /* answer a Poll at once (6.8.6) */
+		changed(se, (uint8_t)before);
+	}
+}
+
+/* ---- sockets ---- */
+
+static int set_int(int fd, int level, int name, int v)
+{
+	return setsockopt(fd, level, name, &v, sizeof(v));
+}
+
+static int rx_open(int family)
+{
+	struct sockaddr_storage ss = {0};
+	socklen_t len;
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(BFD_PORT);
+		len = sizeof(*sin);
+		if (set_int(fd, IPPROTO_IP, IP_RECVTTL, 1) < 0 ||
+		    set_int(fd, IPPROTO_IP, IP_PKTINFO, 1) < 0)
+			ret = -errno;
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(BFD_PORT);
+		len = sizeof(*sin6);
+		if (set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1) < 0 ||
+		    set_int(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1) < 0 ||
+		    set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1) < 0)
+			ret = -errno;
+	}
+	if (ret == 0 && bind(fd, (struct sockaddr *)&ss, len) < 0)
+		ret = -errno;
+	if (ret < 0) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/* The session's sending socket: the port's address and interface, a free
+ * source port of 49152-65535 (RFC 5881 4), TTL 255, connected. */
+static int tx_open(const struct bfd_session *se, const char *iface, char *err, size_t len)
+{
+	int family = se->peer.family, fd, ret = 0;
+	struct sockaddr_storage me = {0}, to = {0};
+	socklen_t sl = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+
+	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, len, "socket: %s", strerror(errno));
+		return -errno;
+	}
+	if (family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&me, *b = (struct sockaddr_in *)&to;
+		a->sin_family = b->sin_family = AF_INET;
+		memcpy(&a->sin_addr, se->local.bytes, 4);
+		memcpy(&b->sin_addr, se->peer.bytes, 4);
+		b->sin_port = htons(BFD_PORT);
+		ret = set_int(fd, IPPROTO_IP, IP_TTL, BFD_TTL);
+	} else {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&me, *b = (struct sockaddr_in6 *)&to;
+		a->sin6_family = b->sin6_family = AF_INET6;
+		memcpy(&a->sin6_addr, se->local.bytes, 16);
+		memcpy(&b->sin6_addr, se->peer.bytes, 16);
+		b->sin6_port = htons(BFD_PORT);
+		ret = set_int(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, BFD_TTL);
+	}
+	if (ret == 0)
+		ret = setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface, (socklen_t)strlen(iface));
+	if (ret < 0) {
+		snprintf(err, len, "socket options on %s: %s", iface, strerror(errno));
+		goto fail;
+	}
+	/* IP_FREEBIND: the address may come to the interface after us */
+	set_int(fd, family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
+		family == AF_INET ? IP_FREEBIND : IPV6_FREEBIND, 1);
+	unsigned span = BFD_SRC_PORT_MAX - BFD_SRC_PORT_MIN + 1, first = (unsigned)rte_rand_max(span);
+	ret = -1;
+	for (unsigned k = 0; ret < 0 && k < span; k++) {
+		uint16_t port = htons((uint16_t)(BFD_SRC_PORT_MIN + (first + k) % span));
+		if (family == AF_INET)
+			((struct sockaddr_in *)&me)->sin_port = port;
+		else
+			((struct sockaddr_in6 *)&me)->sin6_port = port;
+		ret = bind(fd, (struct sockaddr *)&me, sl);
+		if (ret < 0 && errno != EADDRINUSE)
+			break;
+	}
+	if (ret < 0) {
+		snprintf(err, len, "bind to the port's address: %s", strerror(errno));
+		goto fail;
+	}
+	if (connect(fd, (struct sockaddr *)&to, sl) < 0) {
+		snprintf(err, len, "connect: %s", strerror(errno));
+		goto fail;
+	}
+	return fd;
+fail:
+	ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* ---- start / stop / queries ---- */
+
+static const struct bfd_session *find(const struct bfd *b, const struct cfg_nexthop *c)
+{
+	for (unsigned k = 0; b != NULL && k < b->n; k++)
+		if (strcmp(b->sess[k].nh, c->name) == 0)
+			return &b->sess[k];
+	return NULL;
+}
+
+bool bfd_holds_down(const struct daemon *d, const struct cfg_nexthop *c)
+{
+	const struct bfd_session *se = find(d->bfd, c);
+
+	return se != NULL && se->held_down;
+}
+
+const char *bfd_nexthop_state(const struct daemon *d, const struct cfg_nexthop *c)
+{
+	const struct bfd_session *se = find(d->bfd, c);
+
+	return se == NULL ? "off" : bfd_state_name(se->s.state);
+}
+
+static int session_init(struct bfd *b, struct bfd_session *se, const struct cfg_nexthop *c,
+			uint32_t disc)
+{
+	const struct daemon *d = b->d;
+	const struct cfg_port *port = &d->cfg.ports[c->port];
+	char err[160], a[INET6_ADDRSTRLEN];
+
+	se->b = b;
+	memcpy(se->nh, c->name, sizeof(se->nh));
+	se->port = c->port;
+	se->peer = c->addr;
+	se->fd = -1;
+	for (unsigned k = 0; k < port->n_addrs; k++)
+		if (port->addrs[k].addr.family == c->addr.family) {
+			se->local = port->addrs[k].addr;
+			break;
+		}
+	se->ifindex = if_nametoindex(port->iface);
+	bfd_sess_init(&se->s, disc, c->bfd_interval_ms * 1000u, c->bfd_interval_ms * 1000u,
+		      (uint8_t)c->bfd_multiplier);
+	int fd = tx_open(se, port->iface, err, sizeof(err));
+	if (fd < 0) {
+		PF_LOG(ERR, "bfd %s %s: %s", c->name, addr_str(&c->addr, a), err);
+		return fd;
+	}
+	se->fd = fd;
+	se->tx = ev_timer_new(d->ev, on_tx, se);
+	se->detect = ev_timer_new(d->ev, on_detect, se);
+	if (se->tx == NULL || se->detect == NULL)
+		return -ENOMEM;
+	PF_LOG(NOTICE, "bfd %s %s: from %s on %s, %u ms x %u", c->name, addr_str(&c->addr, a),
+	       ip_addr_format(&se->local, err, sizeof(err)), port->iface, c->bfd_interval_ms,
+	       c->bfd_multiplier);
+	return 0;
+}
+
+int bfd_start(struct daemon *d)
+{
+	unsigned n = 0;
+	bool fam[2] = {false, false};
+	int ret = 0;
+
+	for (unsigned i = 0; i < d->cfg.n_nexthops; i++)
+		if (d->cfg.nexthops[i].bfd) {
+			n++;
+			fam[d->cfg.nexthops[i].addr.family == AF_INET6] = true;
+		}
+	if (n == 0)
+		return 0;
+	struct bfd *b = calloc(1, sizeof(*b));
+	if (b == NULL || (b->sess = calloc(n, sizeof(*b->sess))) == NULL) {
+		free(b);
+		return -ENOMEM;
+	}
+	b->d = d;
+	b->rx_fd[0] = b->rx_fd[1] = -1;
+	d->bfd = b;
+	for (int f = 0; f < 2 && ret == 0; f++) {
+		if (!fam[f])
+			continue;
+		b->rx_fd[f] = rx_open(f == 0 ? AF_INET : AF_INET6);
+		if (b->rx_fd[f] < 0) {
+			ret = b->rx_fd[f];
+			PF_LOG(ERR, "bfd: UDP port %u (IPv%c): %s", BFD_PORT, f == 0 ? '4' : '6',
+			       strerror(-ret));
+		} else if ((ret = ev_fd_add(d->ev, b->rx_fd[f], EPOLLIN, on_rx, b)) < 0) {
+			close(b->rx_fd[f]);
+			b->rx_fd[f] = -1;
+		}
+	}
+	/* Discriminators: random, non-zero, distinct (6.8.1). */
+	uint32_t base = (uint32_t)rte_rand() | 1u;
+	for (unsigned i = 0; ret == 0 && i < d->cfg.n_nexthops; i++) {
+		const struct cfg_nexthop *c = &d->cfg.nexthops[i];
+		if (!c->bfd)
+			continue;
+		uint32_t disc = base + b->n;
+		ret = session_init(b, &b->sess[b->n++], c, disc != 0 ? disc : 1);
+	}
+	if (ret < 0) {
+		bfd_stop(d);
+		return ret;
+	}
+	for (unsigned k = 0; k < b->n; k++) {
+		send_now(&b->sess[k]);
+		tx_arm(&b->sess[k]);
+	}
+	return 0;
+}
+
+void bfd_stop(struct daemon *d)
+{
+	struct bfd *b = d->bfd;
+
+	if (b == NULL)
+		return;
+	for (unsigned k = 0; k < b->n; k++) {
+		struct bfd_session *se = &b->sess[k];
+		if (se->fd >= 0 && se->s.state != BFD_ADMIN_DOWN) {
+			/* tell the neighbour it is no failure (6.8.16) */
+			se->s.state = BFD_ADMIN_DOWN;
+			se->s.diag = BFD_DIAG_ADMIN_DOWN;
+			send_now(se);
+		}
+		ev_timer_free(se->tx);
+		ev_timer_free(se->detect);
+		if (se->fd >= 0)
+			close(se->fd);
+	}
+	for (int f = 0; f < 2; f++)
+		if (b->rx_fd[f] >= 0) {
+			ev_fd_del(d->ev, b->rx_fd[f]);
+			close(b->rx_fd[f]);
+		}
+	free(b->sess);
+	free(b);
+	d->bfd = NULL;
+}

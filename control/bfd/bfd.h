@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * BFD sessions to next hops (RFC 5880 asynchronous mode, RFC 5881 single
+ * hop), one per next hop with bfd = true, on the control thread's event
+ * loop and the kernel's UDP sockets of the port's interface.
+ *
+ * A session that goes from Up to Down takes its next hop out of use
+ * (NH_F_DOWN: workers take the next member of the path group, as for a
+ * dead link) until it is Up again. A session that never came up does not
+ * hold the next hop down, nor does the peer's AdminDown (RFC 5882 3.2).
+ */
+#ifndef PEERFWD_BFD_H
+#define PEERFWD_BFD_H
+
+#include <stdbool.h>
+
+struct daemon;
+struct cfg_nexthop;
+
+/* Sessions for d->cfg's next hops with bfd set. 0 (also when there are
+ * none), or -errno when a socket cannot be had (logged; no BFD then). */
+int bfd_start(struct daemon *d);
+void bfd_stop(struct daemon *d);
+
+/* Whether c's session holds it down (false without a session). */
+bool bfd_holds_down(const struct daemon *d, const struct cfg_nexthop *c);
+/* "off" without a session, else the state: admin_down, down, init, up. */
+const char *bfd_nexthop_state(const struct daemon *d, const struct cfg_nexthop *c);
+
+#endif

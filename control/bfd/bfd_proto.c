@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* BFD control packets and the asynchronous-mode state machine (RFC 5880). */
+#include <string.h>
+
+#include "control/bfd/bfd_proto.h"
+
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+int bfd_pkt_decode(const uint8_t *buf, size_t len, struct bfd_pkt *p, const char **why)
+{
+	if (len < BFD_PKT_LEN) {
+		*why = "shorter than 24 bytes";
+		return -1;
+	}
+	if (buf[0] >> 5 != 1) {
+		*why = "not version 1";
+		return -1;
+	}
+	memset(p, 0, sizeof(*p));
+	p->diag = buf[0] & 0x1f;
+	p->state = buf[1] >> 6;
+	p->poll = buf[1] & 0x20;
+	p->final = buf[1] & 0x10;
+	p->cpi = buf[1] & 0x08;
+	p->auth = buf[1] & 0x04;
+	p->demand = buf[1] & 0x02;
+	p->multipoint = buf[1] & 0x01;
+	p->detect_mult = buf[2];
+	p->my_disc = get32(buf + 4);
+	p->your_disc = get32(buf + 8);
+	p->desired_min_tx_us = get32(buf + 12);
+	p->required_min_rx_us = get32(buf + 16);
+	p->required_min_echo_rx_us = get32(buf + 20);
+	if (buf[3] < (p->auth ? 26 : BFD_PKT_LEN) || buf[3] > len) {
+		*why = "bad length field";
+		return -1;
+	}
+	if (p->detect_mult == 0) {
+		*why = "detect multiplier 0";
+		return -1;
+	}
+	if (p->multipoint) {
+		*why = "multipoint bit set";
+		return -1;
+	}
+	if (p->my_disc == 0) {
+		*why = "my discriminator 0";
+		return -1;
+	}
+	if (p->your_disc == 0 && p->state != BFD_DOWN && p->state != BFD_ADMIN_DOWN) {
+		*why = "your discriminator 0 outside Down";
+		return -1;
+	}
+	if (p->auth) {
+		*why = "authentication asked for (not configured)";
+		return -1;
+	}
+	return 0;
+}
+
+void bfd_pkt_encode(const struct bfd_pkt *p, uint8_t out[BFD_PKT_LEN])
+{
+	out[0] = (uint8_t)(1u << 5 | (p->diag & 0x1f));
+	out[1] = (uint8_t)((p->state & 3) << 6 | p->poll << 5 | p->final << 4 | p->cpi << 3 |
+			   p->auth << 2 | p->demand << 1 | p->multipoint);
+	out[2] = p->detect_mult;
+	out[3] = BFD_PKT_LEN;
+	put32(out + 4, p->my_disc);
+	put32(out + 8, p->your_disc);
+	put32(out + 12, p->desired_min_tx_us);
+	put32(out + 16, p->required_min_rx_us);
+	put32(out + 20, p->required_min_echo_rx_us);
+}
+
+const char *bfd_state_name(uint8_t state)
+{
+	static const char *const n[] = {"admin_down", "down", "init", "up"};
+
+	return n[state & 3];
+}
+
+const char *bfd_diag_name(uint8_t diag)
+{
+	static const char *const n[] = {
+		"no diagnostic",	 "control detection time expired",
+		"echo function failed", "neighbor signaled session down",
+		"forwarding plane reset", "path down",
+		"concatenated path down", "administratively down",
+		"reverse concatenated path down",
+	};
+
+	return diag < sizeof(n) / sizeof(n[0]) ? n[diag] : "unknown diagnostic";
+}
+
+void bfd_sess_init(struct bfd_sess *s, uint32_t disc, uint32_t min_tx_us, uint32_t min_rx_us,
+		   uint8_t detect_mult)
+{
+	memset(s, 0, sizeof(*s));
+	s->state = BFD_DOWN;
+	s->remote_state = BFD_DOWN;
+	s->local_disc = disc;
+	s->min_tx_us = min_tx_us;
+	s->min_rx_us = min_rx_us;
+	s->detect_mult = detect_mult;
+	s->remote_min_rx_us = 1; /* 6.8.1: until heard */
+	s->adv_tx_us = MAX(min_tx_us, BFD_SLOW_TX_US);
+}
+
+/* Going to state st: what changes with it (6.8.3 slow TX while not Up). */
+static void set_state(struct bfd_sess *s, uint8_t st, uint8_t diag)
+{
+	s->state = st;
+	if (st == BFD_UP) {
+		s->diag = BFD_DIAG_NONE;
+		s->up_count++;
+		if (s->adv_tx_us != s->min_tx_us) {
+			/* faster now: a Poll Sequence carries the change */
+			s->adv_tx_us = s->min_tx_us;
+			s->polling = true;
+		}
+	} else {
+		s->diag = diag;
+		s->adv_tx_us = MAX(s->min_tx_us, BFD_SLOW_TX_US);
+		s->polling = false; /* slower: no poll needed while not Up */
+	}
+}
+
+uint64_t bfd_sess_detect_time(const struct bfd_sess *s)
+{
+	if (s->remote_detect_mult == 0)
+		return 0;
+	return (uint64_t)s->remote_detect_mult * MAX(s->min_rx_us, s->remote_min_tx_us);
+}
+
+int bfd_sess_rx(struct bfd_sess *s, const struct bfd_pkt *p, uint64_t now)
+{
+	uint8_t before = s->state;
+
+	if (p->your_disc != 0 && p->your_disc != s->local_disc)
+		return -1;
+	s->remote_disc = p->my_disc;
+	s->remote_state = p->state;
+	s->remote_demand = p->demand;
+	s->remote_min_rx_us = p->required_min_rx_us;
+	s->remote_min_tx_us = p->desired_min_tx_us;
+	s->remote_detect_mult = p->detect_mult;
+	if (p->final)
+		s->polling = false;
+	if (s->state == BFD_ADMIN_DOWN)
+		return before;
+	if (p->state == BFD_ADMIN_DOWN) {
+		if (s->state != BFD_DOWN)
+			set_state(s, BFD_DOWN, BFD_DIAG_NEIGHBOR_DOWN);
+	} else if (s->state == BFD_DOWN) {
+		if (p->state == BFD_DOWN)
+			set_state(s, BFD_INIT, BFD_DIAG_NONE);
+		else if (p->state == BFD_INIT)
+			set_state(s, BFD_UP, BFD_DIAG_NONE);
+	} else if (s->state == BFD_INIT) {
+		if (p->state == BFD_INIT || p->state == BFD_UP)
+			set_state(s, BFD_UP, BFD_DIAG_NONE);
+	} else if (p->state == BFD_DOWN) { /* Up */
+		set_state(s, BFD_DOWN, BFD_DIAG_NEIGHBOR_DOWN);
+	}
+	if (p->poll)
+		s->send_final = true;
+	s->detect_at = now + bfd_sess_detect_time(s);
+	return before;
+}
+
+bool bfd_sess_expire(struct bfd_sess *s, uint64_t now)
+{
+	if (s->detect_at == 0 || now < s->detect_at)
+		return false;
+	bool change = s->state == BFD_INIT || s->state == BFD_UP;
+
+	/* 6.8.1: the peer is forgotten (RemoteDiscr 0), and resynchronises
+	 * from our Down packets */
+	s->detect_at = 0;
+	s->remote_disc = 0;
+	s->remote_state = BFD_DOWN;
+	s->remote_detect_mult = 0;
+	s->remote_min_rx_us = 1;
+	s->remote_demand = false;
+	if (change)
+		set_state(s, BFD_DOWN, BFD_DIAG_TIME_EXPIRED);
+	return change;
+}
+
+void bfd_sess_tx(struct bfd_sess *s, struct bfd_pkt *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->diag = s->diag;
+	out->state = s->state;
+	out->final = s->send_final;
+	out->poll = s->polling && !s->send_final; /* 6.8.7: never both */
+	out->detect_mult = s->detect_mult;
+	out->my_disc = s->local_disc;
+	out->your_disc = s->remote_disc;
+	out->desired_min_tx_us = s->adv_tx_us;
+	out->required_min_rx_us = s->min_rx_us;
+	out->required_min_echo_rx_us = 0;
+	s->send_final = false;
+}
+
+uint64_t bfd_sess_tx_interval(const struct bfd_sess *s)
+{
+	if (s->remote_min_rx_us == 0)
+		return 0;
+	if (s->remote_demand && s->state == BFD_UP && s->remote_state == BFD_UP && !s->polling)
+		return 0;
+	return MAX(s->adv_tx_us, s->remote_min_rx_us);
+}
