@@ -102,8 +102,8 @@ if [[ $? == 0 ]]; then ok "peerctl metrics exits 0"; else fail "peerctl metrics 
 has "$M" '^# TYPE peerfwd_port_rx_packets_total counter$' "counters are typed"
 has "$M" '^peerfwd_port_tx_bytes_total\{port="pri",tier="primary"\} [0-9]+$' "per port and tier"
 has "$M" '^peerfwd_port_link_up\{port="loc",tier="local"\} 1$' "link state gauge"
-has "$M" '^peerfwd_nexthop_resolved\{nexthop="loc-rtr",port="loc"\} 1$' \
-	"next hop resolved gauge (static MAC)"
+has "$M" '^peerfwd_nexthop_usable\{nexthop="loc-rtr",port="loc"\} 1$' \
+	"next hop usable gauge (static MAC)"
 has "$M" '^peerfwd_worker_polls_total\{worker="0",lcore="'"$WORKER_LCORE"'",state="idle"\} [1-9]' \
 	"worker polls"
 has "$M" '^peerfwd_drops_total\{reason="no_route"\} 0$' "drops by reason"
