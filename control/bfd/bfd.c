@@ -152,7 +152,10 @@ static void changed(struct bfd_session *se, uint8_t before)
 	} else {
 		PF_LOG(INFO, "bfd %s %s: %s", se->nh, a, bfd_state_name(s->state));
 	}
-	send_now(se); /* tell the neighbour at once */
+	/* tell the neighbour at once, and go on at the new state's rate: Up
+	 * advertises the fast interval, which the neighbour holds us to */
+	send_now(se);
+	tx_arm(se);
 }
 
 static void detect_arm(struct bfd_session *se)
