@@ -33,3 +33,30 @@ find_build() {
 	PEERFWD=${PEERFWD_BUILDDIR:-}/peerfwd
 	PEERCTL=${PEERFWD_BUILDDIR:-}/tools/peerctl/peerctl
 }
+# start_daemon: start peerfwd in namespace $DUT with config $CFG, its log
+# appended to $TMP/daemon.log, and wait until `pc version` (the caller's
+# peerctl wrapper) answers; PID is set. Exits the script if it never does.
+start_daemon() {
+	ip netns exec "$DUT" "$PEERFWD" -c "$CFG" >>"$TMP/daemon.log" 2>&1 &
+	PID=$!
+	for _ in $(seq 150); do
+		pc version >/dev/null 2>&1 && return 0
+		kill -0 "$PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "the daemon did not come up:" >&2
+	sed 's/^/     /' "$TMP/daemon.log" >&2
+	exit 1
+}
+# stop_daemon: SIGTERM; a clean exit is a check (sanitizer builds exit
+# non-zero on a leak or error).
+stop_daemon() {
+	local rc
+	kill "$PID"
+	for _ in $(seq 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$PID" 2>/dev/null && fail "the daemon did not stop on SIGTERM" && kill -9 "$PID"
+	wait "$PID"
+	rc=$?
+	if ((rc == 0)); then ok "the daemon exits cleanly"; else fail "the daemon exited with status $rc"; fi
+	PID=
+}

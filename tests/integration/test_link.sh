@@ -101,31 +101,7 @@ peerfwd: {
 };
 EOF
 
-# start_daemon: (re)start peerfwd and wait for its socket; the log is appended.
-start_daemon() {
-	ip netns exec "$DUT" "$PEERFWD" -c "$CFG" >>"$TMP/daemon.log" 2>&1 &
-	PID=$!
-	for _ in $(seq 150); do
-		pc version >/dev/null 2>&1 && return 0
-		kill -0 "$PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "the daemon did not come up:" >&2
-	sed 's/^/     /' "$TMP/daemon.log" >&2
-	exit 1
-}
-# stop_daemon: SIGTERM; a clean exit is a check (sanitizer builds exit
-# non-zero on a leak or error).
-stop_daemon() {
-	local rc
-	kill "$PID"
-	for _ in $(seq 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-	kill -0 "$PID" 2>/dev/null && fail "the daemon did not stop on SIGTERM" && kill -9 "$PID"
-	wait "$PID"
-	rc=$?
-	((rc == 0)) && ok "the daemon exits cleanly" || fail "the daemon exited with status $rc"
-	PID=
-}
+# start_daemon, stop_daemon: checks.sh
 start_daemon
 
 dst_rx() { hx cat /sys/class/net/lkdst/statistics/rx_packets; }

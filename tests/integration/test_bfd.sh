@@ -1,0 +1,536 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# BFD (RFC 5880/5881, single hop) to a next hop, end to end: a daemon with
+# af_packet ports on veths in namespaces of its own (bd*-PID), a real BFD peer
+# (BIRD 2) on the primary router, a local-redundant router without BFD.
+#
+#   src ns:  bdsrc ----- bdin  (dut ns, port "in",  192.0.2.1/24)
+#   rtr1 ns: bdr1 ------ bdpri (dut ns, port "pri", 198.51.100.1/30) BIRD, BFD
+#   rtr2 ns: bdr2 ------ bdloc (dut ns, port "loc", 198.51.100.5/30)
+#
+# The DUT side veths carry the ports' addresses too: the daemon's BFD runs over
+# the DUT kernel's UDP sockets on them. Both routers hold 203.0.113.5 on lo; a
+# router's own ICMP counters (InEchos) tell which one the pings reached. The
+# kernel counts only frames sent to its own MAC, so a count is also proof that
+# the daemon used the right MAC.
+#
+# BIRD 2.0.12 never sends AdminDown: "disable", removing the neighbor and
+# "down" all just stop its packets. The peer's AdminDown (RFC 5882 3.2: no
+# failure) is therefore played by a scripted BFD peer (python3) as well.
+#
+#   PEERFWD_BUILDDIR  build directory with peerfwd and tools/peerctl/peerctl
+#   TEST_LCORES       "MAIN WORKER" lcores for the daemon (default "0 1")
+#
+# Root only. Exit 0 when every check passed, 1 otherwise.
+set -u -o pipefail
+
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
+find_build "$SRC"
+read -r MAIN_LCORE WORKER_LCORE <<<"${TEST_LCORES:-0 1}"
+TMP=$(mktemp -d /tmp/test_bfd.XXXXXX)
+CFG=$TMP/peerfwd.cfg
+SOCK=$TMP/ctl.sock
+PREFIX_EAL=pf-bfd-$$
+DUT=bd-dut-$$
+SNS=bd-src-$$
+RTR1=bd-rtr1-$$
+RTR2=bd-rtr2-$$
+BIRD_CONF=$TMP/bird1.conf
+BIRD_SOCK=$TMP/bird1.ctl
+BIRD_PID=$TMP/bird1.pid
+BIRD_LOG=$TMP/bird1.log
+BFD_PROTO=dut
+PID=
+PEER_PID=
+TCPDUMP_PID=
+FAILED=0
+PASSED=0
+
+pc() { "$PEERCTL" -s "$SOCK" -t 10000 "$@"; }
+pj() { "$PEERCTL" -s "$SOCK" -t 10000 --json "$@"; }
+dx() { ip netns exec "$DUT" "$@"; }
+sx() { ip netns exec "$SNS" "$@"; }
+bc() { birdc -s "$BIRD_SOCK" "$@"; }
+now_us() { echo "${EPOCHREALTIME/./}"; }
+
+# bird_kill: SIGKILL to BIRD in RTR1 (no goodbye packet), if it runs; the
+# time it was sent in KILLED_US. (BIRD runs as a daemon: its zombie waits
+# for init, which may take seconds; a zombie sends nothing.)
+KILLED_US=0
+bird_kill() {
+	local p st
+	p=$(cat "$BIRD_PID" 2>/dev/null) || return 0
+	[[ -n $p ]] && kill -9 "$p" 2>/dev/null
+	KILLED_US=$(now_us)
+	for _ in $(seq 50); do
+		st=$(ps -o stat= -p "$p" 2>/dev/null)
+		[[ -z $st || $st == Z* ]] && break
+		sleep 0.05
+	done
+	rm -f "$BIRD_PID" "$BIRD_SOCK"
+}
+
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+	if [[ -n $PID ]] && kill -0 "$PID" 2>/dev/null; then
+		kill "$PID"
+		for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+		kill -0 "$PID" 2>/dev/null && kill -9 "$PID"
+	fi
+	bird_kill
+	for p in $PEER_PID $TCPDUMP_PID; do kill "$p" 2>/dev/null; done
+	for ns in "$DUT" "$SNS" "$RTR1" "$RTR2"; do ip netns del "$ns" 2>/dev/null; done
+	rm -rf "$TMP" "/var/run/dpdk/$PREFIX_EAL"
+}
+trap cleanup EXIT
+
+if [[ $(id -u) != 0 ]]; then
+	echo "root only (network namespaces)" >&2
+	exit 1
+fi
+if [[ ! -x $PEERFWD || ! -x $PEERCTL ]]; then
+	echo "peerfwd or peerctl not built (set PEERFWD_BUILDDIR)" >&2
+	exit 1
+fi
+for tool in jq bird birdc python3; do
+	command -v "$tool" >/dev/null || {
+		echo "$tool is needed" >&2
+		exit 1
+	}
+done
+
+# ---- namespaces ----
+# No reverse path filter (the routers have no route back to the sender: the
+# echo requests are what counts, the replies go nowhere). The DUT kernel
+# forwards nothing: the daemon is the only forwarder.
+for ns in "$DUT" "$SNS" "$RTR1" "$RTR2"; do
+	ip netns add "$ns" || exit 1
+	for c in all default; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.$c.disable_ipv6=1 net.ipv4.conf.$c.rp_filter=0
+	done
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=0
+	ip netns exec "$ns" ip link set lo up
+done
+for pair in "bdin $SNS bdsrc" "bdpri $RTR1 bdr1" "bdloc $RTR2 bdr2"; do
+	read -r d ns h <<<"$pair"
+	ip link add "$d" netns "$DUT" type veth peer name "$h" netns "$ns" || exit 1
+	ip netns exec "$ns" sysctl -qw net.ipv4.conf."$h".rp_filter=0
+	dx ip link set "$d" up
+	ip netns exec "$ns" ip link set "$h" up
+done
+R1_MAC=$(ip netns exec "$RTR1" cat /sys/class/net/bdr1/address)
+R2_MAC=$(ip netns exec "$RTR2" cat /sys/class/net/bdr2/address)
+dx ip addr add 192.0.2.1/24 dev bdin
+dx ip addr add 198.51.100.1/30 dev bdpri
+dx ip addr add 198.51.100.5/30 dev bdloc
+sx ip addr add 192.0.2.2/24 dev bdsrc
+ip -n "$RTR1" addr add 198.51.100.2/30 dev bdr1
+ip -n "$RTR2" addr add 198.51.100.6/30 dev bdr2
+for ns in "$RTR1" "$RTR2"; do ip -n "$ns" addr add 203.0.113.5/32 dev lo; done
+
+# ---- BIRD in RTR1: BFD to the DUT's pri address, 100 ms x 3 ----
+cat >"$BIRD_CONF" <<EOF
+log "$BIRD_LOG" all;
+router id 198.51.100.2;
+protocol device {}
+protocol bfd $BFD_PROTO {
+	debug { states, events };
+	interface "bdr1" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; };
+	neighbor 198.51.100.1;
+}
+EOF
+bird -p -c "$BIRD_CONF" || exit 1
+# bird_start: BIRD in RTR1, until birdc answers (5 s at most)
+bird_start() {
+	rm -f "$BIRD_PID" "$BIRD_SOCK"
+	ip netns exec "$RTR1" bird -c "$BIRD_CONF" -s "$BIRD_SOCK" -P "$BIRD_PID" || return 1
+	for _ in $(seq 50); do bc show status >/dev/null 2>&1 && return 0; sleep 0.1; done
+	return 1
+}
+# bird_session_up: BIRD shows its session to the DUT Up
+bird_session_up() { bc show bfd sessions 2>/dev/null | grep -Eq '^198\.51\.100\.1 +bdr1 +Up '; }
+
+cat >"$CFG" <<EOF
+peerfwd: {
+	ctl_socket = "$SOCK";
+	state_dir = "$TMP/state";
+	main_lcore = $MAIN_LCORE;
+	eal_args = ["--no-huge", "-m", "512", "--no-pci", "--no-telemetry",
+		    "--file-prefix", "$PREFIX_EAL"];
+	fib = { max_routes4 = 4096; tbl8_groups4 = 256; max_routes6 = 4096; groups6 = 4096; };
+	ports = (
+		{ name = "in";  device = "net_af_packet0,iface=bdin"; tier = "none";
+		  addresses = ["192.0.2.1/24"]; },
+		{ name = "pri"; device = "net_af_packet1,iface=bdpri"; tier = "primary";
+		  addresses = ["198.51.100.1/30"]; },
+		{ name = "loc"; device = "net_af_packet2,iface=bdloc"; tier = "local";
+		  addresses = ["198.51.100.5/30"]; }
+	);
+	workers = ( { lcore = $WORKER_LCORE; rx = ["in:0", "pri:0", "loc:0"]; } );
+	nexthops = (
+		{ name = "pri-rtr"; port = "pri"; address = "198.51.100.2"; mac = "$R1_MAC";
+		  bfd = true; bfd_interval_ms = 100; bfd_multiplier = 3; },
+		{ name = "loc-rtr"; port = "loc"; address = "198.51.100.6"; mac = "$R2_MAC"; }
+	);
+	pathgroups = ( { name = "carrier4"; members = ["pri-rtr", "loc-rtr"]; } );
+	routes = ( { prefix = "0.0.0.0/0"; pathgroup = "carrier4"; } );
+	registered = ( { prefix = "203.0.113.0/24"; customer = "acme"; } );
+	unregistered = "drop";
+};
+EOF
+
+# start_daemon, stop_daemon: checks.sh
+
+# shellcheck disable=SC2016 # awk's own fields
+# echos NS: echo requests the namespace's kernel took in
+echos() {
+	ip netns exec "$1" awk '$1 == "Icmp:" {
+		if (!h) { for (i = 2; i <= NF; i++) k[i] = $i; h = 1 }
+		else for (i = 2; i <= NF; i++) if (k[i] == "InEchos") print $i }' /proc/net/snmp
+}
+rtr_name() { if [[ $1 == "$RTR1" ]]; then echo RTR1; else echo RTR2; fi; }
+# reaches DESCRIPTION TO OTHER: N pings from the sender, at least N echo
+# requests reach router namespace TO and none reach OTHER
+reaches() {
+	local n=30 to0 other0 to1 other1
+	to0=$(echos "$2")
+	other0=$(echos "$3")
+	sx ping -q -c $n -i 0.01 -W 0.2 203.0.113.5 >/dev/null 2>&1
+	sleep 0.3
+	to1=$(echos "$2")
+	other1=$(echos "$3")
+	if ((to1 - to0 >= n && other1 == other0)); then
+		ok "$1 ($((to1 - to0)) echo requests at $(rtr_name "$2"))"
+	else
+		fail "$1: $((to1 - to0)) of $n echo requests at $(rtr_name "$2"), $((other1 - other0)) at $(rtr_name "$3")"
+	fi
+}
+
+lookup() { pj route lookup 203.0.113.5; }
+member() { echo ".members[] | select(.nexthop == \"$1\")"; }
+bfd_of() { lookup | jq -r "$(member "$1") | .bfd" 2>/dev/null; }
+active() { lookup | jq -r .active.nexthop 2>/dev/null; }
+# bfd_active: "PRI-RTR'S BFD/ACTIVE MEMBER" from one lookup
+bfd_active() { lookup | jq -r "\"\\($(member pri-rtr) | .bfd)/\\(.active.nexthop)\"" 2>/dev/null; }
+DEADLINE=0
+# within SECONDS: the deadline the waits after it share
+within() { DEADLINE=$(($(now_us) + $1 * 1000000)); }
+# wait_lookup FILTER EXPECTED: until FILTER on the route lookup of 203.0.113.5
+# gives EXPECTED or the deadline passes; 0 if it did. When it does not, what
+# the lookup and BIRD showed goes to stderr.
+wait_lookup() {
+	local got
+	while :; do
+		got=$(lookup | jq -r "$1" 2>/dev/null)
+		[[ $got == "$2" ]] && return 0
+		(($(now_us) >= DEADLINE)) && break
+		sleep 0.05
+	done
+	{
+		echo "     waited for $1 == '$2' on route lookup 203.0.113.5, got '$got'"
+		echo "     route lookup 203.0.113.5:"
+		lookup | sed 's/^/       /'
+		echo "     birdc show bfd sessions (RTR1):"
+		bc show bfd sessions 2>&1 | sed 's/^/       /'
+	} >&2
+	return 1
+}
+# wait_bfd STATE: until pri-rtr's bfd is STATE (deadline from within);
+# prints the milliseconds it took from T0_US
+T0_US=0
+wait_bfd() {
+	local got
+	while :; do
+		got=$(bfd_of pri-rtr)
+		[[ $got == "$1" ]] && break
+		if (($(now_us) >= DEADLINE)); then
+			echo "     pri-rtr's bfd still '$got', waited for '$1'" >&2
+			return 1
+		fi
+		sleep 0.02
+	done
+	echo $((($(now_us) - T0_US) / 1000))
+}
+# stays_active NEXTHOP MS: NEXTHOP is the active member all through MS
+# milliseconds (looked at every 50 ms); 0 if it was
+stays_active() {
+	local end=$(($(now_us) + $2 * 1000)) got
+	while (($(now_us) < end)); do
+		got=$(active)
+		if [[ $got != "$1" ]]; then
+			echo "     the active member became '$got'" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	return 0
+}
+# stays_up MS: pri-rtr's bfd is up and pri-rtr the active member all through
+# MS milliseconds (a session that flaps right after coming up fails it)
+stays_up() {
+	local end=$(($(now_us) + $1 * 1000)) got
+	while (($(now_us) < end)); do
+		got=$(bfd_active)
+		if [[ $got != up/pri-rtr ]]; then
+			echo "     pri-rtr's bfd/active member became '$got'" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	return 0
+}
+# settle WHAT: before a step that needs it, the session up and steady for
+# 1.2 s (three tries); a fail naming WHAT if it never is
+settle() {
+	for _ in 1 2 3; do
+		within 5
+		wait_bfd up >/dev/null 2>&1 && stays_up 1200 2>/dev/null && return 0
+	done
+	fail "$1: the session is not steadily up (bfd '$(bfd_of pri-rtr)', active '$(active)')"
+	return 1
+}
+# log_count REGEX: daemon log lines that match
+log_count() { grep -Ec -- "$1" "$TMP/daemon.log"; }
+UP_RE='bfd pri-rtr 198\.51\.100\.2: up'
+DOWN_RE='bfd pri-rtr 198\.51\.100\.2: down \(.+\)'
+
+# The sender reaches 203.0.113.0/24 through the daemon's "in" port.
+sx ip route replace 203.0.113.0/24 via 192.0.2.1 dev bdsrc
+
+# ---- 1: the session comes up at start ----
+bird_start || {
+	echo "BIRD did not start in RTR1" >&2
+	exit 1
+}
+T0_US=$(now_us)
+start_daemon
+IN_MAC=$(dx cat /sys/class/net/bdin/address)
+sx ip neigh replace 192.0.2.1 lladdr "$IN_MAC" dev bdsrc nud permanent
+DEADLINE=$((T0_US + 5000000))
+if ms=$(wait_bfd up); then ok "at start: pri-rtr's bfd is up ${ms} ms after the daemon's start"; else
+	fail "at start: pri-rtr's bfd not up within 5 s"
+fi
+for _ in $(seq 20); do bird_session_up && break; sleep 0.1; done
+if bird_session_up; then ok "at start: BIRD shows the session Up"; else
+	fail "at start: BIRD does not show the session Up: $(bc show bfd sessions 2>&1 | tail -n +3)"
+fi
+L=$(lookup)
+jq_is "$L" .active.nexthop pri-rtr "at start: pri-rtr is the active member"
+jq_is "$L" "$(member loc-rtr) | .bfd" off "at start: loc-rtr's bfd is off"
+jq_is "$L" .action forward "at start: 203.0.113.5 is forwarded"
+if stays_up 1000; then ok "at start: the session stays up (1 s looked at)"; else
+	fail "at start: the session did not stay up after coming up"
+fi
+if (($(log_count "$UP_RE") >= 1)); then ok "the session's up is logged"; else
+	fail "no log line matches '$UP_RE'"
+fi
+
+# ---- 2: traffic to RTR1 ----
+reaches "at start: pings reach RTR1" "$RTR1" "$RTR2"
+
+# ---- 3: BIRD killed (no goodbye): detection time, then RTR2 ----
+settle "before BIRD is killed"
+DOWNS=$(log_count "$DOWN_RE")
+bird_kill
+T0_US=$KILLED_US
+within 3
+if ms=$(wait_bfd down); then
+	if ((ms <= 1000)); then ok "BIRD killed: pri-rtr's bfd down after ${ms} ms (detection time 300 ms)"; else
+		fail "BIRD killed: pri-rtr's bfd down only after ${ms} ms (detection time 300 ms, 1000 allowed)"
+	fi
+else
+	fail "BIRD killed: pri-rtr's bfd not down within 3 s"
+fi
+DETECT_MS=${ms:-none}
+within 1
+wait_lookup .active.nexthop loc-rtr
+jq_is "$(lookup)" .active.nexthop loc-rtr "BIRD killed: loc-rtr is the active member"
+jq_is "$(lookup)" .action forward "BIRD killed: 203.0.113.5 is still forwarded"
+if (($(log_count "$DOWN_RE") > DOWNS)); then ok "the session's down is logged: $(grep -E -- "$DOWN_RE" "$TMP/daemon.log" | tail -1 | grep -Eo 'down \(.*\)')"; else
+	fail "no new log line matches '$DOWN_RE'"
+fi
+reaches "BIRD killed: pings reach RTR2" "$RTR2" "$RTR1"
+
+# ---- 4: BIRD back: up again, traffic back on RTR1 ----
+UPS=$(log_count "$UP_RE")
+T0_US=$(now_us)
+bird_start || fail "BIRD did not start again"
+within 5
+if ms=$(wait_bfd up); then ok "BIRD back: pri-rtr's bfd up again after ${ms} ms"; else
+	fail "BIRD back: pri-rtr's bfd not up within 5 s"
+fi
+within 1
+wait_lookup .active.nexthop pri-rtr
+jq_is "$(lookup)" .active.nexthop pri-rtr "BIRD back: pri-rtr is the active member again"
+if stays_up 1000; then ok "BIRD back: the session stays up (1 s looked at)"; else
+	fail "BIRD back: the session did not stay up after coming up"
+fi
+if (($(log_count "$UP_RE") > UPS)); then ok "the session's second up is logged"; else
+	fail "no new log line matches '$UP_RE'"
+fi
+reaches "BIRD back: pings reach RTR1" "$RTR1" "$RTR2"
+
+# ---- 5: "birdc disable" of BIRD's BFD protocol ----
+# What BIRD sends then decides what is right: an AdminDown (RFC 5882 3.2: not
+# a failure, pri-rtr stays) or nothing (the detection time expires: a failure,
+# loc-rtr takes over). tcpdump in the DUT namespace tells which; without it,
+# BIRD 2.0.12's behaviour (nothing) is assumed.
+settle "before BIRD's BFD is disabled"
+for _ in $(seq 20); do bird_session_up && break; sleep 0.1; done
+CAP=$TMP/disable.txt
+if command -v tcpdump >/dev/null; then
+	dx tcpdump -l -nvv -i bdpri 'udp dst port 3784 and src host 198.51.100.2' >"$CAP" 2>"$TMP/tcpdump.err" &
+	TCPDUMP_PID=$!
+	for _ in $(seq 50); do grep -q "listening on" "$TMP/tcpdump.err" 2>/dev/null && break; sleep 0.05; done
+fi
+DOWNS=$(log_count "$DOWN_RE")
+T0_US=$(now_us)
+bc disable "$BFD_PROTO" >/dev/null
+# what the daemon shows (bfd/active member) for 1.5 s, and when pri-rtr's
+# bfd first left up
+SEEN=
+LEFT_UP_MS=
+end=$(($(now_us) + 1500000))
+while (($(now_us) < end)); do
+	s=$(bfd_active)
+	[[ -z $LEFT_UP_MS && $s != up/* ]] && LEFT_UP_MS=$((($(now_us) - T0_US) / 1000))
+	[[ $SEEN == *"$s" ]] || SEEN="${SEEN:+$SEEN -> }$s"
+	sleep 0.05
+done
+if [[ -n $TCPDUMP_PID ]]; then
+	kill "$TCPDUMP_PID" 2>/dev/null
+	wait "$TCPDUMP_PID" 2>/dev/null
+	TCPDUMP_PID=
+fi
+echo "     after birdc disable, the daemon showed (bfd/active): $SEEN"
+if grep -q "State AdminDown" "$CAP" 2>/dev/null; then
+	SENT=admindown
+	if stays_active pri-rtr 1000 && [[ $SEEN != *loc-rtr* ]]; then
+		ok "BIRD disabled, it sent AdminDown: pri-rtr stays the active member (RFC 5882 3.2; daemon showed $SEEN)"
+	else
+		fail "BIRD disabled, it sent AdminDown: pri-rtr was taken out (daemon showed $SEEN)"
+	fi
+else
+	SENT=nothing
+	if [[ $(bfd_of pri-rtr) == down && -n $LEFT_UP_MS ]] && ((LEFT_UP_MS <= 1000)); then
+		ok "BIRD disabled, it went silent (no AdminDown sent): pri-rtr's bfd timed out to down after ${LEFT_UP_MS} ms (daemon showed $SEEN)"
+	else
+		fail "BIRD disabled, it went silent (no AdminDown sent): pri-rtr's bfd should time out to down within 1 s (left up after ${LEFT_UP_MS:-never} ms; daemon showed $SEEN)"
+	fi
+	jq_is "$(lookup)" .active.nexthop loc-rtr "BIRD disabled (silent): loc-rtr is the active member"
+	if (($(log_count "$DOWN_RE") > DOWNS)); then ok "the timeout is logged: $(grep -E -- "$DOWN_RE" "$TMP/daemon.log" | tail -1 | grep -Eo 'down \(.*\)')"; else
+		fail "no new log line matches '$DOWN_RE'"
+	fi
+fi
+
+# ---- 5b: a peer's AdminDown, from a scripted BFD peer in RTR1 ----
+# BIRD (which never sends AdminDown) makes way for a minimal RFC 5880 peer: it
+# brings the session up (100 ms x 3) and keeps it up; when the flag file
+# appears it sends AdminDown for 2 s, then goes silent and exits.
+bird_kill
+read -r -d '' PEER_PY <<'EOF'
+import os, select, socket, struct, sys, time
+flag = sys.argv[1]
+LOCAL, PEER, MY = "198.51.100.2", "198.51.100.1", 0x5EED0001
+rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+rx.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+rx.bind((LOCAL, 3784))
+tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+tx.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 255)
+tx.bind((LOCAL, 49999))
+ADMIN, DOWN, INIT, UP = 0, 1, 2, 3
+state, diag, your = DOWN, 0, 0
+def send(final=False):
+    b = struct.pack("!BBBBIIIII", (1 << 5) | diag, (state << 6) | (0x10 if final else 0),
+                    3, 24, MY, your, 100000, 100000, 0)
+    tx.sendto(b, (PEER, 3784))
+admin_at, next_tx, last_rx = None, 0.0, time.monotonic()
+end = time.monotonic() + 60
+while time.monotonic() < end:
+    now = time.monotonic()
+    if admin_at is None and os.path.exists(flag):
+        admin_at, state, diag, next_tx = now, ADMIN, 7, now
+    if admin_at is not None and now - admin_at > 2:
+        break
+    if now >= next_tx:
+        send()
+        next_tx = now + 0.075
+    r, _, _ = select.select([rx], [], [], max(0.0, next_tx - time.monotonic()))
+    if not r:
+        if state in (INIT, UP) and time.monotonic() - last_rx > 3.5:
+            state, diag = DOWN, 1
+        continue
+    pkt, src = rx.recvfrom(256)
+    if len(pkt) < 24 or src[0] != PEER or state == ADMIN:
+        continue
+    vd, fl, _, _, md, _ = struct.unpack("!BBBBII", pkt[:12])
+    st, last_rx, your = fl >> 6, time.monotonic(), md
+    if fl & 0x20:
+        send(final=True)
+    if st == ADMIN:
+        if state != DOWN:
+            state, diag = DOWN, 3
+    elif state == DOWN:
+        state = {DOWN: INIT, INIT: UP}.get(st, DOWN)
+    elif state == INIT:
+        state = UP if st in (INIT, UP) else INIT
+    elif state == UP and st == DOWN:
+        state, diag = DOWN, 3
+EOF
+ADMIN_FLAG=$TMP/admindown
+ip netns exec "$RTR1" python3 -c "$PEER_PY" "$ADMIN_FLAG" 2>"$TMP/peer.log" &
+PEER_PID=$!
+within 5
+if wait_bfd up >/dev/null; then ok "scripted peer: pri-rtr's bfd up"; else
+	fail "scripted peer: pri-rtr's bfd not up within 5 s"
+fi
+within 1
+wait_lookup .active.nexthop pri-rtr
+jq_is "$(lookup)" .active.nexthop pri-rtr "scripted peer: pri-rtr is the active member"
+T0_US=$(now_us)
+touch "$ADMIN_FLAG"
+within 1
+if ms=$(wait_bfd down); then ok "peer's AdminDown: pri-rtr's bfd is down after ${ms} ms (RFC 5880 6.8.6)"; else
+	fail "peer's AdminDown: pri-rtr's bfd did not go down"
+fi
+if stays_active pri-rtr 1000; then ok "peer's AdminDown: pri-rtr stays the active member for 1 s (RFC 5882 3.2)"; else
+	fail "peer's AdminDown: pri-rtr was taken out (RFC 5882 3.2: AdminDown is no failure)"
+fi
+reaches "peer's AdminDown: pings still reach RTR1" "$RTR1" "$RTR2"
+wait "$PEER_PID"
+PEER_PID=
+# the peer is silent now: the session is Down without having failed
+if stays_active pri-rtr 1000; then ok "peer gone silent after AdminDown: pri-rtr still the active member"; else
+	fail "peer gone silent after AdminDown: pri-rtr was taken out"
+fi
+reaches "peer gone silent after AdminDown: pings reach RTR1" "$RTR1" "$RTR2"
+if [[ -s $TMP/peer.log ]]; then
+	fail "the scripted peer failed: $(cat "$TMP/peer.log")"
+fi
+
+# ---- 6: BIRD back, config reload with the file unchanged ----
+bird_start || fail "BIRD did not start again"
+settle "before the reload"
+DOWNS=$(log_count "$DOWN_RE")
+jq_is "$(pj config reload)" .ok true "config reload with the file unchanged answers ok"
+if stays_up 1000 && (($(log_count "$DOWN_RE") == DOWNS)); then
+	ok "the reload leaves the session up and pri-rtr active"
+else
+	fail "the reload: pri-rtr's bfd '$(bfd_of pri-rtr)', active '$(active)', $(($(log_count "$DOWN_RE") - DOWNS)) new down lines"
+fi
+
+# ---- 7: still running, clean exit ----
+if kill -0 "$PID" 2>/dev/null; then ok "daemon still running"; else fail "daemon died"; fi
+stop_daemon
+
+echo "$PASSED passed, $FAILED failed (BFD detection measured: ${DETECT_MS} ms; BIRD on disable sent: ${SENT})"
+if ((FAILED > 0)); then
+	echo "daemon log:" >&2
+	sed 's/^/     /' "$TMP/daemon.log" >&2
+	echo "BIRD log (RTR1):" >&2
+	sed 's/^/     /' "$BIRD_LOG" >&2
+	exit 1
+fi
+exit 0
