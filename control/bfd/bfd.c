@@ -117,7 +117,7 @@ static void apply(struct bfd_session *se, const char *why)
 {
 	struct daemon *d = se->b->d;
 	int i = config_nexthop_index(&d->cfg, se->nh);
-	int ret = i < 0 ? 0 : daemon_nexthop_refresh(d, (unsigned)i);
+	int ret = i < 0 ? 0 : daemon_nexthop_refresh(d, (unsigned)i, why);
 	char a[INET6_ADDRSTRLEN];
 
 	if (ret < 0)
@@ -137,7 +137,7 @@ static void changed(struct bfd_session *se, uint8_t before)
 		PF_LOG(NOTICE, "bfd %s %s: up", se->nh, a);
 		if (se->held_down) {
 			se->held_down = false;
-			apply(se, "up");
+			apply(se, "bfd up");
 		}
 	} else if (before == BFD_UP) {
 		/* RFC 5882 3.2: the neighbour's AdminDown is no failure */
@@ -146,8 +146,10 @@ static void changed(struct bfd_session *se, uint8_t before)
 		       admin ? "neighbor administratively down" : bfd_diag_name(s->diag),
 		       admin ? ": next hop kept" : ": traffic takes the next member");
 		if (!admin) {
+			char why[48];
+			snprintf(why, sizeof(why), "bfd down: %s", bfd_diag_name(s->diag));
 			se->held_down = true;
-			apply(se, "down");
+			apply(se, why);
 		}
 	} else {
 		PF_LOG(INFO, "bfd %s %s: %s", se->nh, a, bfd_state_name(s->state));

@@ -600,10 +600,11 @@ static json_t *cmd_failover_history(struct ctlsock_ctx *c, const struct ctlsock_
 		size_t off = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 		snprintf(when + off, sizeof(when) - off, ".%03ldZ", ev->when.tv_nsec / 1000000);
 		json_array_append_new(
-			a, json_pack("{s:s,s:f,s:s,s:s,s:s,s:s}", "time", when, "time_unix",
+			a, json_pack("{s:s,s:f,s:s,s:s,s:s,s:s,s:s}", "time", when, "time_unix",
 				     (double)ev->when.tv_sec + (double)ev->when.tv_nsec / 1e9,
 				     "port", ev->port_name, "tier", ctlsock_tier_name(ev->tier),
-				     "state", ev->alive ? "up" : "down", "reason", ev->reason));
+				     "nexthop", ev->nexthop, "state", ev->alive ? "up" : "down",
+				     "reason", ev->reason));
 	}
 	return a ? json_pack("{s:o,s:I}", "events", a, "total", (json_int_t)d->n_history)
 		 : ctlsock_nomem(err);

@@ -10,13 +10,15 @@
 #include "control/daemon/log.h"
 #include "control/daemon/neigh.h"
 
-static void history_add(struct daemon *d, unsigned port, bool alive, const char *reason)
+static void history_add(struct daemon *d, unsigned port, const char *nexthop, bool alive,
+			const char *reason)
 {
 	struct pf_failover_event *ev = &d->history[d->n_history % PF_FAILOVER_HISTORY];
 
 	clock_gettime(CLOCK_REALTIME, &ev->when);
 	ev->port = port;
 	memcpy(ev->port_name, d->cfg.ports[port].name, sizeof(ev->port_name));
+	snprintf(ev->nexthop, sizeof(ev->nexthop), "%s", nexthop);
 	ev->tier = d->cfg.ports[port].tier;
 	ev->alive = alive;
 	snprintf(ev->reason, sizeof(ev->reason), "%s", reason);
@@ -34,7 +36,7 @@ void daemon_link_update(struct daemon *d, unsigned port, const char *reason)
 	l->changes++;
 	l->last_change_ms = ev_now_ms();
 	link_set_alive(&d->tables, (uint16_t)port, alive);
-	history_add(d, port, alive, reason);
+	history_add(d, port, "", alive, reason);
 	PF_LOG(NOTICE, "link %s (tier %s) %s: %s", d->cfg.ports[port].name,
 	       d->cfg.ports[port].tier == TIER_PRIMARY ? "primary"
 	       : d->cfg.ports[port].tier == TIER_LOCAL ? "local"
@@ -75,7 +77,7 @@ void daemon_nexthop_make(const struct daemon *d, const struct config *cfg, unsig
 		nh->flags |= NH_F_DOWN;
 }
 
-int daemon_nexthop_refresh(struct daemon *d, unsigned i)
+int daemon_nexthop_refresh(struct daemon *d, unsigned i, const char *why)
 {
 	const uint16_t state = NH_F_NOMAC | NH_F_DOWN;
 	uint16_t old = d->nh_id[i], id;
@@ -94,8 +96,11 @@ int daemon_nexthop_refresh(struct daemon *d, unsigned i)
 	if (ret == 0 && (ret = routes_nexthop_replace(d->routes, old, id)) < 0)
 		nexthop_release(&d->tables, id);
 	if (ret >= 0) {
+		bool was = NH_USABLE(cur->flags);
 		d->nh_id[i] = id;
 		nexthop_release(&d->tables, old);
+		if (was != NH_USABLE(nh.flags))
+			history_add(d, d->cfg.nexthops[i].port, d->cfg.nexthops[i].name, !was, why);
 	}
 	pthread_mutex_unlock(&d->lock);
 	return ret < 0 ? ret : 1;

@@ -35,7 +35,8 @@ struct pf_failover_event {
 	unsigned port;		      /* config port index */
 	char port_name[CFG_NAME_LEN]; /* the slot may hold another port later */
 	enum pf_tier tier;
-	bool alive;
+	char nexthop[CFG_NAME_LEN]; /* "" for the link; else the next hop that */
+	bool alive;		    /* became usable or not on it */
 	char reason[48];
 };
 
@@ -102,8 +103,9 @@ void daemon_nexthop_make(const struct daemon *d, const struct config *cfg, unsig
  * workers see something else: a new next hop swapped into every group
  * naming the old one, which is freed after a grace period (a worker never
  * reads half a MAC). 1 changed, 0 nothing to change, or -errno (unchanged).
+ * A change of usable or not goes to the failover history with why.
  * Takes d->lock. */
-int daemon_nexthop_refresh(struct daemon *d, unsigned i);
+int daemon_nexthop_refresh(struct daemon *d, unsigned i, const char *why);
 
 /* Sum every worker's counters (control or telemetry thread). */
 void daemon_counters(const struct daemon *d, struct pf_lcore_counters *out);

@@ -123,7 +123,9 @@ static void nh_set(struct neigh *n, unsigned i, const struct rte_ether_addr *mac
 	else if (l != NULL)
 		*l = n->learnt[--n->n_learnt];
 	ip_addr_format(&c->addr, a, sizeof(a));
-	if ((ret = daemon_nexthop_refresh(d, i)) < 0) {
+	char reason[48];
+	snprintf(reason, sizeof(reason), "neighbour %s", mac != NULL ? why : "unresolved");
+	if ((ret = daemon_nexthop_refresh(d, i, reason)) < 0) {
 		PF_LOG(ERR, "next hop %s: %s %s on %s: not applied: %s", c->name, a,
 		       mac != NULL ? "resolved" : "unresolved", ifname, strerror(-ret));
 		return;

@@ -352,6 +352,9 @@ if (($(log_count "$DOWN_RE") > DOWNS)); then ok "the session's down is logged: $
 	fail "no new log line matches '$DOWN_RE'"
 fi
 reaches "BIRD killed: pings reach RTR2" "$RTR2" "$RTR1"
+H=$(pj failover history limit=8 | jq -c '[.events[] | select(.nexthop == "pri-rtr")][0]')
+jq_is "$H" '[.port, .state, (.reason | startswith("bfd down"))] | join(",")' "pri,down,true" \
+	"failover history: pri-rtr down by BFD on port pri"
 
 # ---- 4: BIRD back: up again, traffic back on RTR1 ----
 UPS=$(log_count "$UP_RE")

@@ -283,6 +283,9 @@ done
 if kill -0 "$PID" 2>/dev/null; then ok "daemon still running after the failure"; else fail "daemon died"; fi
 reaches "RTR1 gone: IPv4 pings reach RTR2" 4 "$RTR2" "$RTR1"
 reaches "RTR1 gone: IPv6 pings reach RTR2" 6 "$RTR2" "$RTR1"
+H=$(pj failover history limit=8 | jq -c '[.events[] | select(.nexthop == "pri-rtr")][0]')
+jq_is "$H" '[.port, .state, .reason] | join(",")' "pri,down,neighbour unresolved" \
+	"failover history: pri-rtr down, its neighbour unresolved"
 
 # ---- 4: RTR1 comes back: resolved again, traffic back on it ----
 rtr1_addrs

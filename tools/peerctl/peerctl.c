@@ -484,7 +484,8 @@ static void print_link(const json_t *a)
 
 static void print_history(const json_t *a)
 {
-	static const char *const hdr[] = {"TIME", "PORT", "TIER", "STATE", "REASON", NULL};
+	static const char *const hdr[] = {"TIME",  "PORT",   "TIER", "NEXTHOP",
+					  "STATE", "REASON", NULL};
 	struct table t;
 	size_t i;
 	json_t *e;
@@ -492,6 +493,7 @@ static void print_history(const json_t *a)
 	table_init(&t, hdr);
 	json_array_foreach(json_object_get(a, "events"), i, e)
 		table_row(&t, f_str(e, "time"), f_str(e, "port"), f_str(e, "tier"),
+			  f_str(e, "nexthop")[0] != '\0' ? f_str(e, "nexthop") : "-",
 			  f_str(e, "state"), f_str(e, "reason"));
 	table_print(&t);
 }
