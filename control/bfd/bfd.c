@@ -190,7 +190,7 @@ static struct bfd_session *match(struct bfd *b, const struct bfd_pkt *p,
 {
 	for (unsigned k = 0; k < b->n; k++) {
 		struct bfd_session *se = &b->sess[k];
-		bool from_peer = memcmp(&se->peer, src, sizeof(*src)) == 0 &&
+		bool from_peer = se->fd >= 0 && memcmp(&se->peer, src, sizeof(*src)) == 0 &&
 				 (ifindex == 0 || se->ifindex == 0 || ifindex == se->ifindex);
 		if (!from_peer)
 			continue;
@@ -403,7 +403,7 @@ const char *bfd_nexthop_state(const struct daemon *d, const struct cfg_nexthop *
 {
 	const struct bfd_session *se = find(d->bfd, c);
 
-	return se == NULL ? "off" : bfd_state_name(se->s.state);
+	return se == NULL || se->fd < 0 ? "off" : bfd_state_name(se->s.state);
 }
 
 static int session_init(struct bfd *b, struct bfd_session *se, const struct cfg_nexthop *c,
@@ -428,8 +428,9 @@ static int session_init(struct bfd *b, struct bfd_session *se, const struct cfg_
 		      (uint8_t)c->bfd_multiplier);
 	int fd = tx_open(se, port->iface, err, sizeof(err));
 	if (fd < 0) {
-		PF_LOG(ERR, "bfd %s %s: %s", c->name, addr_str(&c->addr, a), err);
-		return fd;
+		/* this next hop goes without BFD (never held down); the others run */
+		PF_LOG(ERR, "bfd %s %s: %s: no session", c->name, addr_str(&c->addr, a), err);
+		return 0;
 	}
 	se->fd = fd;
 	se->tx = ev_timer_new(d->ev, on_tx, se);
@@ -489,10 +490,11 @@ int bfd_start(struct daemon *d)
 		bfd_stop(d);
 		return ret;
 	}
-	for (unsigned k = 0; k < b->n; k++) {
-		send_now(&b->sess[k]);
-		tx_arm(&b->sess[k]);
-	}
+	for (unsigned k = 0; k < b->n; k++)
+		if (b->sess[k].fd >= 0) {
+			send_now(&b->sess[k]);
+			tx_arm(&b->sess[k]);
+		}
 	return 0;
 }
 
