@@ -325,7 +325,8 @@ static int control_loop(struct daemon *d, int sigfd)
 	ctlsock_state_start_links(d); /* links added at run time before the last stop */
 	poll_links(d->ev, links, d);
 	if ((rc = neigh_start(d)) < 0)
-		PF_LOG(WARNING, "neighbour table (netlink): %s; next hops without a MAC stay unused",
+		PF_LOG(WARNING,
+		       "neighbour table (netlink): %s; next hops without a MAC stay unused",
 		       strerror(-rc));
 	if ((rc = bfd_start(d)) < 0)
 		PF_LOG(ERR, "bfd: %s: no BFD sessions (next hops used as if BFD were off)",

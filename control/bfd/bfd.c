@@ -165,7 +165,8 @@ static void detect_arm(struct bfd_session *se)
 	if (se->s.detect_at == 0)
 		ev_timer_stop(se->detect);
 	else
-		ev_timer_start(se->detect, ms_ceil(se->s.detect_at - RTE_MIN(se->s.detect_at, now_us())));
+		ev_timer_start(se->detect,
+			       ms_ceil(se->s.detect_at - RTE_MIN(se->s.detect_at, now_us())));
 }
 
 static void on_detect(struct ev_loop *loop, struct ev_timer *t, void *arg)
@@ -185,8 +186,8 @@ static void on_detect(struct ev_loop *loop, struct ev_timer *t, void *arg)
 
 /* ---- receiving ---- */
 
-static struct bfd_session *match(struct bfd *b, const struct bfd_pkt *p,
-				 const struct ip_addr *src, unsigned ifindex)
+static struct bfd_session *match(struct bfd *b, const struct bfd_pkt *p, const struct ip_addr *src,
+				 unsigned ifindex)
 {
 	for (unsigned k = 0; k < b->n; k++) {
 		struct bfd_session *se = &b->sess[k];
@@ -339,7 +340,8 @@ static int tx_open(const struct bfd_session *se, const char *iface, char *err, s
 		b->sin_port = htons(BFD_PORT);
 		ret = set_int(fd, IPPROTO_IP, IP_TTL, BFD_TTL);
 	} else {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&me, *b = (struct sockaddr_in6 *)&to;
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&me,
+				    *b = (struct sockaddr_in6 *)&to;
 		a->sin6_family = b->sin6_family = AF_INET6;
 		memcpy(&a->sin6_addr, se->local.bytes, 16);
 		memcpy(&b->sin6_addr, se->peer.bytes, 16);
@@ -355,7 +357,8 @@ static int tx_open(const struct bfd_session *se, const char *iface, char *err, s
 	/* IP_FREEBIND: the address may come to the interface after us */
 	set_int(fd, family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
 		family == AF_INET ? IP_FREEBIND : IPV6_FREEBIND, 1);
-	unsigned span = BFD_SRC_PORT_MAX - BFD_SRC_PORT_MIN + 1, first = (unsigned)rte_rand_max(span);
+	unsigned span = BFD_SRC_PORT_MAX - BFD_SRC_PORT_MIN + 1,
+		 first = (unsigned)rte_rand_max(span);
 	ret = -1;
 	for (unsigned k = 0; ret < 0 && k < span; k++) {
 		uint16_t port = htons((uint16_t)(BFD_SRC_PORT_MIN + (first + k) % span));

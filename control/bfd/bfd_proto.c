@@ -95,10 +95,14 @@ const char *bfd_state_name(uint8_t state)
 const char *bfd_diag_name(uint8_t diag)
 {
 	static const char *const n[] = {
-		"no diagnostic",	 "control detection time expired",
-		"echo function failed", "neighbor signaled session down",
-		"forwarding plane reset", "path down",
-		"concatenated path down", "administratively down",
+		"no diagnostic",
+		"control detection time expired",
+		"echo function failed",
+		"neighbor signaled session down",
+		"forwarding plane reset",
+		"path down",
+		"concatenated path down",
+		"administratively down",
 		"reverse concatenated path down",
 	};
 

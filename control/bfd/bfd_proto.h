@@ -15,12 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BFD_PKT_LEN	    24
-#define BFD_SLOW_TX_US	    1000000u /* desired min TX while not Up (6.8.3) */
-#define BFD_PORT	    3784     /* RFC 5881 single hop */
-#define BFD_SRC_PORT_MIN    49152
-#define BFD_SRC_PORT_MAX    65535
-#define BFD_TTL		    255 /* sent with, and required on receipt (GTSM, RFC 5881) */
+#define BFD_PKT_LEN	 24
+#define BFD_SLOW_TX_US	 1000000u /* desired min TX while not Up (6.8.3) */
+#define BFD_PORT	 3784	  /* RFC 5881 single hop */
+#define BFD_SRC_PORT_MIN 49152
+#define BFD_SRC_PORT_MAX 65535
+#define BFD_TTL		 255 /* sent with, and required on receipt (GTSM, RFC 5881) */
 
 enum bfd_state {
 	BFD_ADMIN_DOWN = 0,
@@ -67,8 +67,8 @@ struct bfd_sess {
 	uint32_t remote_min_rx_us, remote_min_tx_us;
 	uint8_t remote_detect_mult;
 	bool remote_demand;
-	bool polling;	   /* our P bit is set until the peer's F comes */
-	bool send_final;   /* the peer polled: answer with F now */
+	bool polling;	    /* our P bit is set until the peer's F comes */
+	bool send_final;    /* the peer polled: answer with F now */
 	uint32_t adv_tx_us; /* desired min TX we advertise now (1 s until Up) */
 	uint64_t detect_at; /* when the detection time expires, 0 = not running */
 	uint64_t up_count;  /* times the session came Up */

@@ -602,8 +602,8 @@ static int nexthop_bfd(struct cfg_parse *p, const config_setting_t *g, const cha
 	if (!nh->bfd) {
 		const char *k = ri > 0 ? "bfd_interval_ms" : rm > 0 ? "bfd_multiplier" : NULL;
 		if (k != NULL)
-			return cfg_error(p, config_setting_get_member(g, k), path_join(path, gpath, k),
-					 "%s", "set without bfd = true");
+			return cfg_error(p, config_setting_get_member(g, k),
+					 path_join(path, gpath, k), "%s", "set without bfd = true");
 		return 0;
 	}
 	path_join(path, gpath, "bfd");
@@ -1284,8 +1284,8 @@ static int parse_sections(struct cfg_parse *p, const config_setting_t *root)
 {
 	static const char *const port_keys[] = {"name", "device",    "tier",	  "mac", "vlan",
 						"mtu",	"rx_queues", "addresses", NULL};
-	static const char *const nh_keys[] = {"name", "port",		 "address",	   "mac",
-					      "bfd",  "bfd_interval_ms", "bfd_multiplier", NULL};
+	static const char *const nh_keys[] = {
+		"name", "port", "address", "mac", "bfd", "bfd_interval_ms", "bfd_multiplier", NULL};
 	static const char *const pg_keys[] = {"name", "members", NULL};
 	static const char *const route_keys[] = {"prefix", "pathgroup", NULL};
 	static const char *const rfile_keys[] = {"file", "pathgroup", NULL};

@@ -253,7 +253,8 @@ static void test_bfd(void **state)
 	assert_int_equal(cfg.nexthops[2].bfd_interval_ms, 50);
 	assert_int_equal(cfg.nexthops[2].bfd_multiplier, 5);
 	config_free(&cfg);
-	if (load(22, "    { name = \"loc-rtr\"; port = \"src\"; address = \"192.0.2.9\"; bfd = true; }",
+	if (load(22,
+		 "    { name = \"loc-rtr\"; port = \"src\"; address = \"192.0.2.9\"; bfd = true; }",
 		 &cfg, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
 	assert_int_equal(cfg.nexthops[2].bfd_interval_ms, CFG_BFD_INTERVAL_MS);
@@ -265,22 +266,27 @@ static void test_bfd(void **state)
 		     " mac = \"02:00:00:00:01:02\"; bfd = true; },",
 		     20, "nexthops[0].bfd");
 	/* no address of the family to send from */
-	expect_error(22, "    { name = \"loc-rtr\"; port = \"loc\"; address = \"198.51.100.6\"; bfd = true; }",
+	expect_error(22,
+		     "    { name = \"loc-rtr\"; port = \"loc\"; address = \"198.51.100.6\"; bfd = "
+		     "true; }",
 		     22, "nexthops[2].bfd");
-	expect_error(22,
-		     "    { name = \"loc-rtr\"; port = \"src\"; address = \"192.0.2.9\"; bfd = true;"
-		     " bfd_interval_ms = 5; }",
-		     22, "nexthops[2].bfd_interval_ms");
-	expect_error(22,
-		     "    { name = \"loc-rtr\"; port = \"src\"; address = \"192.0.2.9\"; bfd = true;"
-		     " bfd_multiplier = 0; }",
-		     22, "nexthops[2].bfd_multiplier");
+	expect_error(
+		22,
+		"    { name = \"loc-rtr\"; port = \"src\"; address = \"192.0.2.9\"; bfd = true;"
+		" bfd_interval_ms = 5; }",
+		22, "nexthops[2].bfd_interval_ms");
+	expect_error(
+		22,
+		"    { name = \"loc-rtr\"; port = \"src\"; address = \"192.0.2.9\"; bfd = true;"
+		" bfd_multiplier = 0; }",
+		22, "nexthops[2].bfd_multiplier");
 	expect_error(22,
 		     "    { name = \"loc-rtr\"; port = \"src\"; address = \"192.0.2.9\";"
 		     " bfd_multiplier = 4; }",
 		     22, "nexthops[2].bfd_multiplier");
-	expect_error(22, "    { name = \"loc-rtr\"; port = \"src\"; address = \"192.0.2.9\"; bfd = 1; }",
-		     22, "nexthops[2].bfd");
+	expect_error(
+		22, "    { name = \"loc-rtr\"; port = \"src\"; address = \"192.0.2.9\"; bfd = 1; }",
+		22, "nexthops[2].bfd");
 }
 
 static void test_err_syntax(void **state)

@@ -132,10 +132,12 @@ static void nh_set(struct neigh *n, unsigned i, const struct rte_ether_addr *mac
 	}
 	if (mac != NULL)
 		PF_LOG(NOTICE,
-		       "next hop %s: %s is %02x:%02x:%02x:%02x:%02x:%02x (%s, neighbour table of %s)",
+		       "next hop %s: %s is %02x:%02x:%02x:%02x:%02x:%02x (%s, neighbour table of "
+		       "%s)",
 		       c->name, a, RTE_ETHER_ADDR_BYTES(mac), why, ifname);
 	else
-		PF_LOG(WARNING, "next hop %s: %s on %s unresolved (%s): traffic takes the next member",
+		PF_LOG(WARNING,
+		       "next hop %s: %s on %s unresolved (%s): traffic takes the next member",
 		       c->name, a, ifname, why);
 }
 
@@ -230,7 +232,8 @@ static void entry(struct neigh *n, const struct nlmsghdr *h)
 
 	if (len < 0 || (nd->ndm_family != AF_INET && nd->ndm_family != AF_INET6))
 		return;
-	for (const struct rtattr *a = (const struct rtattr *)((const char *)nd + NLMSG_ALIGN(sizeof(*nd)));
+	for (const struct rtattr *a =
+		     (const struct rtattr *)((const char *)nd + NLMSG_ALIGN(sizeof(*nd)));
 	     RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 		if (a->rta_type == NDA_DST) {
 			dst = RTA_DATA(a);

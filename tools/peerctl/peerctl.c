@@ -409,7 +409,8 @@ static void print_members(const json_t *a)
 		const char *bfd = f_str(m, "bfd");
 		printf("  %zu. %-16s %-16s port %-12s %-8s %-17s %s%s%s%s\n", i + 1,
 		       f_str(m, "nexthop"), f_str(m, "address"), f_str(m, "port"), f_str(m, "tier"),
-		       f_str(m, "mac"), json_is_true(json_object_get(m, "alive")) ? "alive" : "DOWN",
+		       f_str(m, "mac"),
+		       json_is_true(json_object_get(m, "alive")) ? "alive" : "DOWN",
 		       json_is_true(json_object_get(m, "resolved")) ? "" : " (unresolved)",
 		       bfd[0] != '\0' && strcmp(bfd, "off") != 0 ? " bfd " : "",
 		       bfd[0] != '\0' && strcmp(bfd, "off") != 0 ? bfd : "");
