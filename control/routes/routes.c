@@ -401,21 +401,23 @@ void routes_pathgroup_put(struct routes *r, uint16_t pg)
 		pool_put(&r->pg_ids, pg); /* word stays until reuse: readers are safe */
 }
 
-int routes_nexthop_replace(struct routes *r, uint16_t old_id, uint16_t new_id)
+/* Every group naming `from` names `to` instead; stops at the first error.
+ * The number of groups changed, or -errno. */
+static int replace_in_groups(struct routes *r, uint16_t from, uint16_t to, uint32_t limit)
 {
 	int n = 0;
 
-	for (uint32_t i = 0; i < r->pg_ids.next_fresh; i++) {
+	for (uint32_t i = 0; i < limit; i++) {
 		struct pg_slot *s = &r->pg[i];
+		uint16_t nh[PF_PG_MEMBERS];
 		bool hit = false;
 
-		for (unsigned m = 0; s->ref > 0 && m < s->n; m++)
-			hit |= s->nh[m] == old_id;
+		for (unsigned m = 0; s->ref > 0 && m < s->n; m++) {
+			nh[m] = s->nh[m] == from ? to : s->nh[m];
+			hit |= s->nh[m] == from;
+		}
 		if (!hit)
 			continue;
-		uint16_t nh[PF_PG_MEMBERS];
-		for (unsigned m = 0; m < s->n; m++)
-			nh[m] = s->nh[m] == old_id ? new_id : s->nh[m];
 		int ret = pathgroup_set(r->t, (uint16_t)i, nh, s->n);
 		if (ret < 0)
 			return ret;
@@ -423,6 +425,19 @@ int routes_nexthop_replace(struct routes *r, uint16_t old_id, uint16_t new_id)
 		n++;
 	}
 	return n;
+}
+
+int routes_nexthop_replace(struct routes *r, uint16_t old_id, uint16_t new_id)
+{
+	uint32_t limit = r->pg_ids.next_fresh;
+	int ret = replace_in_groups(r, old_id, new_id, limit);
+
+	/* Put back the groups already changed: the caller frees new_id after
+	 * an error, and a group still naming it would later name whatever
+	 * reuses the slot. old_id is still published, so this cannot fail. */
+	if (ret < 0)
+		replace_in_groups(r, new_id, old_id, limit);
+	return ret;
 }
 
 unsigned routes_pathgroup_members(const struct routes *r, uint16_t pg, uint16_t nh[PF_PG_MEMBERS])

@@ -51,7 +51,7 @@ void routes_pathgroup_put(struct routes *r, uint16_t pg);
 /*
  * Every group naming next hop old_id names new_id instead, each with one
  * store (a neighbour's MAC learnt or lost: see control/daemon/neigh.c).
- * The number of groups changed, or -errno (new_id not published).
+ * The number of groups changed, or -errno with every group as it was.
  */
 int routes_nexthop_replace(struct routes *r, uint16_t old_id, uint16_t new_id);
 /* Members of pg, or 0 when pg is unused. */
