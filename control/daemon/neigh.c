@@ -101,44 +101,75 @@ bool neigh_mac(const struct daemon *d, const struct cfg_nexthop *c, struct rte_e
 	return l != NULL;
 }
 
-/* Next hop i's MAC is mac now, or (NULL) none: publish it. */
-static void nh_set(struct neigh *n, unsigned i, const struct rte_ether_addr *mac, const char *why)
+/* The next hops this entry is about: followed, on the port whose interface
+ * it is, with its address. More than one next hop may name the same
+ * router. */
+static bool is_for(const struct neigh *n, unsigned i, uint16_t port, const struct ip_addr *a)
+{
+	const struct cfg_nexthop *c = &n->d->cfg.nexthops[i];
+
+	return followed(n->d, i) && c->port == port && memcmp(&c->addr, a, sizeof(*a)) == 0;
+}
+
+/* The router at addr on port has MAC mac now, or (NULL) none: remember it
+ * and publish it for every next hop naming that router. */
+static void nh_set(struct neigh *n, uint16_t port, const struct ip_addr *addr,
+		   const struct rte_ether_addr *mac, const char *why)
 {
 	struct daemon *d = n->d;
-	const struct cfg_nexthop *c = &d->cfg.nexthops[i];
-	const char *ifname = d->cfg.ports[c->port].iface;
-	struct learnt *l = learnt_find(n, c->port, &c->addr);
-	char a[INET6_ADDRSTRLEN];
-	int ret;
+	const char *ifname = d->cfg.ports[port].iface;
+	struct learnt *l = learnt_find(n, port, addr);
+	char a[INET6_ADDRSTRLEN], reason[48];
 
 	if (mac != NULL && l == NULL) {
 		if (n->n_learnt == RTE_DIM(n->learnt))
-			return; /* as many as there are next hops: cannot happen */
+			return; /* pruned every tick to what next hops name: cannot happen */
 		l = &n->learnt[n->n_learnt++];
-		l->port = c->port;
-		l->addr = c->addr;
+		l->port = port;
+		l->addr = *addr;
 	}
 	if (mac != NULL)
 		l->mac = *mac;
 	else if (l != NULL)
 		*l = n->learnt[--n->n_learnt];
-	ip_addr_format(&c->addr, a, sizeof(a));
-	char reason[48];
+	ip_addr_format(addr, a, sizeof(a));
 	snprintf(reason, sizeof(reason), "neighbour %s", mac != NULL ? why : "unresolved");
-	if ((ret = daemon_nexthop_refresh(d, i, reason)) < 0) {
-		PF_LOG(ERR, "next hop %s: %s %s on %s: not applied: %s", c->name, a,
-		       mac != NULL ? "resolved" : "unresolved", ifname, strerror(-ret));
-		return;
+	for (unsigned i = 0; i < d->cfg.n_nexthops; i++) {
+		const char *name = d->cfg.nexthops[i].name;
+		int ret;
+
+		if (!is_for(n, i, port, addr))
+			continue;
+		if ((ret = daemon_nexthop_refresh(d, i, reason)) < 0)
+			/* on_tick tries again */
+			PF_LOG(ERR, "next hop %s: %s %s on %s: not applied yet: %s", name, a,
+			       mac != NULL ? "resolved" : "unresolved", ifname, strerror(-ret));
+		else if (mac != NULL)
+			PF_LOG(NOTICE,
+			       "next hop %s: %s is %02x:%02x:%02x:%02x:%02x:%02x (%s, neighbour "
+			       "table of %s)",
+			       name, a, RTE_ETHER_ADDR_BYTES(mac), why, ifname);
+		else
+			PF_LOG(WARNING,
+			       "next hop %s: %s on %s unresolved (%s): traffic takes the next "
+			       "member",
+			       name, a, ifname, why);
 	}
-	if (mac != NULL)
-		PF_LOG(NOTICE,
-		       "next hop %s: %s is %02x:%02x:%02x:%02x:%02x:%02x (%s, neighbour table of "
-		       "%s)",
-		       c->name, a, RTE_ETHER_ADDR_BYTES(mac), why, ifname);
-	else
-		PF_LOG(WARNING,
-		       "next hop %s: %s on %s unresolved (%s): traffic takes the next member",
-		       c->name, a, ifname, why);
+}
+
+/* Forget what no next hop names any more (reloads remove, re-address or
+ * give next hops a static MAC): a router re-added later is asked again. */
+static void prune(struct neigh *n)
+{
+	for (unsigned k = 0; k < n->n_learnt;) {
+		bool named = false;
+		for (unsigned i = 0; !named && i < n->d->cfg.n_nexthops; i++)
+			named = is_for(n, i, n->learnt[k].port, &n->learnt[k].addr);
+		if (named)
+			k++;
+		else
+			n->learnt[k] = n->learnt[--n->n_learnt];
+	}
 }
 
 /* ---- netlink ---- */
@@ -254,6 +285,7 @@ static void entry(struct neigh *n, const struct nlmsghdr *h)
 	 * pid 0; our dumps with our seq. */
 	bool deleting = h->nlmsg_pid != 0 && h->nlmsg_seq == 0;
 
+	/* the first next hop naming this router decides; nh_set serves all */
 	for (unsigned i = 0; i < d->cfg.n_nexthops; i++) {
 		const struct cfg_nexthop *c = &d->cfg.nexthops[i];
 		struct rte_ether_addr cur = {{0}};
@@ -263,13 +295,14 @@ static void entry(struct neigh *n, const struct nlmsghdr *h)
 		    memcmp(c->addr.bytes, dst, dst_len) != 0)
 			continue;
 		bool have = neigh_mac(d, c, &cur);
-		if (h->nlmsg_type == RTM_DELNEIGH) {
+		if (h->nlmsg_type == RTM_DELNEIGH)
 			ask(n, i); /* keep the MAC, resolve again */
-		} else if (usable && (!have || !rte_is_same_ether_addr(&cur, &mac))) {
-			nh_set(n, i, &mac, have ? "changed" : family_proto(&c->addr));
-		} else if (have && (nd->ndm_state & NUD_FAILED) && !deleting) {
-			nh_set(n, i, NULL, "no answer to the kernel's probes");
-		}
+		else if (usable && (!have || !rte_is_same_ether_addr(&cur, &mac)))
+			nh_set(n, c->port, &c->addr, &mac,
+			       have ? "changed" : family_proto(&c->addr));
+		else if (have && (nd->ndm_state & NUD_FAILED) && !deleting)
+			nh_set(n, c->port, &c->addr, NULL, "no answer to the kernel's probes");
+		return;
 	}
 }
 
@@ -323,7 +356,11 @@ static void on_tick(struct ev_loop *loop, struct ev_timer *t, void *arg)
 		n->ifindex[p] = config_port_present(&d->cfg, p) && d->cfg.ports[p].iface[0] != '\0'
 					? if_nametoindex(d->cfg.ports[p].iface)
 					: 0;
+	prune(n);
 	for (unsigned i = 0; i < d->cfg.n_nexthops; i++) {
+		/* what failed to apply before (tables full) is tried again; a
+		 * no-op when the workers see what they should */
+		daemon_nexthop_refresh(d, i, "retried");
 		if (!followed(d, i) || n->ifindex[d->cfg.nexthops[i].port] == 0)
 			continue;
 		struct rte_ether_addr mac;

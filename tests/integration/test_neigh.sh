@@ -136,7 +136,8 @@ peerfwd: {
 		{ name = "pri-rtr";  port = "pri"; address = "198.51.100.2"; },
 		{ name = "pri-rtr6"; port = "pri"; address = "2001:db8:1::2"; },
 		{ name = "loc-rtr";  port = "loc"; address = "198.51.100.6"; },
-		{ name = "loc-rtr6"; port = "loc"; address = "2001:db8:2::2"; }
+		{ name = "loc-rtr6"; port = "loc"; address = "2001:db8:2::2"; },
+		{ name = "pri-alias"; port = "pri"; address = "198.51.100.2"; }
 	);
 	pathgroups = (
 		{ name = "carrier4"; members = ["pri-rtr", "loc-rtr"]; },
@@ -248,6 +249,11 @@ wait_lookup 203.0.113.5 "$(member loc-rtr) | \"\(.resolved) \(.mac)\"" "true $R2
 jq_is "$(lookup 203.0.113.5)" "$(member loc-rtr) | .mac" "$R2_MAC" "at start: loc-rtr resolved too"
 wait_lookup 2001:db8:c000::5 "$(member loc-rtr6) | \"\(.resolved) \(.mac)\"" "true $R2_MAC"
 jq_is "$(lookup 2001:db8:c000::5)" "$(member loc-rtr6) | .mac" "$R2_MAC" "at start: loc-rtr6 resolved too"
+# usable NEXTHOP: its peerfwd_nexthop_usable gauge (a next hop in no group)
+usable() { pc metrics | sed -n "s/^peerfwd_nexthop_usable{nexthop=\"$1\",.*} //p"; }
+# pri-alias names the same router as pri-rtr: one neighbour entry serves both
+for _ in $(seq 20); do [[ $(usable pri-alias) == 1 ]] && break; sleep 0.1; done
+jq_is "$(usable pri-alias)" . 1 "at start: pri-alias, a second name for RTR1, is usable too"
 logged pri-rtr "$R1_MAC" "pri-rtr's resolution is logged"
 logged pri-rtr6 "$R1_MAC" "pri-rtr6's resolution is logged"
 
@@ -283,6 +289,7 @@ done
 if kill -0 "$PID" 2>/dev/null; then ok "daemon still running after the failure"; else fail "daemon died"; fi
 reaches "RTR1 gone: IPv4 pings reach RTR2" 4 "$RTR2" "$RTR1"
 reaches "RTR1 gone: IPv6 pings reach RTR2" 6 "$RTR2" "$RTR1"
+jq_is "$(usable pri-alias)" . 0 "RTR1 gone: pri-alias is not usable either"
 H=$(pj failover history limit=8 | jq -c '[.events[] | select(.nexthop == "pri-rtr")][0]')
 jq_is "$H" '[.port, .state, .reason] | join(",")' "pri,down,neighbour unresolved" \
 	"failover history: pri-rtr down, its neighbour unresolved"
