@@ -42,6 +42,7 @@ struct bfd_session {
 	struct bfd_sess s;
 	struct ev_timer *tx, *detect;
 	bool held_down; /* went from Up to Down: the next hop is out */
+	uint64_t tx_iv; /* the interval the transmit timer was armed with */
 	uint64_t rx, tx_pkts;
 };
 
@@ -93,6 +94,7 @@ static void tx_arm(struct bfd_session *se)
 	uint64_t iv = bfd_sess_tx_interval(&se->s);
 	unsigned top = se->s.detect_mult == 1 ? 90 : 100;
 
+	se->tx_iv = iv;
 	if (iv == 0) {
 		ev_timer_start(se->tx, 1000); /* nothing asked for: look again later */
 		return;
@@ -169,17 +171,24 @@ static void detect_arm(struct bfd_session *se)
 			       ms_ceil(se->s.detect_at - RTE_MIN(se->s.detect_at, now_us())));
 }
 
+static void on_rx(struct ev_loop *loop, int fd, uint32_t events, void *arg);
+
 static void on_detect(struct ev_loop *loop, struct ev_timer *t, void *arg)
 {
 	struct bfd_session *se = arg;
-	uint8_t before = se->s.state;
+	struct bfd *b = se->b;
 
-	(void)loop;
 	(void)t;
+	/* Packets that came while the control thread was busy elsewhere (a
+	 * BGP burst, an fsync) are read before the peer is declared gone. */
+	for (int f = 0; f < 2; f++)
+		if (b->rx_fd[f] >= 0)
+			on_rx(loop, b->rx_fd[f], 0, b);
 	if (se->s.detect_at != 0 && now_us() < se->s.detect_at) {
-		detect_arm(se); /* the timer's ms rounding fired it early */
+		detect_arm(se); /* heard meanwhile, or the ms rounding fired it early */
 		return;
 	}
+	uint8_t before = se->s.state;
 	if (bfd_sess_expire(&se->s, now_us()))
 		changed(se, before);
 }
@@ -273,7 +282,16 @@ static void on_rx(struct ev_loop *loop, int fd, uint32_t events, void *arg)
 		detect_arm(se);
 		if (se->s.send_final)
 			send_now(se); /* answer a Poll at once (6.8.6) */
-		changed(se, (uint8_t)before);
+		if (se->held_down && se->s.remote_state == BFD_ADMIN_DOWN) {
+			/* RFC 5882 3.2: the neighbour stopped BFD, which says
+			 * nothing of the path: the next hop is used again */
+			se->held_down = false;
+			apply(se, "bfd neighbour admin down");
+		}
+		if (se->s.state != before)
+			changed(se, (uint8_t)before);
+		else if (bfd_sess_tx_interval(&se->s) < se->tx_iv)
+			tx_arm(se); /* 6.8.2: the peer wants packets sooner */
 	}
 }
 
@@ -472,9 +490,12 @@ int bfd_start(struct daemon *d)
 			continue;
 		b->rx_fd[f] = rx_open(f == 0 ? AF_INET : AF_INET6);
 		if (b->rx_fd[f] < 0) {
-			ret = b->rx_fd[f];
-			PF_LOG(ERR, "bfd: UDP port %u (IPv%c): %s", BFD_PORT, f == 0 ? '4' : '6',
-			       strerror(-ret));
+			/* The sessions still run and show "down": they hear
+			 * nothing, so they never come up or hold a next hop
+			 * down. */
+			PF_LOG(ERR, "bfd: UDP port %u (IPv%c): %s: its sessions stay down",
+			       BFD_PORT, f == 0 ? '4' : '6', strerror(-b->rx_fd[f]));
+			b->rx_fd[f] = -1;
 		} else if ((ret = ev_fd_add(d->ev, b->rx_fd[f], EPOLLIN, on_rx, b)) < 0) {
 			close(b->rx_fd[f]);
 			b->rx_fd[f] = -1;
