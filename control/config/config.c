@@ -612,6 +612,11 @@ static int nexthop_bfd(struct cfg_parse *p, const config_setting_t *g, const cha
 				 "port \"%s\" has no kernel interface to run BFD on (af_packet or "
 				 "af_xdp with iface=; not a PCI port yet)",
 				 port->name);
+	if (port->vlan != 0)
+		return cfg_error(p, s, path,
+				 "port \"%s\" sends on VLAN %u, but BFD would run on its untagged "
+				 "kernel interface %s",
+				 port->name, port->vlan, port->iface);
 	if (!port_has_family(port, nh->addr.family))
 		return cfg_error(p, s, path, "port \"%s\" has no IPv%c address to run BFD from",
 				 port->name, nh->addr.family == AF_INET ? '4' : '6');
@@ -631,6 +636,17 @@ static int parse_nexthop(struct cfg_parse *p, const config_setting_t *g, const c
 	    (rc = get_mac(p, g, gpath, &nh->has_mac, &nh->mac)) < 0 ||
 	    (rc = nexthop_bfd(p, g, gpath, nh)) < 0)
 		return rc;
+	/* The MAC would come from the neighbour table of the port's untagged
+	 * interface, while the next hop is on the VLAN (daemon/neigh.c). */
+	const struct cfg_port *port = &cfg->ports[nh->port];
+	if (!nh->has_mac && port->iface[0] != '\0' && port->vlan != 0) {
+		char path[CFG_PATH_LEN];
+		return cfg_error(
+			p, config_setting_get_member(g, "address"), path_join(path, gpath, "mac"),
+			"needed: port \"%s\" sends on VLAN %u, but its kernel interface %s, "
+			"whose neighbour table would give the MAC, is untagged",
+			port->name, port->vlan, port->iface);
+	}
 	cfg->n_nexthops++;
 	return 0;
 }

@@ -287,6 +287,23 @@ static void test_bfd(void **state)
 	expect_error(
 		22, "    { name = \"loc-rtr\"; port = \"src\"; address = \"192.0.2.9\"; bfd = 1; }",
 		22, "nexthops[2].bfd");
+
+	/* A VLAN port's kernel interface is untagged: its neighbour table
+	 * cannot give a next hop's MAC, nor can BFD run there. loc-rtr (line
+	 * 22, no mac) is on loc (line 13), here given a VLAN. */
+	const char *loc_vlan = "    { name = \"loc\"; device = \"net_af_xdp0,iface=pf-loc\"; "
+			       "tier = \"local\"; vlan = 7; addresses = [\"198.51.100.5/30\"]; }";
+	expect_error(13, loc_vlan, 22, "nexthops[2].mac");
+	char text[8192];
+	const char *at = "address = \"198.51.100.6\";";
+	snprintf(text, sizeof(text), "%s", base_with(13, loc_vlan));
+	char *p = strstr(text, at);
+	assert_non_null(p);
+	p += strlen(at);
+	memmove(p + strlen(" mac = \"02:00:00:00:02:02\"; bfd = true;"), p, strlen(p) + 1);
+	memcpy(p, " mac = \"02:00:00:00:02:02\"; bfd = true;",
+	       strlen(" mac = \"02:00:00:00:02:02\"; bfd = true;"));
+	expect_error_text(text, 22, "nexthops[2].bfd");
 }
 
 static void test_err_syntax(void **state)
