@@ -18,9 +18,12 @@
  *      is released once no group in use names it (nexthop_release lets
  *      workers that still hold it finish first)
  *
- * Groups are not rewritten in place: routes.c shares one group among every
- * user of the same member list (several config groups, BGP routes), so a
- * rewrite would move the others too and leave routes.c's key stale.
+ * Groups are not rewritten in place here: routes.c shares one group among
+ * every user of the same member list (several config groups, BGP routes),
+ * so rewriting one config group's members would move the others too. (The
+ * neighbour table and BFD do rewrite in place, with routes_nexthop_replace:
+ * they swap one next hop for its fresh copy in every group, which is what
+ * every user of those groups wants, and the member lists stay distinct.)
  */
 #include <errno.h>
 #include <stdarg.h>

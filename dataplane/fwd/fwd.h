@@ -134,7 +134,9 @@ static inline const struct nexthop *pathgroup_active_member(const struct fwd_tab
 		if (id == NH_NONE)
 			break;
 		const struct nexthop *nh = &t->nexthop[id];
-		if (NH_USABLE(nh->flags) && (alive >> nh->link_id) & 1)
+		/* the control thread clears flags with an atomic store */
+		if (NH_USABLE(__atomic_load_n(&nh->flags, __ATOMIC_RELAXED)) &&
+		    (alive >> nh->link_id) & 1)
 			return nh;
 	}
 	return NULL;
