@@ -99,7 +99,8 @@ int daemon_nexthop_refresh(struct daemon *d, unsigned i, const char *why)
 		bool was = NH_USABLE(cur->flags);
 		d->nh_id[i] = id;
 		nexthop_release(&d->tables, old);
-		if (was != NH_USABLE(nh.flags))
+		/* the published copy: nexthop_alloc adds NH_F_VALID to nh's flags */
+		if (was != NH_USABLE(d->tables.nexthop[id].flags))
 			history_add(d, d->cfg.nexthops[i].port, d->cfg.nexthops[i].name, !was, why);
 	}
 	pthread_mutex_unlock(&d->lock);
