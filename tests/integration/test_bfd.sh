@@ -436,6 +436,10 @@ bird_kill
 read -r -d '' PEER_PY <<'EOF'
 import os, select, socket, struct, sys, time
 flag = sys.argv[1]
+# "silent": when the flag appears, first fall silent for 1 s (the daemon
+# times the session out), then send AdminDown
+silent = len(sys.argv) > 2 and sys.argv[2] == "silent"
+silent_until = None
 LOCAL, PEER, MY = "198.51.100.2", "198.51.100.1", 0x5EED0001
 rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 rx.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -454,7 +458,12 @@ end = time.monotonic() + 60
 while time.monotonic() < end:
     now = time.monotonic()
     if admin_at is None and os.path.exists(flag):
-        admin_at, state, diag, next_tx = now, ADMIN, 7, now
+        if silent and silent_until is None:
+            silent_until = now + 1.0
+        if silent_until is None or now >= silent_until:
+            admin_at, state, diag, next_tx = now, ADMIN, 7, now
+    if silent_until is not None and admin_at is None:
+        next_tx = now + 0.05  # nothing goes out while silent
     if admin_at is not None and now - admin_at > 2:
         break
     if now >= next_tx:
@@ -509,6 +518,35 @@ if stays_active pri-rtr 1000; then ok "peer gone silent after AdminDown: pri-rtr
 	fail "peer gone silent after AdminDown: pri-rtr was taken out"
 fi
 reaches "peer gone silent after AdminDown: pings reach RTR1" "$RTR1" "$RTR2"
+if [[ -s $TMP/peer.log ]]; then
+	fail "the scripted peer failed: $(cat "$TMP/peer.log")"
+fi
+
+# ---- 5c: AdminDown after a failure releases the next hop (RFC 5882 3.2) ----
+# The scripted peer comes up, falls silent (the daemon times it out and
+# takes pri-rtr out), then says AdminDown: BFD is off on its side, which
+# says nothing of the path, so pri-rtr is used again.
+rm -f "$ADMIN_FLAG"
+ip netns exec "$RTR1" python3 -c "$PEER_PY" "$ADMIN_FLAG" silent 2>"$TMP/peer.log" &
+PEER_PID=$!
+within 5
+if wait_bfd up >/dev/null; then ok "scripted peer again: pri-rtr's bfd up"; else
+	fail "scripted peer again: pri-rtr's bfd not up within 5 s"
+fi
+within 2
+wait_lookup .active.nexthop pri-rtr
+touch "$ADMIN_FLAG"
+within 1
+wait_lookup .active.nexthop loc-rtr
+jq_is "$(lookup)" .active.nexthop loc-rtr "peer silent: timed out, loc-rtr is the active member"
+within 3
+wait_lookup .active.nexthop pri-rtr
+jq_is "$(lookup)" .active.nexthop pri-rtr "then its AdminDown: pri-rtr is the active member again"
+H=$(pj failover history limit=8 | jq -c '[.events[] | select(.nexthop == "pri-rtr")][0]')
+jq_is "$H" '[.state, .reason] | join(",")' "up,bfd neighbour admin down" \
+	"failover history: pri-rtr back by the neighbour's AdminDown"
+wait "$PEER_PID"
+PEER_PID=
 if [[ -s $TMP/peer.log ]]; then
 	fail "the scripted peer failed: $(cat "$TMP/peer.log")"
 fi

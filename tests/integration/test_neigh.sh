@@ -299,6 +299,9 @@ rtr1_addrs
 within 8
 resolved_to 203.0.113.5 pri-rtr "$R1_MAC" "RTR1 back"
 resolved_to 2001:db8:c000::5 pri-rtr6 "$R1_MAC" "RTR1 back"
+H=$(pj failover history limit=8 | jq -c '[.events[] | select(.nexthop == "pri-rtr")][0]')
+jq_is "$H" '[.port, .state, .reason] | join(",")' "pri,up,neighbour ARP" \
+	"failover history: pri-rtr up again, its neighbour resolved"
 reaches "RTR1 back: IPv4 pings reach RTR1" 4 "$RTR1" "$RTR2"
 reaches "RTR1 back: IPv6 pings reach RTR1" 6 "$RTR1" "$RTR2"
 
