@@ -141,7 +141,7 @@ struct reload_summary {
 	unsigned registered_added, registered_removed;
 	unsigned registered_adopted; /* managed before, listed by the config now */
 	bool unregistered_changed;
-	unsigned nexthops_held; /* replaced but still named by BGP path groups */
+	unsigned nexthops_held; /* removed from the file, still named by BGP path groups */
 	unsigned n_notes;	/* things a person should know, e.g. not applied */
 	char notes[RELOAD_MAX_NOTES][160];
 };

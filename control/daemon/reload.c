@@ -635,13 +635,20 @@ static void commit(struct daemon *d, struct config *nc, const struct reload_plan
 		bool kept = false;
 		for (unsigned j = 0; !kept && j < c->n_nexthops; j++)
 			kept = d->nh_id[j] == old_nh[i];
-		if (!kept)
-			retire(d, old_nh[i]);
+		if (kept)
+			continue;
+		/* Groups the config does not own (BGP's) follow the next hop of
+		 * the same name to its new id, as neighbour and BFD changes
+		 * do; only a next hop the file removed stays held. */
+		int j = config_nexthop_index(c, nc->nexthops[i].name);
+		if (j >= 0 && d->nh_id[j] != NH_NONE)
+			routes_nexthop_replace(d->routes, old_nh[i], d->nh_id[j]);
+		retire(d, old_nh[i]);
 	}
 	out->nexthops_held = n_held;
 	if (n_held > 0)
 		note(out,
-		     "%u replaced next hops stay in BGP path groups until their routes are "
+		     "%u next hops the file removed stay in BGP path groups until their routes are "
 		     "announced again",
 		     n_held);
 }

@@ -175,6 +175,33 @@ static void nexthop_mac_moves_traffic(void **state)
 	assert_int_equal(s.nexthops_held, 0);
 }
 
+/* A group the config does not own (as BGP makes them) that names a next hop
+ * the reload replaces follows it to its new id: nothing is held back. */
+static void bgp_group_follows_replaced_nexthop(void **state)
+{
+	struct reload_summary s;
+	uint16_t pg, fl, old_id = D.nh_id[0], nh[PF_PG_MEMBERS];
+	struct prefix p = P("10.77.0.0/16");
+	const struct nexthop *w;
+
+	(void)state;
+	assert_int_equal(routes_pathgroup_get(D.routes, &old_id, 1, &pg), 0);
+	assert_int_equal(routes_set(D.routes, &p, ROUTE_BGP, pg), 0);
+	routes_pathgroup_put(D.routes, pg); /* routes_set holds its own */
+	write_cfg("net_null1", NH_PRI("02:00:00:00:01:77"), BASE);
+	reload_ok(&s);
+	assert_int_equal(s.nexthops_changed, 1);
+	assert_int_equal(s.nexthops_held, 0);
+	assert_int_not_equal(D.nh_id[0], old_id);
+	assert_int_equal(routes_pathgroup_members(D.routes, pg, nh), 1);
+	assert_int_equal(nh[0], D.nh_id[0]);
+	w = worker_view("10.77.1.1", &fl);
+	assert_non_null(w);
+	assert_int_equal(w->dst_mac.addr_bytes[5], 0x77);
+	assert_false(D.tables.nexthop[old_id].flags & NH_F_VALID); /* released */
+	assert_int_equal(routes_unset(D.routes, &p, ROUTE_BGP), 0);
+}
+
 static void route_and_registration_added_removed(void **state)
 {
 	struct reload_summary s;
@@ -323,6 +350,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(unchanged_file_changes_nothing),
 		cmocka_unit_test(nexthop_mac_moves_traffic),
+		cmocka_unit_test(bgp_group_follows_replaced_nexthop),
 		cmocka_unit_test(route_and_registration_added_removed),
 		cmocka_unit_test(config_lists_a_managed_prefix),
 		cmocka_unit_test(restart_required),
