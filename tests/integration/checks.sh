@@ -21,6 +21,10 @@ jq_is() {
 has() {
 	if grep -Eq -- "$2" <<<"$1"; then ok "$3"; else fail "$3: no line matches $2"; fi
 }
+# pc, pj ARGS: peerctl on the daemon's socket $SOCK, as text and --json;
+# PC_TIMEOUT ms (default 10000) for an answer
+pc() { "$PEERCTL" -s "$SOCK" -t "${PC_TIMEOUT:-10000}" "$@"; }
+pj() { "$PEERCTL" -s "$SOCK" -t "${PC_TIMEOUT:-10000}" --json "$@"; }
 # find_build SRC: PEERFWD and PEERCTL from PEERFWD_BUILDDIR, else from the
 # newest SRC/build*/ that has both built.
 find_build() {
@@ -59,4 +63,36 @@ stop_daemon() {
 	rc=$?
 	if ((rc == 0)); then ok "the daemon exits cleanly"; else fail "the daemon exited with status $rc"; fi
 	PID=
+}
+# kill_daemon: for the EXIT trap: SIGTERM to $PID if it runs, SIGKILL after
+# 5 s.
+kill_daemon() {
+	if [[ -n $PID ]] && kill -0 "$PID" 2>/dev/null; then
+		kill "$PID"
+		for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+		kill -0 "$PID" 2>/dev/null && kill -9 "$PID"
+	fi
+}
+# need_netns_build TOOL...: exit 1 with a reason unless root (network
+# namespaces), peerfwd and peerctl are built and every TOOL is installed.
+need_netns_build() {
+	if [[ $(id -u) != 0 ]]; then
+		echo "root only (network namespaces)" >&2
+		exit 1
+	fi
+	need_build "$@"
+}
+# need_build TOOL...: as need_netns_build, without the root check.
+need_build() {
+	local tool
+	if [[ ! -x $PEERFWD || ! -x $PEERCTL ]]; then
+		echo "peerfwd or peerctl not built (set PEERFWD_BUILDDIR)" >&2
+		exit 1
+	fi
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null || {
+			echo "$tool is needed" >&2
+			exit 1
+		}
+	done
 }

@@ -5,15 +5,10 @@
 # af_packet ports on veths in namespaces of its own (bd*-PID), a real BFD peer
 # (BIRD 2) on the primary router, a local-redundant router without BFD.
 #
-#   src ns:  bdsrc ----- bdin  (dut ns, port "in",  192.0.2.1/24)
-#   rtr1 ns: bdr1 ------ bdpri (dut ns, port "pri", 198.51.100.1/30) BIRD, BFD
-#   rtr2 ns: bdr2 ------ bdloc (dut ns, port "loc", 198.51.100.5/30)
-#
-# The DUT side veths carry the ports' addresses too: the daemon's BFD runs over
-# the DUT kernel's UDP sockets on them. Both routers hold 203.0.113.5 on lo; a
-# router's own ICMP counters (InEchos) tell which one the pings reached. The
-# kernel counts only frames sent to its own MAC, so a count is also proof that
-# the daemon used the right MAC.
+# The topology (routers.sh, interfaces bd*): the sender, the daemon, RTR1 on
+# port "pri" (BIRD, BFD) and RTR2 on port "loc"; the daemon's BFD runs over the
+# DUT kernel's UDP sockets; pings are counted at the routers' own ICMP
+# counters, which count only frames sent to their MAC.
 #
 # BIRD 2.0.12 never sends AdminDown: "disable", removing the neighbor and
 # "down" all just stop its packets. The peer's AdminDown (RFC 5882 3.2: no
@@ -27,6 +22,7 @@ set -u -o pipefail
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/routers.sh"
 find_build "$SRC"
 read -r MAIN_LCORE WORKER_LCORE <<<"${TEST_LCORES:-0 1}"
 TMP=$(mktemp -d /tmp/test_bfd.XXXXXX)
@@ -48,12 +44,8 @@ TCPDUMP_PID=
 FAILED=0
 PASSED=0
 
-pc() { "$PEERCTL" -s "$SOCK" -t 10000 "$@"; }
-pj() { "$PEERCTL" -s "$SOCK" -t 10000 --json "$@"; }
 dx() { ip netns exec "$DUT" "$@"; }
-sx() { ip netns exec "$SNS" "$@"; }
 bc() { birdc -s "$BIRD_SOCK" "$@"; }
-now_us() { echo "${EPOCHREALTIME/./}"; }
 
 # bird_kill: SIGKILL to BIRD in RTR1 (no goodbye packet), if it runs; the
 # time it was sent in KILLED_US. (BIRD runs as a daemon: its zombie waits
@@ -74,61 +66,18 @@ bird_kill() {
 
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
-	if [[ -n $PID ]] && kill -0 "$PID" 2>/dev/null; then
-		kill "$PID"
-		for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-		kill -0 "$PID" 2>/dev/null && kill -9 "$PID"
-	fi
+	kill_daemon
 	bird_kill
 	for p in $PEER_PID $TCPDUMP_PID; do kill "$p" 2>/dev/null; done
-	for ns in "$DUT" "$SNS" "$RTR1" "$RTR2"; do ip netns del "$ns" 2>/dev/null; done
+	routers_del
 	rm -rf "$TMP" "/var/run/dpdk/$PREFIX_EAL"
 }
 trap cleanup EXIT
+need_netns_build jq bird birdc python3
 
-if [[ $(id -u) != 0 ]]; then
-	echo "root only (network namespaces)" >&2
-	exit 1
-fi
-if [[ ! -x $PEERFWD || ! -x $PEERCTL ]]; then
-	echo "peerfwd or peerctl not built (set PEERFWD_BUILDDIR)" >&2
-	exit 1
-fi
-for tool in jq bird birdc python3; do
-	command -v "$tool" >/dev/null || {
-		echo "$tool is needed" >&2
-		exit 1
-	}
-done
-
-# ---- namespaces ----
-# No reverse path filter (the routers have no route back to the sender: the
-# echo requests are what counts, the replies go nowhere). The DUT kernel
-# forwards nothing: the daemon is the only forwarder.
-for ns in "$DUT" "$SNS" "$RTR1" "$RTR2"; do
-	ip netns add "$ns" || exit 1
-	for c in all default; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.$c.disable_ipv6=1 net.ipv4.conf.$c.rp_filter=0
-	done
-	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=0
-	ip netns exec "$ns" ip link set lo up
-done
-for pair in "bdin $SNS bdsrc" "bdpri $RTR1 bdr1" "bdloc $RTR2 bdr2"; do
-	read -r d ns h <<<"$pair"
-	ip link add "$d" netns "$DUT" type veth peer name "$h" netns "$ns" || exit 1
-	ip netns exec "$ns" sysctl -qw net.ipv4.conf."$h".rp_filter=0
-	dx ip link set "$d" up
-	ip netns exec "$ns" ip link set "$h" up
-done
+routers_up bd
 R1_MAC=$(ip netns exec "$RTR1" cat /sys/class/net/bdr1/address)
 R2_MAC=$(ip netns exec "$RTR2" cat /sys/class/net/bdr2/address)
-dx ip addr add 192.0.2.1/24 dev bdin
-dx ip addr add 198.51.100.1/30 dev bdpri
-dx ip addr add 198.51.100.5/30 dev bdloc
-sx ip addr add 192.0.2.2/24 dev bdsrc
-ip -n "$RTR1" addr add 198.51.100.2/30 dev bdr1
-ip -n "$RTR2" addr add 198.51.100.6/30 dev bdr2
-for ns in "$RTR1" "$RTR2"; do ip -n "$ns" addr add 203.0.113.5/32 dev lo; done
 
 # ---- BIRD in RTR1: BFD to the DUT's pri address, 100 ms x 3 ----
 cat >"$BIRD_CONF" <<EOF
@@ -183,59 +132,14 @@ EOF
 
 # start_daemon, stop_daemon: checks.sh
 
-# shellcheck disable=SC2016 # awk's own fields
-# echos NS: echo requests the namespace's kernel took in
-echos() {
-	ip netns exec "$1" awk '$1 == "Icmp:" {
-		if (!h) { for (i = 2; i <= NF; i++) k[i] = $i; h = 1 }
-		else for (i = 2; i <= NF; i++) if (k[i] == "InEchos") print $i }' /proc/net/snmp
-}
-rtr_name() { if [[ $1 == "$RTR1" ]]; then echo RTR1; else echo RTR2; fi; }
-# reaches DESCRIPTION TO OTHER: N pings from the sender, at least N echo
-# requests reach router namespace TO and none reach OTHER
-reaches() {
-	local n=30 to0 other0 to1 other1
-	to0=$(echos "$2")
-	other0=$(echos "$3")
-	sx ping -q -c $n -i 0.01 -W 0.2 203.0.113.5 >/dev/null 2>&1
-	sleep 0.3
-	to1=$(echos "$2")
-	other1=$(echos "$3")
-	if ((to1 - to0 >= n && other1 == other0)); then
-		ok "$1 ($((to1 - to0)) echo requests at $(rtr_name "$2"))"
-	else
-		fail "$1: $((to1 - to0)) of $n echo requests at $(rtr_name "$2"), $((other1 - other0)) at $(rtr_name "$3")"
-	fi
-}
-
-lookup() { pj route lookup 203.0.113.5; }
-member() { echo ".members[] | select(.nexthop == \"$1\")"; }
 bfd_of() { lookup | jq -r "$(member "$1") | .bfd" 2>/dev/null; }
 active() { lookup | jq -r .active.nexthop 2>/dev/null; }
 # bfd_active: "PRI-RTR'S BFD/ACTIVE MEMBER" from one lookup
 bfd_active() { lookup | jq -r "\"\\($(member pri-rtr) | .bfd)/\\(.active.nexthop)\"" 2>/dev/null; }
-DEADLINE=0
-# within SECONDS: the deadline the waits after it share
-within() { DEADLINE=$(($(now_us) + $1 * 1000000)); }
-# wait_lookup FILTER EXPECTED: until FILTER on the route lookup of 203.0.113.5
-# gives EXPECTED or the deadline passes; 0 if it did. When it does not, what
-# the lookup and BIRD showed goes to stderr.
-wait_lookup() {
-	local got
-	while :; do
-		got=$(lookup | jq -r "$1" 2>/dev/null)
-		[[ $got == "$2" ]] && return 0
-		(($(now_us) >= DEADLINE)) && break
-		sleep 0.05
-	done
-	{
-		echo "     waited for $1 == '$2' on route lookup 203.0.113.5, got '$got'"
-		echo "     route lookup 203.0.113.5:"
-		lookup | sed 's/^/       /'
-		echo "     birdc show bfd sessions (RTR1):"
-		bc show bfd sessions 2>&1 | sed 's/^/       /'
-	} >&2
-	return 1
+# wait_diag: for wait_lookup, BIRD's view of the session
+wait_diag() {
+	echo "     birdc show bfd sessions (RTR1):"
+	bc show bfd sessions 2>&1 | sed 's/^/       /'
 }
 # wait_bfd STATE: until pri-rtr's bfd is STATE (deadline from within);
 # prints the milliseconds it took from T0_US
@@ -296,9 +200,6 @@ log_count() { grep -Ec -- "$1" "$TMP/daemon.log"; }
 UP_RE='bfd pri-rtr 198\.51\.100\.2: up'
 DOWN_RE='bfd pri-rtr 198\.51\.100\.2: down \(.+\)'
 
-# The sender reaches 203.0.113.0/24 through the daemon's "in" port.
-sx ip route replace 203.0.113.0/24 via 192.0.2.1 dev bdsrc
-
 # ---- 1: the session comes up at start ----
 bird_start || {
 	echo "BIRD did not start in RTR1" >&2
@@ -306,8 +207,6 @@ bird_start || {
 }
 T0_US=$(now_us)
 start_daemon
-IN_MAC=$(dx cat /sys/class/net/bdin/address)
-sx ip neigh replace 192.0.2.1 lladdr "$IN_MAC" dev bdsrc nud permanent
 DEADLINE=$((T0_US + 5000000))
 if ms=$(wait_bfd up); then ok "at start: pri-rtr's bfd is up ${ms} ms after the daemon's start"; else
 	fail "at start: pri-rtr's bfd not up within 5 s"
@@ -328,7 +227,7 @@ if (($(log_count "$UP_RE") >= 1)); then ok "the session's up is logged"; else
 fi
 
 # ---- 2: traffic to RTR1 ----
-reaches "at start: pings reach RTR1" "$RTR1" "$RTR2"
+reaches "at start: pings reach RTR1" 4 "$RTR1" "$RTR2"
 
 # ---- 3: BIRD killed (no goodbye): detection time, then RTR2 ----
 settle "before BIRD is killed"
@@ -345,13 +244,13 @@ else
 fi
 DETECT_MS=${ms:-none}
 within 1
-wait_lookup .active.nexthop loc-rtr
+wait_lookup 203.0.113.5 .active.nexthop loc-rtr
 jq_is "$(lookup)" .active.nexthop loc-rtr "BIRD killed: loc-rtr is the active member"
 jq_is "$(lookup)" .action forward "BIRD killed: 203.0.113.5 is still forwarded"
 if (($(log_count "$DOWN_RE") > DOWNS)); then ok "the session's down is logged: $(grep -E -- "$DOWN_RE" "$TMP/daemon.log" | tail -1 | grep -Eo 'down \(.*\)')"; else
 	fail "no new log line matches '$DOWN_RE'"
 fi
-reaches "BIRD killed: pings reach RTR2" "$RTR2" "$RTR1"
+reaches "BIRD killed: pings reach RTR2" 4 "$RTR2" "$RTR1"
 H=$(pj failover history limit=8 | jq -c '[.events[] | select(.nexthop == "pri-rtr")][0]')
 jq_is "$H" '[.port, .state, (.reason | startswith("bfd down"))] | join(",")' "pri,down,true" \
 	"failover history: pri-rtr down by BFD on port pri"
@@ -365,7 +264,7 @@ if ms=$(wait_bfd up); then ok "BIRD back: pri-rtr's bfd up again after ${ms} ms"
 	fail "BIRD back: pri-rtr's bfd not up within 5 s"
 fi
 within 1
-wait_lookup .active.nexthop pri-rtr
+wait_lookup 203.0.113.5 .active.nexthop pri-rtr
 jq_is "$(lookup)" .active.nexthop pri-rtr "BIRD back: pri-rtr is the active member again"
 if stays_up 1000; then ok "BIRD back: the session stays up (1 s looked at)"; else
 	fail "BIRD back: the session did not stay up after coming up"
@@ -373,7 +272,7 @@ fi
 if (($(log_count "$UP_RE") > UPS)); then ok "the session's second up is logged"; else
 	fail "no new log line matches '$UP_RE'"
 fi
-reaches "BIRD back: pings reach RTR1" "$RTR1" "$RTR2"
+reaches "BIRD back: pings reach RTR1" 4 "$RTR1" "$RTR2"
 
 # ---- 5: "birdc disable" of BIRD's BFD protocol ----
 # What BIRD sends then decides what is right: an AdminDown (RFC 5882 3.2: not
@@ -492,14 +391,26 @@ while time.monotonic() < end:
         state, diag = DOWN, 3
 EOF
 ADMIN_FLAG=$TMP/admindown
-ip netns exec "$RTR1" python3 -c "$PEER_PY" "$ADMIN_FLAG" 2>"$TMP/peer.log" &
-PEER_PID=$!
-within 5
-if wait_bfd up >/dev/null; then ok "scripted peer: pri-rtr's bfd up"; else
-	fail "scripted peer: pri-rtr's bfd not up within 5 s"
-fi
+# peer_start WHAT [silent]: the scripted peer in RTR1 (errors in peer.log),
+# and the check that the session comes up with it within 5 s
+peer_start() {
+	rm -f "$ADMIN_FLAG"
+	ip netns exec "$RTR1" python3 -c "$PEER_PY" "$ADMIN_FLAG" ${2:+"$2"} 2>"$TMP/peer.log" &
+	PEER_PID=$!
+	within 5
+	if wait_bfd up >/dev/null; then ok "$1: pri-rtr's bfd up"; else
+		fail "$1: pri-rtr's bfd not up within 5 s"
+	fi
+}
+# peer_done: wait for the scripted peer to exit; a check that it had no error
+peer_done() {
+	wait "$PEER_PID"
+	PEER_PID=
+	if [[ -s $TMP/peer.log ]]; then fail "the scripted peer failed: $(cat "$TMP/peer.log")"; fi
+}
+peer_start "scripted peer"
 within 1
-wait_lookup .active.nexthop pri-rtr
+wait_lookup 203.0.113.5 .active.nexthop pri-rtr
 jq_is "$(lookup)" .active.nexthop pri-rtr "scripted peer: pri-rtr is the active member"
 T0_US=$(now_us)
 touch "$ADMIN_FLAG"
@@ -510,46 +421,32 @@ fi
 if stays_active pri-rtr 1000; then ok "peer's AdminDown: pri-rtr stays the active member for 1 s (RFC 5882 3.2)"; else
 	fail "peer's AdminDown: pri-rtr was taken out (RFC 5882 3.2: AdminDown is no failure)"
 fi
-reaches "peer's AdminDown: pings still reach RTR1" "$RTR1" "$RTR2"
-wait "$PEER_PID"
-PEER_PID=
+reaches "peer's AdminDown: pings still reach RTR1" 4 "$RTR1" "$RTR2"
+peer_done
 # the peer is silent now: the session is Down without having failed
 if stays_active pri-rtr 1000; then ok "peer gone silent after AdminDown: pri-rtr still the active member"; else
 	fail "peer gone silent after AdminDown: pri-rtr was taken out"
 fi
-reaches "peer gone silent after AdminDown: pings reach RTR1" "$RTR1" "$RTR2"
-if [[ -s $TMP/peer.log ]]; then
-	fail "the scripted peer failed: $(cat "$TMP/peer.log")"
-fi
+reaches "peer gone silent after AdminDown: pings reach RTR1" 4 "$RTR1" "$RTR2"
 
 # ---- 5c: AdminDown after a failure releases the next hop (RFC 5882 3.2) ----
 # The scripted peer comes up, falls silent (the daemon times it out and
 # takes pri-rtr out), then says AdminDown: BFD is off on its side, which
 # says nothing of the path, so pri-rtr is used again.
-rm -f "$ADMIN_FLAG"
-ip netns exec "$RTR1" python3 -c "$PEER_PY" "$ADMIN_FLAG" silent 2>"$TMP/peer.log" &
-PEER_PID=$!
-within 5
-if wait_bfd up >/dev/null; then ok "scripted peer again: pri-rtr's bfd up"; else
-	fail "scripted peer again: pri-rtr's bfd not up within 5 s"
-fi
+peer_start "scripted peer again" silent
 within 2
-wait_lookup .active.nexthop pri-rtr
+wait_lookup 203.0.113.5 .active.nexthop pri-rtr
 touch "$ADMIN_FLAG"
 within 1
-wait_lookup .active.nexthop loc-rtr
+wait_lookup 203.0.113.5 .active.nexthop loc-rtr
 jq_is "$(lookup)" .active.nexthop loc-rtr "peer silent: timed out, loc-rtr is the active member"
 within 3
-wait_lookup .active.nexthop pri-rtr
+wait_lookup 203.0.113.5 .active.nexthop pri-rtr
 jq_is "$(lookup)" .active.nexthop pri-rtr "then its AdminDown: pri-rtr is the active member again"
 H=$(pj failover history limit=8 | jq -c '[.events[] | select(.nexthop == "pri-rtr")][0]')
 jq_is "$H" '[.state, .reason] | join(",")' "up,bfd neighbour admin down" \
 	"failover history: pri-rtr back by the neighbour's AdminDown"
-wait "$PEER_PID"
-PEER_PID=
-if [[ -s $TMP/peer.log ]]; then
-	fail "the scripted peer failed: $(cat "$TMP/peer.log")"
-fi
+peer_done
 
 # ---- 6: BIRD back, config reload with the file unchanged ----
 bird_start || fail "BIRD did not start again"

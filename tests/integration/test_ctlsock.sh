@@ -26,10 +26,10 @@ TMP=$(mktemp -d /tmp/test_ctlsock.XXXXXX)
 FAILED=0
 PASSED=0
 
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
+# peerctl on the lab daemon's socket (PEERCTL_SOCKET), not checks.sh's $SOCK
 pc() { "$PEERCTL" -t 5000 "$@"; }
 pj() { "$PEERCTL" -t 5000 --json "$@"; }
-
-source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 # check DESCRIPTION COMMAND...: the command must succeed
 check() {
 	local what=$1

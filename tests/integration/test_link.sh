@@ -29,35 +29,18 @@ PID=
 FAILED=0
 PASSED=0
 
-pc() { "$PEERCTL" -s "$SOCK" -t 10000 "$@"; }
-pj() { "$PEERCTL" -s "$SOCK" -t 10000 --json "$@"; }
 hx() { ip netns exec "$HST" "$@"; }
 dx() { ip netns exec "$DUT" "$@"; }
 
 cleanup() {
-	if [[ -n $PID ]] && kill -0 "$PID" 2>/dev/null; then
-		kill "$PID"
-		for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-		kill -0 "$PID" 2>/dev/null && kill -9 "$PID"
-	fi
+	kill_daemon
 	ip netns del "$DUT" 2>/dev/null
 	ip netns del "$HST" 2>/dev/null
 	rm -rf "$TMP" "/var/run/dpdk/$PREFIX_EAL"
 }
 trap cleanup EXIT
 
-if [[ $(id -u) != 0 ]]; then
-	echo "root only (network namespaces)" >&2
-	exit 1
-fi
-if [[ ! -x $PEERFWD || ! -x $PEERCTL ]]; then
-	echo "peerfwd or peerctl not built (set PEERFWD_BUILDDIR)" >&2
-	exit 1
-fi
-command -v jq >/dev/null || {
-	echo "jq is needed" >&2
-	exit 1
-}
+need_netns_build jq
 
 # ---- namespaces ----
 ip netns add "$DUT" && ip netns add "$HST" || exit 1

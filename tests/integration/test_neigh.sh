@@ -5,15 +5,9 @@
 # port's interface: a daemon with af_packet ports on veths in namespaces of its
 # own (nb*-PID), real routers (kernels) behind them.
 #
-#   src ns:  nbsrc ----- nbin  (dut ns, port "in",  192.0.2.1/24, 2001:db8:ff::1/64)
-#   rtr1 ns: nbr1 ------ nbpri (dut ns, port "pri", 198.51.100.1/30, 2001:db8:1::1/64)
-#   rtr2 ns: nbr2 ------ nbloc (dut ns, port "loc", 198.51.100.5/30, 2001:db8:2::1/64)
-#
-# The DUT side veths carry the ports' addresses too: the DUT kernel resolves
-# the routers through them. Both routers hold 203.0.113.5 and 2001:db8:c000::5
-# on lo; a router's own ICMP counters (InEchos) tell which one the pings
-# reached. The kernel counts only frames sent to its own MAC, so a count is
-# also proof that the daemon used the right MAC.
+# The topology (routers.sh, interfaces nb*): the sender, the daemon, RTR1 on
+# port "pri" and RTR2 on port "loc"; pings are counted at the routers' own
+# ICMP counters, which count only frames sent to their MAC.
 #
 #   PEERFWD_BUILDDIR  build directory with peerfwd and tools/peerctl/peerctl
 #   TEST_LCORES       "MAIN WORKER" lcores for the daemon (default "0 1")
@@ -23,6 +17,7 @@ set -u -o pipefail
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/routers.sh"
 find_build "$SRC"
 read -r MAIN_LCORE WORKER_LCORE <<<"${TEST_LCORES:-0 1}"
 TMP=$(mktemp -d /tmp/test_neigh.XXXXXX)
@@ -40,80 +35,20 @@ PID=
 FAILED=0
 PASSED=0
 
-pc() { "$PEERCTL" -s "$SOCK" -t 10000 "$@"; }
-pj() { "$PEERCTL" -s "$SOCK" -t 10000 --json "$@"; }
 dx() { ip netns exec "$DUT" "$@"; }
-sx() { ip netns exec "$SNS" "$@"; }
 
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
-	if [[ -n $PID ]] && kill -0 "$PID" 2>/dev/null; then
-		kill "$PID"
-		for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-		kill -0 "$PID" 2>/dev/null && kill -9 "$PID"
-	fi
-	for ns in "$DUT" "$SNS" "$RTR1" "$RTR2"; do ip netns del "$ns" 2>/dev/null; done
+	kill_daemon
+	routers_del
 	rm -rf "$TMP" "/var/run/dpdk/$PREFIX_EAL"
 }
 trap cleanup EXIT
+need_netns_build jq
 
-if [[ $(id -u) != 0 ]]; then
-	echo "root only (network namespaces)" >&2
-	exit 1
-fi
-if [[ ! -x $PEERFWD || ! -x $PEERCTL ]]; then
-	echo "peerfwd or peerctl not built (set PEERFWD_BUILDDIR)" >&2
-	exit 1
-fi
-command -v jq >/dev/null || {
-	echo "jq is needed" >&2
-	exit 1
-}
-
-# ---- namespaces ----
-# IPv6 on, no DAD (addresses usable at once), no router advertisements; no
-# reverse path filter (the routers have no route back to the sender: the
-# echo requests are what counts, the replies go nowhere). The DUT kernel
-# forwards nothing: the daemon is the only forwarder.
-for ns in "$DUT" "$SNS" "$RTR1" "$RTR2"; do
-	ip netns add "$ns" || exit 1
-	for c in all default; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.$c.disable_ipv6=0 \
-			net.ipv6.conf.$c.accept_dad=0 net.ipv6.conf.$c.accept_ra=0 \
-			net.ipv6.conf.$c.forwarding=0 net.ipv4.conf.$c.rp_filter=0
-	done
-	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=0
-	ip netns exec "$ns" ip link set lo up
-done
-for pair in "nbin $SNS nbsrc" "nbpri $RTR1 nbr1" "nbloc $RTR2 nbr2"; do
-	read -r d ns h <<<"$pair"
-	ip link add "$d" netns "$DUT" type veth peer name "$h" netns "$ns" || exit 1
-	ip netns exec "$ns" sysctl -qw net.ipv4.conf."$h".rp_filter=0
-	dx ip link set "$d" up
-	ip netns exec "$ns" ip link set "$h" up
-done
+routers_up nb
 ip -n "$RTR1" link set dev nbr1 address "$R1_MAC"
 ip -n "$RTR2" link set dev nbr2 address "$R2_MAC"
-dx ip addr add 192.0.2.1/24 dev nbin
-dx ip addr add 2001:db8:ff::1/64 dev nbin nodad
-dx ip addr add 198.51.100.1/30 dev nbpri
-dx ip addr add 2001:db8:1::1/64 dev nbpri nodad
-dx ip addr add 198.51.100.5/30 dev nbloc
-dx ip addr add 2001:db8:2::1/64 dev nbloc nodad
-sx ip addr add 192.0.2.2/24 dev nbsrc
-sx ip addr add 2001:db8:ff::2/64 dev nbsrc nodad
-# rtr1_addrs: RTR1's link addresses (taken away and given back below)
-rtr1_addrs() {
-	ip -n "$RTR1" addr add 198.51.100.2/30 dev nbr1
-	ip -n "$RTR1" addr add 2001:db8:1::2/64 dev nbr1 nodad
-}
-rtr1_addrs
-ip -n "$RTR2" addr add 198.51.100.6/30 dev nbr2
-ip -n "$RTR2" addr add 2001:db8:2::2/64 dev nbr2 nodad
-for ns in "$RTR1" "$RTR2"; do
-	ip -n "$ns" addr add 203.0.113.5/32 dev lo
-	ip -n "$ns" addr add 2001:db8:c000::5/128 dev lo nodad
-done
 
 cat >"$CFG" <<EOF
 peerfwd: {
@@ -158,69 +93,10 @@ EOF
 # start_daemon, stop_daemon: checks.sh
 start_daemon
 
-# The sender reaches the registered prefixes through the daemon's "in" port.
-IN_MAC=$(dx cat /sys/class/net/nbin/address)
-sx ip neigh replace 192.0.2.1 lladdr "$IN_MAC" dev nbsrc nud permanent
-sx ip -6 neigh replace 2001:db8:ff::1 lladdr "$IN_MAC" dev nbsrc nud permanent
-sx ip route replace 203.0.113.0/24 via 192.0.2.1 dev nbsrc
-sx ip -6 route replace 2001:db8:c000::/48 via 2001:db8:ff::1 dev nbsrc
-
-# shellcheck disable=SC2016 # awk's own fields
-# echos NS FAMILY: echo requests the namespace's kernel took in (4 or 6)
-echos() {
-	if [[ $2 == 6 ]]; then
-		ip netns exec "$1" awk '$1 == "Icmp6InEchos" { print $2 }' /proc/net/snmp6
-	else
-		ip netns exec "$1" awk '$1 == "Icmp:" {
-			if (!h) { for (i = 2; i <= NF; i++) k[i] = $i; h = 1 }
-			else for (i = 2; i <= NF; i++) if (k[i] == "InEchos") print $i }' /proc/net/snmp
-	fi
-}
-dest() { if [[ $1 == 6 ]]; then echo 2001:db8:c000::5; else echo 203.0.113.5; fi; }
-rtr_name() { if [[ $1 == "$RTR1" ]]; then echo RTR1; else echo RTR2; fi; }
-# reaches DESCRIPTION FAMILY TO OTHER: N pings from the sender, at least N
-# echo requests reach router namespace TO and none reach OTHER
-reaches() {
-	local n=30 to0 other0 to1 other1
-	to0=$(echos "$3" "$2")
-	other0=$(echos "$4" "$2")
-	sx ping -"$2" -q -c $n -i 0.01 -W 0.2 "$(dest "$2")" >/dev/null 2>&1
-	sleep 0.3
-	to1=$(echos "$3" "$2")
-	other1=$(echos "$4" "$2")
-	if ((to1 - to0 >= n && other1 == other0)); then
-		ok "$1 ($((to1 - to0)) echo requests at $(rtr_name "$3"))"
-	else
-		fail "$1: $((to1 - to0)) of $n echo requests at $(rtr_name "$3"), $((other1 - other0)) at $(rtr_name "$4")"
-	fi
-}
-
-lookup() { pj route lookup "$1"; }
-member() { echo ".members[] | select(.nexthop == \"$1\")"; }
-# within SECONDS: the deadline the waits after it share (the next hops of a
-# step resolve in parallel; a failing step costs SECONDS, not SECONDS a wait)
-DEADLINE=0
-now_us() { echo "${EPOCHREALTIME/./}"; }
-within() { DEADLINE=$(($(now_us) + $1 * 1000000)); }
-# wait_lookup ADDR FILTER EXPECTED: until FILTER on the route lookup of ADDR
-# gives EXPECTED or the deadline passes; 0 if it did. When it does not, what
-# the DUT kernel's neighbour table and the lookup showed goes to stderr.
-wait_lookup() {
-	local got
-	while :; do
-		got=$(lookup "$1" | jq -r "$2" 2>/dev/null)
-		[[ $got == "$3" ]] && return 0
-		(($(now_us) >= DEADLINE)) && break
-		sleep 0.1
-	done
-	{
-		echo "     waited for $2 == '$3' on route lookup $1, got '$got'"
-		echo "     ip neigh in the DUT namespace:"
-		dx ip neigh show | sed 's/^/       /'
-		echo "     route lookup $1:"
-		lookup "$1" | sed 's/^/       /'
-	} >&2
-	return 1
+# wait_diag: for wait_lookup, the DUT kernel's neighbour table
+wait_diag() {
+	echo "     ip neigh in the DUT namespace:"
+	dx ip neigh show | sed 's/^/       /'
 }
 # logged NEXTHOP MAC DESCRIPTION: a daemon log line names the next hop and MAC
 logged() {
@@ -295,7 +171,7 @@ jq_is "$H" '[.port, .state, .reason] | join(",")' "pri,down,neighbour unresolved
 	"failover history: pri-rtr down, its neighbour unresolved"
 
 # ---- 4: RTR1 comes back: resolved again, traffic back on it ----
-rtr1_addrs
+router_addrs 1
 within 8
 resolved_to 203.0.113.5 pri-rtr "$R1_MAC" "RTR1 back"
 resolved_to 2001:db8:c000::5 pri-rtr6 "$R1_MAC" "RTR1 back"

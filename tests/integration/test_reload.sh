@@ -24,15 +24,10 @@ PID=
 FAILED=0
 PASSED=0
 
-pc() { "$PEERCTL" -s "$SOCK" -t 5000 "$@"; }
-pj() { "$PEERCTL" -s "$SOCK" -t 5000 --json "$@"; }
+PC_TIMEOUT=5000
 
 cleanup() {
-	if [[ -n $PID ]] && kill -0 "$PID" 2>/dev/null; then
-		kill "$PID"
-		for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-		kill -0 "$PID" 2>/dev/null && kill -9 "$PID"
-	fi
+	kill_daemon
 	rm -rf "$TMP" "/var/run/dpdk/$PREFIX_EAL"
 }
 trap cleanup EXIT
@@ -71,14 +66,7 @@ peerfwd: {
 EOF
 }
 
-if [[ ! -x $PEERFWD || ! -x $PEERCTL ]]; then
-	echo "peerfwd or peerctl not built (set PEERFWD_BUILDDIR)" >&2
-	exit 1
-fi
-command -v jq >/dev/null || {
-	echo "jq is needed" >&2
-	exit 1
-}
+need_build jq
 
 DEFAULT='{ prefix = "0.0.0.0/0"; pathgroup = "carrier"; }'
 ACME='{ prefix = "203.0.113.0/24"; customer = "acme \"the\" co"; }'
