@@ -103,26 +103,35 @@ static void tx_arm(struct bfd_session *se)
 	ev_timer_start(se->tx, ms_ceil(iv));
 }
 
-static void on_tx(struct ev_loop *loop, struct ev_timer *t, void *arg)
+/* A packet now, and the periodic ones from now at the current rate. */
+static void send_and_arm(struct bfd_session *se)
 {
-	struct bfd_session *se = arg;
-
-	(void)loop;
-	(void)t;
 	send_now(se);
 	tx_arm(se);
 }
 
+static void on_tx(struct ev_loop *loop, struct ev_timer *t, void *arg)
+{
+	(void)loop;
+	(void)t;
+	send_and_arm(arg);
+}
+
 /* ---- state changes ---- */
 
-static void apply(struct bfd_session *se, const char *why)
+/* The session holds its next hop down, or lets it go: the next hop's
+ * forwarding copy follows (daemon_nexthop_refresh asks bfd_holds_down). */
+static void hold(struct bfd_session *se, bool down, const char *why)
 {
 	struct daemon *d = se->b->d;
-	int i = config_nexthop_index(&d->cfg, se->nh);
-	int ret = i < 0 ? 0 : daemon_nexthop_refresh(d, (unsigned)i, why);
 	char a[INET6_ADDRSTRLEN];
 
-	if (ret < 0)
+	if (se->held_down == down)
+		return;
+	se->held_down = down;
+	int i = config_nexthop_index(&d->cfg, se->nh);
+	int ret = i < 0 ? 0 : daemon_nexthop_refresh(d, (unsigned)i, why);
+	if (ret < 0) /* the neighbour tick retries */
 		PF_LOG(ERR, "bfd %s %s: %s not applied: %s", se->nh, addr_str(&se->peer, a), why,
 		       strerror(-ret));
 }
@@ -137,10 +146,7 @@ static void changed(struct bfd_session *se, uint8_t before)
 	addr_str(&se->peer, a);
 	if (s->state == BFD_UP) {
 		PF_LOG(NOTICE, "bfd %s %s: up", se->nh, a);
-		if (se->held_down) {
-			se->held_down = false;
-			apply(se, "bfd up");
-		}
+		hold(se, false, "bfd up");
 	} else if (before == BFD_UP) {
 		/* RFC 5882 3.2: the neighbour's AdminDown is no failure */
 		bool admin = s->remote_state == BFD_ADMIN_DOWN;
@@ -150,16 +156,14 @@ static void changed(struct bfd_session *se, uint8_t before)
 		if (!admin) {
 			char why[48];
 			snprintf(why, sizeof(why), "bfd down: %s", bfd_diag_name(s->diag));
-			se->held_down = true;
-			apply(se, why);
+			hold(se, true, why);
 		}
 	} else {
 		PF_LOG(INFO, "bfd %s %s: %s", se->nh, a, bfd_state_name(s->state));
 	}
 	/* tell the neighbour at once, and go on at the new state's rate: Up
 	 * advertises the fast interval, which the neighbour holds us to */
-	send_now(se);
-	tx_arm(se);
+	send_and_arm(se);
 }
 
 static void detect_arm(struct bfd_session *se)
@@ -282,12 +286,10 @@ static void on_rx(struct ev_loop *loop, int fd, uint32_t events, void *arg)
 		detect_arm(se);
 		if (se->s.send_final)
 			send_now(se); /* answer a Poll at once (6.8.6) */
-		if (se->held_down && se->s.remote_state == BFD_ADMIN_DOWN) {
-			/* RFC 5882 3.2: the neighbour stopped BFD, which says
-			 * nothing of the path: the next hop is used again */
-			se->held_down = false;
-			apply(se, "bfd neighbour admin down");
-		}
+		/* RFC 5882 3.2: the neighbour stopped BFD, which says nothing
+		 * of the path: a next hop held down is used again */
+		if (se->s.remote_state == BFD_ADMIN_DOWN)
+			hold(se, false, "bfd neighbour admin down");
 		if (se->s.state != before)
 			changed(se, (uint8_t)before);
 		else if (bfd_sess_tx_interval(&se->s) < se->tx_iv)
@@ -515,10 +517,8 @@ int bfd_start(struct daemon *d)
 		return ret;
 	}
 	for (unsigned k = 0; k < b->n; k++)
-		if (b->sess[k].fd >= 0) {
-			send_now(&b->sess[k]);
-			tx_arm(&b->sess[k]);
-		}
+		if (b->sess[k].fd >= 0)
+			send_and_arm(&b->sess[k]);
 	return 0;
 }
 
