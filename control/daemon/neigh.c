@@ -285,14 +285,16 @@ static void entry(struct neigh *n, const struct nlmsghdr *h)
 	 * pid 0; our dumps with our seq. */
 	bool deleting = h->nlmsg_pid != 0 && h->nlmsg_seq == 0;
 
+	struct ip_addr addr = {.family = nd->ndm_family};
+	memcpy(addr.bytes, dst, dst_len);
+
 	/* the first next hop naming this router decides; nh_set serves all */
 	for (unsigned i = 0; i < d->cfg.n_nexthops; i++) {
 		const struct cfg_nexthop *c = &d->cfg.nexthops[i];
 		struct rte_ether_addr cur = {{0}};
 
-		if (!followed(d, i) || c->addr.family != nd->ndm_family ||
-		    n->ifindex[c->port] == 0 || (int)n->ifindex[c->port] != nd->ndm_ifindex ||
-		    memcmp(c->addr.bytes, dst, dst_len) != 0)
+		if (n->ifindex[c->port] == 0 || (int)n->ifindex[c->port] != nd->ndm_ifindex ||
+		    !is_for(n, i, c->port, &addr))
 			continue;
 		bool have = neigh_mac(d, c, &cur);
 		if (h->nlmsg_type == RTM_DELNEIGH)
