@@ -87,14 +87,18 @@ static char *base_with(unsigned line, const char *repl)
 	return text;
 }
 
-static int load(unsigned line, const char *repl, struct config *cfg, char *err, size_t len)
+/* Load base with line `line` replaced by `repl` (0: as it is), or fail the
+ * test with the loader's error. */
+static void load_ok(unsigned line, const char *repl, struct config *cfg)
 {
+	char err[512];
 	int rc;
 
 	write_text(base_with(line, repl));
-	rc = config_load(tmp_path, cfg, err, len);
+	rc = config_load(tmp_path, cfg, err, sizeof(err));
 	unlink(tmp_path);
-	return rc;
+	if (rc != 0)
+		fail_msg("%s", err);
 }
 
 /* Loading text fails with "FILE:eline: setting: ..." and leaves cfg clean. */
@@ -126,11 +130,10 @@ static void expect_error(unsigned line, const char *repl, unsigned eline, const 
 static void test_valid(void **state)
 {
 	struct config cfg;
-	char err[512], buf[PREFIX_STRLEN];
+	char buf[PREFIX_STRLEN];
 
 	(void)state;
-	if (load(0, NULL, &cfg, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
+	load_ok(0, NULL, &cfg);
 	assert_string_equal(cfg.ctl_socket, "/tmp/pf.sock");
 	assert_string_equal(cfg.state_dir, "/tmp/pf-state");
 	assert_int_equal(cfg.n_eal_args, 3);
@@ -199,18 +202,15 @@ static void test_valid(void **state)
 static void test_defaults_and_unreg_pathgroup(void **state)
 {
 	struct config cfg;
-	char err[512];
 
 	(void)state;
 	/* no ctl_socket: the default stays; unregistered traffic to a group */
-	if (load(36, "  unregistered = \"carrier6\";", &cfg, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
+	load_ok(36, "  unregistered = \"carrier6\";", &cfg);
 	assert_int_equal(cfg.unreg_policy, UNREG_PATHGROUP);
 	assert_int_equal(cfg.unreg_pathgroup, 1);
 	config_free(&cfg);
 
-	if (load(3, "  # default socket", &cfg, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
+	load_ok(3, "  # default socket", &cfg);
 	assert_string_equal(cfg.ctl_socket, "/run/peerfwd/ctl.sock");
 	config_free(&cfg);
 }
@@ -219,15 +219,12 @@ static void test_defaults_and_unreg_pathgroup(void **state)
 static void test_link_poll(void **state)
 {
 	struct config cfg;
-	char err[512];
 
 	(void)state;
-	if (load(0, NULL, &cfg, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
+	load_ok(0, NULL, &cfg);
 	assert_int_equal(cfg.link_poll_ms, CFG_LINK_POLL_MS);
 	config_free(&cfg);
-	if (load(5, "  main_lcore = 0; link_poll_ms = 60000;", &cfg, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
+	load_ok(5, "  main_lcore = 0; link_poll_ms = 60000;", &cfg);
 	assert_int_equal(cfg.link_poll_ms, 60000);
 	config_free(&cfg);
 	expect_error(5, "  main_lcore = 0; link_poll_ms = 0;", 5, "link_poll_ms");
@@ -237,26 +234,22 @@ static void test_link_poll(void **state)
 static void test_bfd(void **state)
 {
 	struct config cfg;
-	char err[512];
 
 	(void)state;
-	if (load(0, NULL, &cfg, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
+	load_ok(0, NULL, &cfg);
 	assert_false(cfg.nexthops[2].bfd);
 	config_free(&cfg);
-	if (load(22,
-		 "    { name = \"loc-rtr\"; port = \"src\"; address = \"192.0.2.9\"; bfd = true;"
-		 " bfd_interval_ms = 50; bfd_multiplier = 5; }",
-		 &cfg, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
+	load_ok(22,
+		"    { name = \"loc-rtr\"; port = \"src\"; address = \"192.0.2.9\"; bfd = true;"
+		" bfd_interval_ms = 50; bfd_multiplier = 5; }",
+		&cfg);
 	assert_true(cfg.nexthops[2].bfd);
 	assert_int_equal(cfg.nexthops[2].bfd_interval_ms, 50);
 	assert_int_equal(cfg.nexthops[2].bfd_multiplier, 5);
 	config_free(&cfg);
-	if (load(22,
-		 "    { name = \"loc-rtr\"; port = \"src\"; address = \"192.0.2.9\"; bfd = true; }",
-		 &cfg, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
+	load_ok(22,
+		"    { name = \"loc-rtr\"; port = \"src\"; address = \"192.0.2.9\"; bfd = true; }",
+		&cfg);
 	assert_int_equal(cfg.nexthops[2].bfd_interval_ms, CFG_BFD_INTERVAL_MS);
 	assert_int_equal(cfg.nexthops[2].bfd_multiplier, CFG_BFD_MULTIPLIER);
 	config_free(&cfg);
@@ -601,7 +594,7 @@ static void test_bgp_valid(void **state)
 	config_free(&cfg);
 
 	/* no bgp section: disabled */
-	assert_int_equal(load(0, NULL, &cfg, err, sizeof(err)), 0);
+	load_ok(0, NULL, &cfg);
 	assert_false(cfg.bgp.enabled);
 	config_free(&cfg);
 }
@@ -709,11 +702,10 @@ static void test_route_files(void **state)
 	assert_non_null(f);
 	fputs("# comment\n10.0.0.0/8\n\n10.1.0.0/16  # trailing\n2001:db8:abcd::/48\n", f);
 	fclose(f);
-	assert_int_equal(load(36,
-			      "unregistered = \"drop\"; route_files = ( { file = "
-			      "\"/tmp/test_config_routes.txt\"; pathgroup = \"carrier\"; } );",
-			      &cfg, err, sizeof(err)),
-			 0);
+	load_ok(36,
+		"unregistered = \"drop\"; route_files = ( { file = "
+		"\"/tmp/test_config_routes.txt\"; pathgroup = \"carrier\"; } );",
+		&cfg);
 	assert_int_equal(cfg.n_routes, 5); /* two from the config, three from the file */
 	assert_int_equal(cfg.routes[3].prefix.len, 16);
 	assert_int_equal(cfg.routes[3].pathgroup, 0);
@@ -722,11 +714,10 @@ static void test_route_files(void **state)
 	f = fopen("/tmp/test_config_routes.txt", "a");
 	fputs("10.1.2.3/16\n", f);
 	fclose(f);
-	assert_int_equal(load(36,
-			      "unregistered = \"drop\"; route_files = ( { file = "
-			      "\"/tmp/test_config_routes.txt\"; pathgroup = \"carrier\"; } );",
-			      &cfg, err, sizeof(err)),
-			 -1);
+	write_text(base_with(36, "unregistered = \"drop\"; route_files = ( { file = "
+				 "\"/tmp/test_config_routes.txt\"; pathgroup = \"carrier\"; } );"));
+	assert_int_equal(config_load(tmp_path, &cfg, err, sizeof(err)), -1);
+	unlink(tmp_path);
 	snprintf(want, sizeof(want), "/tmp/test_config_routes.txt:6: route_files[0].file: ");
 	assert_true(strncmp(err, want, strlen(want)) == 0);
 	unlink("/tmp/test_config_routes.txt");
