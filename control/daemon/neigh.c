@@ -360,8 +360,10 @@ static void on_tick(struct ev_loop *loop, struct ev_timer *t, void *arg)
 					: 0;
 	prune(n);
 	for (unsigned i = 0; i < d->cfg.n_nexthops; i++) {
-		/* what failed to apply before (tables full) is tried again; a
-		 * no-op when the workers see what they should */
+		/* what failed to apply before (tables full) is tried again, for
+		 * every next hop: BFD's holds too, as this is the one periodic
+		 * pass over next hops; a no-op when the workers see what they
+		 * should */
 		daemon_nexthop_refresh(d, i, "retried");
 		if (!followed(d, i) || n->ifindex[d->cfg.nexthops[i].port] == 0)
 			continue;
