@@ -329,6 +329,34 @@ static inline void pkt_rewrite_eth_macs(struct rte_ether_hdr *eth, struct pkt_ma
 	memcpy((uint8_t *)eth + sizeof(macs.w0), &macs.w1, sizeof(macs.w1));
 }
 
+/*
+ * ICMP errors (RFC 1812 4.3.2, RFC 4443 2.4). The quote is as much of the
+ * invoking packet as keeps the error within 576 bytes (IPv4) or the
+ * minimum MTU, 1280 (IPv6).
+ */
+#define PKT_ICMP4_MAX  576u
+#define PKT_ICMP6_MAX  1280u
+#define PKT_ICMP4_HDRS (sizeof(struct rte_ipv4_hdr) + 8)
+#define PKT_ICMP6_HDRS (sizeof(struct rte_ipv6_hdr) + 8)
+
+/*
+ * Whether the packet whose parsed L3 header is l3 (checked by
+ * pkt_parse_ipv4/6, in m) may get an ICMP error: not for an ICMP error, a
+ * fragment other than the first, or a source that names no single host
+ * (unspecified, loopback, multicast, broadcast).
+ */
+bool pkt_icmp_error_allowed(const struct rte_mbuf *m, const void *l3, bool v6);
+
+/*
+ * Turn m in place into an ICMP time exceeded (in transit) for it: back out
+ * of the port it came in on to the neighbour that sent it (destination MAC
+ * its source MAC, source MAC src_mac, VLAN tags kept), from src_addr (4 or
+ * 16 bytes, network order) to its source address. 0, or -ENOSPC when m is
+ * segmented or lacks the headroom (m unchanged).
+ */
+int pkt_icmp_time_exceeded(struct rte_mbuf *m, const struct pkt_l2 *l2, bool v6,
+			   const struct rte_ether_addr *src_mac, const void *src_addr);
+
 /* "ipv4_bad_checksum"-style name of a fault, for logs and tests. */
 const char *pkt_fault_name(enum pkt_fault f);
 

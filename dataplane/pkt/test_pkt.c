@@ -516,6 +516,200 @@ static void rewrite_no_headroom(void **state)
 	rte_pktmbuf_free(m);
 }
 
+/* ---- ICMP errors ---- */
+
+static const struct rte_ether_addr icmp_mac = {{0x02, 0xaa, 0, 0, 0, 0x07}};
+static const uint8_t icmp_src4[4] = {198, 51, 100, 1};
+static const uint8_t icmp_src6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+
+/* frame[0..len) with pad bytes of link padding after it, into an mbuf;
+ * its L2 and L3 parsed. */
+static struct rte_mbuf *icmp_case(size_t len, size_t pad, bool v6, struct pkt_l2 *l2, void **l3)
+{
+	struct rte_mbuf *m;
+
+	memset(frame + len, 0xee, pad);
+	m = mbuf_of(frame, len + pad);
+	assert_int_equal(pkt_parse_l2(m, l2), PKT_OK);
+	if (v6)
+		assert_int_equal(pkt_parse_ipv6(m, l2->l2_len, (struct rte_ipv6_hdr **)l3), PKT_OK);
+	else
+		assert_int_equal(pkt_parse_ipv4(m, l2->l2_len, (struct rte_ipv4_hdr **)l3), PKT_OK);
+	return m;
+}
+
+/* The error's L2 header: back to the sender (put_eth's src), from
+ * icmp_mac, with the tags and ethertype the packet had. */
+static const uint8_t *check_icmp_l2(const struct rte_mbuf *m, const uint8_t *orig, size_t l2_len)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	assert_memory_equal(p, orig + 6, 6);
+	assert_memory_equal(p + 6, icmp_mac.addr_bytes, 6);
+	assert_memory_equal(p + 12, orig + 12, l2_len - 12);
+	return p + l2_len;
+}
+
+static void icmp4_case(const struct tag *tags, unsigned n_tags, uint16_t payload, uint32_t quote)
+{
+	size_t len = eth_ipv4(tags, n_tags, 5, 1, payload);
+	uint8_t orig[2048];
+	struct pkt_l2 l2;
+	void *l3;
+	struct rte_mbuf *m = icmp_case(len, 6, false, &l2, &l3);
+
+	memcpy(orig, frame, len);
+	assert_true(pkt_icmp_error_allowed(m, l3, false));
+	assert_int_equal(pkt_icmp_time_exceeded(m, &l2, false, &icmp_mac, icmp_src4), 0);
+	assert_int_equal(rte_pktmbuf_pkt_len(m), l2.l2_len + 28 + quote);
+	assert_int_equal(rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m));
+
+	const struct rte_ipv4_hdr *ip = (const void *)check_icmp_l2(m, orig, l2.l2_len);
+	const struct rte_ipv4_hdr *in = (const void *)(orig + l2.l2_len);
+	const uint8_t *icmp = (const uint8_t *)(ip + 1);
+
+	assert_int_equal(ip->version_ihl, 0x45);
+	assert_int_equal(rte_be_to_cpu_16(ip->total_length), 28 + quote);
+	assert_int_equal(ip->time_to_live, 64);
+	assert_int_equal(ip->next_proto_id, IPPROTO_ICMP);
+	assert_memory_equal(&ip->src_addr, icmp_src4, 4);
+	assert_int_equal(ip->dst_addr, in->src_addr);
+	assert_int_equal(rte_raw_cksum(ip, 20), 0xffff);
+	assert_int_equal(icmp[0], 11); /* time exceeded */
+	assert_int_equal(icmp[1], 0);  /* in transit */
+	assert_int_equal(rte_raw_cksum(icmp, 8 + quote), 0xffff);
+	assert_memory_equal(icmp + 8, in, quote); /* the packet as received */
+	rte_pktmbuf_free(m);
+}
+
+static void icmp4_time_exceeded(void **state)
+{
+	static const struct tag one = {RTE_ETHER_TYPE_VLAN, 7};
+	(void)state;
+
+	icmp4_case(NULL, 0, 40, 60);	     /* all of it, not the link padding */
+	icmp4_case(&one, 1, 40, 60);	     /* back on the VLAN it came from */
+	icmp4_case(NULL, 0, 1400, 576 - 28); /* the error stays within 576 bytes */
+}
+
+static void icmp6_case(uint16_t payload, uint32_t quote)
+{
+	size_t l2_len = put_eth(frame, RTE_ETHER_TYPE_IPV6, NULL, 0);
+	size_t len = l2_len + put_ipv6(frame + l2_len, 1, payload);
+	uint8_t orig[2048];
+	struct pkt_l2 l2;
+	void *l3;
+	struct rte_mbuf *m = icmp_case(len, 4, true, &l2, &l3);
+
+	memcpy(orig, frame, len);
+	assert_true(pkt_icmp_error_allowed(m, l3, true));
+	assert_int_equal(pkt_icmp_time_exceeded(m, &l2, true, &icmp_mac, icmp_src6), 0);
+	assert_int_equal(rte_pktmbuf_pkt_len(m), l2_len + 48 + quote);
+
+	const struct rte_ipv6_hdr *ip6 = (const void *)check_icmp_l2(m, orig, l2_len);
+	const struct rte_ipv6_hdr *in = (const void *)(orig + l2_len);
+	const uint8_t *icmp = (const uint8_t *)(ip6 + 1);
+
+	assert_int_equal(rte_be_to_cpu_32(ip6->vtc_flow) >> 28, 6);
+	assert_int_equal(rte_be_to_cpu_16(ip6->payload_len), 8 + quote);
+	assert_int_equal(ip6->proto, IPPROTO_ICMPV6);
+	assert_int_equal(ip6->hop_limits, 64);
+	assert_memory_equal(ip6->src_addr, icmp_src6, 16);
+	assert_memory_equal(ip6->dst_addr, in->src_addr, 16);
+	assert_int_equal(icmp[0], 3); /* time exceeded */
+	assert_int_equal(icmp[1], 0); /* hop limit exceeded in transit */
+	assert_int_equal(rte_ipv6_udptcp_cksum_verify(ip6, icmp), 0);
+	assert_memory_equal(icmp + 8, in, quote);
+	rte_pktmbuf_free(m);
+}
+
+static void icmp6_time_exceeded(void **state)
+{
+	(void)state;
+	icmp6_case(20, 60);
+	icmp6_case(1400, 1280 - 48); /* within the minimum MTU */
+}
+
+/* What gets no error: sources that are no host, later fragments, errors. */
+static bool icmp4_allowed_for(uint32_t src, uint16_t frag, uint8_t proto, uint8_t type)
+{
+	size_t len = eth_ipv4(NULL, 0, 5, 1, 40);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + 14);
+	struct pkt_l2 l2;
+	void *l3;
+
+	ip->src_addr = rte_cpu_to_be_32(src);
+	ip->fragment_offset = rte_cpu_to_be_16(frag);
+	ip->next_proto_id = proto;
+	frame[14 + 20] = type;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+
+	struct rte_mbuf *m = icmp_case(len, 0, false, &l2, &l3);
+	bool ok = pkt_icmp_error_allowed(m, l3, false);
+
+	rte_pktmbuf_free(m);
+	return ok;
+}
+
+static bool icmp6_allowed_for(uint8_t src0, uint8_t proto, uint8_t type)
+{
+	size_t len = 14 + put_ipv6(frame + put_eth(frame, RTE_ETHER_TYPE_IPV6, NULL, 0), 1, 20);
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(frame + 14);
+	struct pkt_l2 l2;
+	void *l3;
+
+	memset(ip6->src_addr, 0, 16);
+	ip6->src_addr[0] = src0;
+	ip6->src_addr[15] = src0 == 0 ? 0 : 1;
+	ip6->proto = proto;
+	frame[14 + 40] = type;
+
+	struct rte_mbuf *m = icmp_case(len, 0, true, &l2, &l3);
+	bool ok = pkt_icmp_error_allowed(m, l3, true);
+
+	rte_pktmbuf_free(m);
+	return ok;
+}
+
+static void icmp_error_allowed(void **state)
+{
+	(void)state;
+	assert_true(icmp4_allowed_for(0xc0000201, 0, IPPROTO_UDP, 0));
+	assert_true(icmp4_allowed_for(0xc0000201, 0x2000, IPPROTO_UDP, 0));  /* first fragment */
+	assert_false(icmp4_allowed_for(0xc0000201, 0x2001, IPPROTO_UDP, 0)); /* a later one */
+	assert_false(icmp4_allowed_for(0x00000001, 0, IPPROTO_UDP, 0));
+	assert_false(icmp4_allowed_for(0x7f000001, 0, IPPROTO_UDP, 0));
+	assert_false(icmp4_allowed_for(0xe0000001, 0, IPPROTO_UDP, 0));
+	assert_false(icmp4_allowed_for(0xffffffff, 0, IPPROTO_UDP, 0));
+	assert_true(icmp4_allowed_for(0xc0000201, 0, IPPROTO_ICMP, 8));	 /* echo request */
+	assert_false(icmp4_allowed_for(0xc0000201, 0, IPPROTO_ICMP, 3)); /* unreachable */
+	assert_false(icmp4_allowed_for(0xc0000201, 0, IPPROTO_ICMP, 11));
+	assert_true(icmp6_allowed_for(0x20, IPPROTO_UDP, 0));
+	assert_false(icmp6_allowed_for(0x00, IPPROTO_UDP, 0));	   /* :: */
+	assert_false(icmp6_allowed_for(0xff, IPPROTO_UDP, 0));	   /* multicast */
+	assert_true(icmp6_allowed_for(0x20, IPPROTO_ICMPV6, 128)); /* echo request */
+	assert_false(icmp6_allowed_for(0x20, IPPROTO_ICMPV6, 1));  /* unreachable */
+	assert_false(icmp6_allowed_for(0x20, IPPROTO_ICMPV6, 3));
+}
+
+static void icmp_no_headroom(void **state)
+{
+	size_t len = eth_ipv4(NULL, 0, 5, 1, 40);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct pkt_l2 l2 = {0};
+	(void)state;
+
+	assert_non_null(m);
+	m->data_off = 20;
+	memcpy(rte_pktmbuf_append(m, (uint16_t)len), frame, len);
+	assert_int_equal(pkt_parse_l2(m, &l2), PKT_OK);
+	assert_int_equal(pkt_icmp_time_exceeded(m, &l2, false, &icmp_mac, icmp_src4), -ENOSPC);
+	assert_int_equal(rte_pktmbuf_pkt_len(m), len);
+	assert_memory_equal(rte_pktmbuf_mtod(m, void *), frame, len);
+	rte_pktmbuf_free(m);
+}
+
 static void fault_names(void **state)
 {
 	(void)state;
@@ -562,6 +756,10 @@ int main(void)
 		cmocka_unit_test(rewrite_eth_macs_same),
 		cmocka_unit_test(hdr20_checksum_agrees),
 		cmocka_unit_test(ttl_checksum_every_value),
+		cmocka_unit_test(icmp4_time_exceeded),
+		cmocka_unit_test(icmp6_time_exceeded),
+		cmocka_unit_test(icmp_error_allowed),
+		cmocka_unit_test(icmp_no_headroom),
 		cmocka_unit_test(fault_names),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
