@@ -54,6 +54,8 @@ struct pf_lcore_counters {
 	uint64_t polls_busy; /* rx bursts that returned packets */
 	uint64_t polls_idle;
 	uint64_t forwarded;
+	uint64_t icmp_sent;    /* ICMP time exceeded sent (the packets: drops, ttl_expired) */
+	uint64_t icmp_limited; /* not sent: over the worker's ICMP rate */
 	uint64_t drops[PF_DROP__MAX];
 	struct pf_pkt_count unregistered; /* seen for unregistered destinations */
 	struct pf_port_count port[PF_MAX_PORTS];

@@ -229,6 +229,8 @@ static void tx_release(void)
 	}
 	rte_pktmbuf_free_bulk(TX.punt, TX.n_punt);
 	TX.n_punt = 0;
+	rte_pktmbuf_free_bulk(TX.icmp, TX.n_icmp);
+	TX.n_icmp = 0;
 }
 
 static int tables_teardown(void **state)
@@ -448,6 +450,95 @@ static void drops(void **state)
 
 	assert_int_equal(C->forwarded, 0);
 	assert_int_equal(C->port[RX].rx_pkts, total_drops());
+}
+
+/* ICMP time exceeded: from the rx port's address, back to the sender. */
+#define RX_ADDR4 0xc0000201u /* 192.0.2.1 */
+
+static void icmp_port_addrs(void)
+{
+	W.port_addr4[RX] = rte_cpu_to_be_32(RX_ADDR4);
+	v6_addr(W.port_addr6[RX], 0x2001, 0xdb8, 0xff, 1);
+}
+
+/* The last packet burst1 turned into an error: its L3 header, after checks
+ * that it goes back out of RX to the sender from RX's MAC. */
+static const uint8_t *check_icmp(uint16_t type)
+{
+	struct rte_ether_addr own = port_mac(RX);
+	const uint8_t *p;
+
+	assert_true(TX.n_icmp > 0);
+	assert_int_equal(TX.icmp_port[TX.n_icmp - 1], RX);
+	p = rte_pktmbuf_mtod(TX.icmp[TX.n_icmp - 1], const uint8_t *);
+	assert_memory_equal(p, PEER_MAC, 6);
+	assert_memory_equal(p + 6, own.addr_bytes, 6);
+	assert_int_equal(rte_be_to_cpu_16(*(const rte_be16_t *)(p + 12)), type);
+	return p + 14;
+}
+
+static void ttl_expired_icmp(void **state)
+{
+	uint8_t a[16], src6[16];
+	uint64_t ttl = C->drops[PF_DROP_TTL_EXPIRED];
+	(void)state;
+
+	icmp_port_addrs();
+	worker_set_icmp_rate(&W, 1000);
+
+	burst1(v4(REG4, 1, NULL));
+	const struct rte_ipv4_hdr *ip = (const void *)check_icmp(RTE_ETHER_TYPE_IPV4);
+	assert_int_equal(ip->next_proto_id, IPPROTO_ICMP);
+	assert_int_equal(rte_be_to_cpu_32(ip->src_addr), RX_ADDR4);
+	assert_int_equal(rte_be_to_cpu_32(ip->dst_addr), 0x0a000001); /* v4()'s source */
+	assert_int_equal(((const uint8_t *)(ip + 1))[0], 11);
+	/* no route: still an error, as a router decrements first (RFC 1812 5.3.1) */
+	burst1(v4(NONE4, 0, NULL));
+	check_icmp(RTE_ETHER_TYPE_IPV4);
+
+	v6_addr(a, 0x2001, 0xdb8, 1, 0x55);
+	burst1(v6(a, 1, NULL));
+	const struct rte_ipv6_hdr *ip6 = (const void *)check_icmp(RTE_ETHER_TYPE_IPV6);
+	v6_addr(src6, 0x2001, 0xdb8, 0x99, 1); /* v6()'s source */
+	assert_int_equal(ip6->proto, IPPROTO_ICMPV6);
+	assert_memory_equal(ip6->src_addr, W.port_addr6[RX], 16);
+	assert_memory_equal(ip6->dst_addr, src6, 16);
+	assert_int_equal(((const uint8_t *)(ip6 + 1))[0], 3);
+
+	assert_int_equal(TX.n_icmp, 3);
+	assert_int_equal(C->drops[PF_DROP_TTL_EXPIRED], ttl + 3); /* none forwarded */
+	assert_int_equal(total_tx(), 0);
+	assert_int_equal(C->icmp_limited, 0);
+
+	/* A port without an address of the family: the drop alone. */
+	memset(W.port_addr6[RX], 0, 16);
+	expect_drop(v6(a, 1, NULL), PF_DROP_TTL_EXPIRED);
+	/* Rate 0: none at all. */
+	worker_set_icmp_rate(&W, 0);
+	expect_drop(v4(REG4, 1, NULL), PF_DROP_TTL_EXPIRED);
+	assert_int_equal(TX.n_icmp, 3);
+	/* A packet the worker forwards is untouched by any of this. */
+	burst1(v4(REG4, 64, NULL));
+	check_tx(P_PRI, 0, RTE_ETHER_TYPE_IPV4, 63);
+}
+
+/* WORKER_ICMP_BURST at once, then the rate: at 1 a second, none more in the
+ * time this test takes (well under a second; one more if it were slow). */
+static void icmp_rate_limit(void **state)
+{
+	unsigned sent = 0;
+	(void)state;
+
+	icmp_port_addrs();
+	worker_set_icmp_rate(&W, 1);
+	for (unsigned i = 0; i < WORKER_ICMP_BURST + 20; i++) {
+		burst1(v4(REG4, 1, NULL));
+		sent += TX.n_icmp;
+		tx_release();
+	}
+	assert_in_range(sent, WORKER_ICMP_BURST, WORKER_ICMP_BURST + 1);
+	assert_int_equal(C->icmp_limited, WORKER_ICMP_BURST + 20 - sent);
+	assert_int_equal(C->drops[PF_DROP_TTL_EXPIRED], WORKER_ICMP_BURST + 20);
 }
 
 static void unregistered_policy(void **state)
@@ -879,6 +970,16 @@ static void main_loop(void **state)
 	assert_ptr_equal(ring_wait(punt), m);
 	rte_pktmbuf_free(m);
 
+	/* An ICMP error goes back out of RX (and comes in again there as
+	 * our own frame, which the echo filter drops uncounted). */
+	icmp_port_addrs();
+	worker_set_icmp_rate(&W, 1000);
+	m = v4(REG4, 1, NULL);
+	assert_int_equal(rte_ring_enqueue(RING[RX], m), 0);
+	for (unsigned i = 0; i < 2000 && __atomic_load_n(&C->icmp_sent, __ATOMIC_RELAXED) == 0; i++)
+		rte_delay_ms(1);
+	assert_int_equal(__atomic_load_n(&C->icmp_sent, __ATOMIC_RELAXED), 1);
+
 	/* A full tx ring: what the NIC refuses is dropped and taken back out of tx. */
 	while (rte_ring_enqueue(RING[P_PRI], (void *)1) == 0)
 		;
@@ -897,9 +998,10 @@ static void main_loop(void **state)
 	assert_int_equal(C->drops[PF_DROP_TX_FULL], 1);
 	assert_int_equal(C->port[P_PRI].tx_pkts, 1);
 	assert_int_equal(C->port[P_PRI].tx_drops, 1);
+	assert_int_equal(C->port[RX].tx_pkts, 1); /* the ICMP error */
 	assert_int_equal(C->forwarded, 1);
 	assert_int_equal(C->port[RX].punted, 1);
-	assert_true(C->polls_busy >= 3);
+	assert_true(C->polls_busy >= 4);
 	assert_true(C->polls_idle > 0);
 	/* Offline and unregistered: a writer's grace period does not wait for it. */
 	rte_rcu_qsbr_synchronize(T.qsbr, RTE_QSBR_THRID_INVALID);
@@ -951,6 +1053,8 @@ int main(void)
 		T_(forward_ipv6),
 		T_(failover),
 		T_(drops),
+		T_(ttl_expired_icmp),
+		T_(icmp_rate_limit),
 		T_(unregistered_policy),
 		T_(own_mac_echo),
 		T_(punts),

@@ -409,6 +409,58 @@ static __rte_always_inline int pg_run_queue(struct burst *b, struct rte_mbuf *m,
 	return -1;
 }
 
+/* GCRA: one error per icmp_interval cycles, up to WORKER_ICMP_BURST at once. */
+static bool icmp_allow(struct worker *w)
+{
+	uint64_t now, tat;
+
+	if (w->icmp_interval == 0)
+		return false;
+	now = rte_rdtsc();
+	tat = RTE_MAX(w->icmp_tat, now);
+	if (tat - now > w->icmp_burst)
+		return false;
+	w->icmp_tat = tat + w->icmp_interval;
+	return true;
+}
+
+void worker_set_icmp_rate(struct worker *w, uint32_t per_s)
+{
+	w->icmp_interval = per_s == 0 ? 0 : RTE_MAX(rte_get_tsc_hz() / per_s, (uint64_t)1);
+	w->icmp_burst = w->icmp_interval * (WORKER_ICMP_BURST - 1);
+	w->icmp_tat = 0;
+}
+
+/*
+ * A packet whose TTL runs out here (RFC 1812 5.3.1, RFC 4443 3.3): counted
+ * as a TTL drop, and turned into a time exceeded back to its sender when
+ * the rx port has an address of its family, the packet may get an error
+ * and the rate allows. -1: queued as an error; else PF_DROP_TTL_EXPIRED.
+ */
+static __rte_noinline int ttl_expired(struct burst *b, struct rte_mbuf *m, void *l3,
+				      const struct pkt_l2 *l2, bool v6)
+{
+	static const uint8_t none[16];
+	struct worker *w = b->w;
+	struct worker_tx *tx = b->tx;
+	const uint16_t port = b->rx_port;
+	const void *src = v6 ? (const void *)w->port_addr6[port] : &w->port_addr4[port];
+
+	if (port >= PF_MAX_PORTS || memcmp(src, none, v6 ? 16 : 4) == 0 ||
+	    tx->n_icmp == WORKER_BURST || !pkt_icmp_error_allowed(m, l3, v6))
+		return PF_DROP_TTL_EXPIRED;
+	if (!icmp_allow(w)) {
+		b->c->icmp_limited++;
+		return PF_DROP_TTL_EXPIRED;
+	}
+	if (pkt_icmp_time_exceeded(m, l2, v6, &w->port_mac[port], src) < 0)
+		return PF_DROP_TTL_EXPIRED;
+	b->c->drops[PF_DROP_TTL_EXPIRED]++; /* not forwarded, whatever comes back */
+	tx->icmp_port[tx->n_icmp] = port;
+	tx->icmp[tx->n_icmp++] = m;
+	return -1;
+}
+
 /*
  * The general resolve of one packet: dest word -> path group -> next hop
  * -> rewrite -> tx queue. Returns -1 when the packet was queued or punted,
@@ -431,10 +483,9 @@ static __rte_always_inline int resolve_one(struct burst *b, const struct snap *s
 		punt(b, m);
 		return -1;
 	}
-	/* TODO: ICMP time exceeded (RFC 1812 5.3.1) via the control thread. */
 	if ((v6 ? ((const struct rte_ipv6_hdr *)l3)->hop_limits
 		: ((const struct rte_ipv4_hdr *)l3)->time_to_live) <= 1)
-		return PF_DROP_TTL_EXPIRED;
+		return ttl_expired(b, m, l3, l2, v6);
 	why = dest_pathgroup(d, s->unreg_policy, s->unreg_pg, &pg);
 	/* Routed traffic is counted per registered prefix or as unregistered,
 	 * whether or not it is then dropped. */
@@ -703,6 +754,23 @@ static void worker_flush(struct worker *w, struct worker_tx *tx)
 		tx->n[port] = 0;
 	}
 	tx->pending = 0;
+	/* ICMP errors: few (rate-limited), one tx call each. */
+	for (uint16_t i = 0; i < tx->n_icmp; i++) {
+		struct rte_mbuf *m = tx->icmp[i];
+		const uint16_t port = tx->icmp_port[i];
+		const uint32_t len = rte_pktmbuf_pkt_len(m);
+
+		if (rte_eth_tx_burst(port, (uint16_t)w->index, &m, 1) == 1) {
+			c->port[port].tx_pkts++;
+			c->port[port].tx_bytes += len;
+			c->icmp_sent++;
+		} else {
+			c->port[port].tx_drops++;
+			c->drops[PF_DROP_TX_FULL]++;
+			rte_pktmbuf_free(m);
+		}
+	}
+	tx->n_icmp = 0;
 	if (tx->n_punt > 0) {
 		unsigned q = 0;
 		if (w->punt != NULL)

@@ -17,6 +17,9 @@
 
 #define WORKER_MAX_RXQ 16
 #define WORKER_BURST   32
+/* ICMP errors a worker may send at once after a quiet spell, as Linux's
+ * net.ipv4.icmp_msgs_burst. */
+#define WORKER_ICMP_BURST 50
 
 /* One word, so the control thread can replace an entry a worker may be
  * reading (link.add / link.remove) with a single 32-bit store. */
@@ -43,6 +46,14 @@ struct worker {
 	 * ports also receive the kernel's own outgoing frames: a frame whose
 	 * source is the rx port's MAC is one of ours echoed back, and ignored. */
 	struct rte_ether_addr port_mac[PF_MAX_PORTS];
+	/* ICMP time exceeded (worker_set_icmp): each port's own addresses, the
+	 * errors' source (zero: none of that family), filled before the port
+	 * is polled; and this worker's rate limit, a GCRA on the TSC. */
+	rte_be32_t port_addr4[PF_MAX_PORTS];
+	uint8_t port_addr6[PF_MAX_PORTS][16];
+	uint64_t icmp_interval; /* TSC cycles per error at the rate; 0: send none */
+	uint64_t icmp_burst;	/* cycles of credit: WORKER_ICMP_BURST - 1 errors */
+	uint64_t icmp_tat;	/* theoretical arrival time of the next error */
 	struct fwd_tables *tables;
 	struct rte_ring *punt; /* to the control thread; multi-producer */
 	struct pf_lcore_counters *ctr;
@@ -83,13 +94,26 @@ struct worker_tx {
 	struct rte_mbuf *pkts[PF_MAX_PORTS][WORKER_BURST];
 	uint16_t n_punt;
 	struct rte_mbuf *punt[WORKER_BURST];
+	/* ICMP errors, each back out of the port in icmp_port[i] */
+	uint16_t n_icmp;
+	uint16_t icmp_port[WORKER_BURST];
+	struct rte_mbuf *icmp[WORKER_BURST];
 };
 
 /*
+ * A packet whose TTL (hop limit) runs out here becomes an ICMP time exceeded
+ * back to its sender, from its rx port's address, at most per_s a second
+ * from this worker (0: none; the TTL drop is counted either way). Control
+ * thread, before the worker runs.
+ */
+void worker_set_icmp_rate(struct worker *w, uint32_t per_s);
+
+/*
  * Forward one burst received on rx_port: every packet ends in exactly one
- * of tx->pkts[port], tx->punt, or freed and counted as a drop (echoes of our
- * own frames are freed uncounted). Pure function of the tables and the
- * packets: unit-testable without any port. tx must have room (the caller
+ * of tx->pkts[port], tx->punt, tx->icmp (turned into an ICMP error), or
+ * freed and counted as a drop (echoes of our own frames are freed
+ * uncounted). A function of the tables, the packets and (for ICMP errors)
+ * the clock: unit-testable without any port. tx must have room (the caller
  * flushes between bursts); a full tx or punt array drops with TX_FULL or
  * PUNT_FULL. Counts port tx when a packet is queued; the flush in
  * worker_main takes back what the NIC refuses.
