@@ -141,13 +141,14 @@ static int start_workers(struct daemon *d)
 		}
 		for (unsigned p = 0; p < d->n_ports; p++) {
 			w->port_ids[p] = d->port[p].port_id;
-			w->port_mac[d->port[p].port_id] = d->port[p].mac;
+			daemon_worker_port(w, &cfg->ports[p], d->port[p].port_id, &d->port[p].mac);
 		}
 		w->n_ports = d->n_ports;
 		w->tables = &d->tables;
 		w->punt = d->punt;
 		w->ctr = d->ctr[i];
 		w->quit = &d->workers_quit;
+		worker_set_icmp_rate(w, cfg->icmp_rate);
 	}
 	d->n_workers = cfg->n_workers;
 	for (unsigned i = 0; i < d->n_workers; i++) {

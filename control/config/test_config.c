@@ -231,6 +231,26 @@ static void test_link_poll(void **state)
 	expect_error(5, "  main_lcore = 0; link_poll_ms = 60001;", 5, "link_poll_ms");
 }
 
+/* icmp_rate: default, off, set, out of range, wrong type. */
+static void test_icmp_rate(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	load_ok(0, NULL, &cfg);
+	assert_int_equal(cfg.icmp_rate, CFG_ICMP_RATE);
+	config_free(&cfg);
+	load_ok(5, "  main_lcore = 0; icmp_rate = 0;", &cfg);
+	assert_int_equal(cfg.icmp_rate, 0);
+	config_free(&cfg);
+	load_ok(5, "  main_lcore = 0; icmp_rate = 250;", &cfg);
+	assert_int_equal(cfg.icmp_rate, 250);
+	config_free(&cfg);
+	expect_error(5, "  main_lcore = 0; icmp_rate = 1000001;", 5, "icmp_rate");
+	expect_error(5, "  main_lcore = 0; icmp_rate = -1;", 5, "icmp_rate");
+	expect_error(5, "  main_lcore = 0; icmp_rate = \"fast\";", 5, "icmp_rate");
+}
+
 static void test_bfd(void **state)
 {
 	struct config cfg;
@@ -784,6 +804,7 @@ int main(void)
 		cmocka_unit_test(test_bgp_errors),
 		cmocka_unit_test(test_bgp_stall_timers),
 		cmocka_unit_test(test_link_poll),
+		cmocka_unit_test(test_icmp_rate),
 		cmocka_unit_test(test_bfd),
 		cmocka_unit_test(test_shipped_configs),
 	};

@@ -178,19 +178,21 @@ static json_t *cmd_status(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 		up += d->link[i].alive;
 		ports += config_port_present(&d->cfg, i);
 	}
-	r = json_pack("{s:s,s:I,s:s,s:i,s:i,s:i,s:{s:I,s:I},s:i,s:I,s:I,s:{s:I,s:I},s:I,s:o}",
-		      "version", PEERFWD_VERSION, "uptime_s", (json_int_t)(time(NULL) - d->started),
-		      "config", d->config_path, "ports", (int)ports, "ports_up", (int)up, "workers",
-		      (int)d->n_workers, "routes", "ipv4",
-		      (json_int_t)routes_count(d->routes, AF_INET), "ipv6",
-		      (json_int_t)routes_count(d->routes, AF_INET6), "registered",
-		      (int)routes_registered_count(d->routes), "punted", (json_int_t)d->punted,
-		      "forwarded", (json_int_t)k->forwarded, "unregistered", "packets",
-		      (json_int_t)k->unregistered.pkts, "bytes", (json_int_t)k->unregistered.bytes,
-		      "drops", (json_int_t)drops_total(k), "tier_forced",
-		      c->sh->forced_tier < 0
-			      ? json_null()
-			      : json_string(ctlsock_tier_name((enum pf_tier)c->sh->forced_tier)));
+	r = json_pack(
+		"{s:s,s:I,s:s,s:i,s:i,s:i,s:{s:I,s:I},s:i,s:I,s:I,s:{s:I,s:I},s:I,s:{s:I,s:I},"
+		"s:o}",
+		"version", PEERFWD_VERSION, "uptime_s", (json_int_t)(time(NULL) - d->started),
+		"config", d->config_path, "ports", (int)ports, "ports_up", (int)up, "workers",
+		(int)d->n_workers, "routes", "ipv4", (json_int_t)routes_count(d->routes, AF_INET),
+		"ipv6", (json_int_t)routes_count(d->routes, AF_INET6), "registered",
+		(int)routes_registered_count(d->routes), "punted", (json_int_t)d->punted,
+		"forwarded", (json_int_t)k->forwarded, "unregistered", "packets",
+		(json_int_t)k->unregistered.pkts, "bytes", (json_int_t)k->unregistered.bytes,
+		"drops", (json_int_t)drops_total(k), "icmp", "sent", (json_int_t)k->icmp_sent,
+		"rate_limited", (json_int_t)k->icmp_limited, "tier_forced",
+		c->sh->forced_tier < 0
+			? json_null()
+			: json_string(ctlsock_tier_name((enum pf_tier)c->sh->forced_tier)));
 	free(k);
 	return r ? r : ctlsock_nomem(err);
 }

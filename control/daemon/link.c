@@ -67,6 +67,28 @@ static void locals_del(struct daemon *d, unsigned i, unsigned n)
 
 /* The slot a new port takes: the one a removed port of the same name left,
  * else a fresh one, else the first removed one; PF_MAX_PORTS if none. */
+void daemon_worker_port(struct worker *w, const struct cfg_port *cp, uint16_t port_id,
+			const struct rte_ether_addr *mac)
+{
+	bool v4 = false, v6 = false;
+
+	w->port_mac[port_id] = *mac;
+	memset(&w->port_addr4[port_id], 0, sizeof(w->port_addr4[port_id]));
+	memset(w->port_addr6[port_id], 0, sizeof(w->port_addr6[port_id]));
+	for (unsigned k = 0; k < cp->n_addrs; k++) {
+		const struct ip_addr *a = &cp->addrs[k].addr;
+
+		if (a->family == AF_INET && !v4) {
+			memcpy(&w->port_addr4[port_id], a->bytes, 4);
+			v4 = true;
+		} else if (a->family == AF_INET6 && !v6 &&
+			   !(a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80)) {
+			memcpy(w->port_addr6[port_id], a->bytes, 16);
+			v6 = true;
+		}
+	}
+}
+
 static unsigned free_slot(const struct daemon *d, const char *name)
 {
 	const struct config *c = &d->cfg;
@@ -188,7 +210,7 @@ int daemon_link_add(struct daemon *d, const struct cfg_port *p, char *err, size_
 		d->cfg.n_ports = d->n_ports = i + 1;
 	for (k = 0; k < d->n_workers; k++) {
 		struct worker *wk = &d->worker[k];
-		wk->port_mac[rt.port_id] = rt.mac;
+		daemon_worker_port(wk, &d->cfg.ports[i], rt.port_id, &rt.mac);
 		wk->port_ids[i] = rt.port_id;
 		wk->n_ports = d->n_ports;
 	}

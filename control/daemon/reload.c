@@ -186,6 +186,9 @@ static int rebase_ports(const struct config *o, struct config *n, struct reload_
 
 static int compare_eal(const struct config *o, const struct config *n, char *err, size_t errlen)
 {
+	if (o->icmp_rate != n->icmp_rate)
+		return restart(err, errlen, "icmp_rate changed (%u -> %u)", o->icmp_rate,
+			       n->icmp_rate);
 	if (o->link_poll_ms != n->link_poll_ms)
 		return restart(err, errlen, "link_poll_ms changed (%u -> %u)", o->link_poll_ms,
 			       n->link_poll_ms);

@@ -86,6 +86,24 @@ def test_drops(lab):
                  [pflab.other_frame(f"n-{i}") for i in range(10)], "n-", "not_ip")
 
 
+def test_time_exceeded():
+    """A ping with TTL 1 through the forwarder: the worker answers with an
+    ICMP time exceeded from its port's address (RFC 1812 5.3.1), as a
+    router on a traceroute path does; the kernel in pfl-dut (forwarding
+    off) sends none, so the answer is the forwarder's."""
+    before = pflab.telemetry("/peerfwd/stats")["icmp_sent"]
+    for fam, dst, src, what in (("-4", "203.0.113.9", "192.0.2.1", "Time to live exceeded"),
+                                ("-6", "2001:db8:c000::9", "2001:db8:ff::1",
+                                 "Time exceeded: Hop limit")):
+        r = subprocess.run(["ip", "netns", "exec", "pfl-src", "ping", fam, "-n", "-c", "1",
+                            "-t", "1", "-W", "2", dst], capture_output=True, text=True)
+        line = next((x for x in r.stdout.splitlines() if x.startswith("From ")), "(none)")
+        check(f"From {src} " in line and what in line,
+              f"ping {fam} -t 1 {dst}: answered by the forwarder's {src}: {line}")
+    sent = pflab.telemetry("/peerfwd/stats")["icmp_sent"] - before
+    check(sent == 2, f"telemetry icmp_sent +{sent} (2 expected)")
+
+
 def wait_link(name, state):
     deadline = time.time() + 5
     while time.time() < deadline:
@@ -222,6 +240,7 @@ def main():
         lab = pflab.Lab()
         test_registered(lab)
         test_drops(lab)
+        test_time_exceeded()
         test_failover(lab)
         test_counters()
         test_control_socket(lab)
