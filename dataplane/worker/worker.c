@@ -732,6 +732,29 @@ void worker_forward_burst(struct worker *w, uint16_t rx_port, struct rte_mbuf **
 	}
 }
 
+/* ICMP errors: few (rate-limited), one tx call each. */
+static __rte_noinline void flush_icmp(struct worker *w, struct worker_tx *tx)
+{
+	struct pf_lcore_counters *c = w->ctr;
+
+	for (uint16_t i = 0; i < tx->n_icmp; i++) {
+		struct rte_mbuf *m = tx->icmp[i];
+		const uint16_t port = tx->icmp_port[i];
+		const uint32_t len = rte_pktmbuf_pkt_len(m);
+
+		if (rte_eth_tx_burst(port, (uint16_t)w->index, &m, 1) == 1) {
+			c->port[port].tx_pkts++;
+			c->port[port].tx_bytes += len;
+			c->icmp_sent++;
+		} else {
+			c->port[port].tx_drops++;
+			c->drops[PF_DROP_TX_FULL]++;
+			rte_pktmbuf_free(m);
+		}
+	}
+	tx->n_icmp = 0;
+}
+
 /* Send what worker_forward_burst queued; what the NIC refuses is dropped. */
 static void worker_flush(struct worker *w, struct worker_tx *tx)
 {
@@ -754,23 +777,8 @@ static void worker_flush(struct worker *w, struct worker_tx *tx)
 		tx->n[port] = 0;
 	}
 	tx->pending = 0;
-	/* ICMP errors: few (rate-limited), one tx call each. */
-	for (uint16_t i = 0; i < tx->n_icmp; i++) {
-		struct rte_mbuf *m = tx->icmp[i];
-		const uint16_t port = tx->icmp_port[i];
-		const uint32_t len = rte_pktmbuf_pkt_len(m);
-
-		if (rte_eth_tx_burst(port, (uint16_t)w->index, &m, 1) == 1) {
-			c->port[port].tx_pkts++;
-			c->port[port].tx_bytes += len;
-			c->icmp_sent++;
-		} else {
-			c->port[port].tx_drops++;
-			c->drops[PF_DROP_TX_FULL]++;
-			rte_pktmbuf_free(m);
-		}
-	}
-	tx->n_icmp = 0;
+	if (unlikely(tx->n_icmp > 0))
+		flush_icmp(w, tx);
 	if (tx->n_punt > 0) {
 		unsigned q = 0;
 		if (w->punt != NULL)
