@@ -204,6 +204,7 @@ int nexthop_alloc(struct fwd_tables *t, const struct nexthop *nh, uint16_t *id)
 	dst->port_id = nh->port_id;
 	dst->link_id = nh->link_id;
 	dst->vlan = nh->vlan;
+	dst->mtu = nh->mtu;
 	__atomic_store_n(&dst->flags, (uint16_t)(nh->flags | NH_F_VALID), __ATOMIC_RELEASE);
 	*id = (uint16_t)slot;
 	return 0;

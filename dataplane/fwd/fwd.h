@@ -53,6 +53,7 @@ struct nexthop {
 	uint16_t link_id; /* bit in fwd_tables.link_alive */
 	uint16_t vlan;	  /* 802.1Q VID, 0 = untagged */
 	uint16_t flags;
+	uint16_t mtu; /* its port's L3 MTU: larger packets get an ICMP error; 0: unchecked */
 } __rte_aligned(32);
 #define NH_F_VALID 0x1 /* published, not released */
 /* Published, but its MAC is not known yet (neighbour unresolved or failed):

@@ -36,8 +36,8 @@ bool pkt_icmp_error_allowed(const struct rte_mbuf *m, const void *l3, bool v6)
 	return !(ip->next_proto_id == IPPROTO_ICMP && icmp < end && icmp4_is_error(icmp[0]));
 }
 
-int pkt_icmp_time_exceeded(struct rte_mbuf *m, const struct pkt_l2 *l2, bool v6,
-			   const struct rte_ether_addr *src_mac, const void *src_addr)
+int pkt_icmp_error(struct rte_mbuf *m, const struct pkt_l2 *l2, bool v6, uint16_t type_code,
+		   uint16_t mtu, const struct rte_ether_addr *src_mac, const void *src_addr)
 {
 	const uint16_t hdrs = v6 ? PKT_ICMP6_HDRS : PKT_ICMP4_HDRS;
 	const uint8_t *old = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -80,8 +80,12 @@ int pkt_icmp_time_exceeded(struct rte_mbuf *m, const struct pkt_l2 *l2, bool v6,
 		ip6->hop_limits = 64;
 		memcpy(ip6->src_addr, src_addr, 16);
 		memcpy(ip6->dst_addr, orig->src_addr, 16);
-		memset(icmp, 0, 8);
-		icmp[0] = 3; /* time exceeded; code 0: hop limit exceeded in transit */
+		const rte_be32_t mtu32 = rte_cpu_to_be_32(mtu);
+
+		icmp[0] = (uint8_t)(type_code >> 8);
+		icmp[1] = (uint8_t)type_code;
+		memset(icmp + 2, 0, 2);
+		memcpy(icmp + 4, &mtu32, 4); /* RFC 4443 3.2: the MTU; else unused */
 		uint16_t ck = rte_ipv6_udptcp_cksum(ip6, icmp);
 		memcpy(icmp + 2, &ck, 2);
 		return 0;
@@ -101,11 +105,11 @@ int pkt_icmp_time_exceeded(struct rte_mbuf *m, const struct pkt_l2 *l2, bool v6,
 	memcpy(&ip->src_addr, src_addr, 4);
 	ip->dst_addr = orig->src_addr;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	icmp->icmp_type = 11; /* time exceeded; code 0: TTL exceeded in transit */
-	icmp->icmp_code = 0;
+	icmp->icmp_type = (uint8_t)(type_code >> 8);
+	icmp->icmp_code = (uint8_t)type_code;
 	icmp->icmp_cksum = 0;
-	icmp->icmp_ident = 0;
-	icmp->icmp_seq_nb = 0;
+	icmp->icmp_ident = 0;			   /* unused */
+	icmp->icmp_seq_nb = rte_cpu_to_be_16(mtu); /* RFC 1191: next-hop MTU; else unused */
 	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, 8 + quote);
 	return 0;
 }

@@ -347,15 +347,23 @@ static inline void pkt_rewrite_eth_macs(struct rte_ether_hdr *eth, struct pkt_ma
  */
 bool pkt_icmp_error_allowed(const struct rte_mbuf *m, const void *l3, bool v6);
 
+/* The errors peerfwd sends: type << 8 | code, per family. */
+#define PKT_ICMP4_TIME_EXCEEDED (11u << 8 | 0) /* TTL exceeded in transit */
+#define PKT_ICMP4_FRAG_NEEDED	(3u << 8 | 4)  /* unreachable: fragmentation needed and DF set */
+#define PKT_ICMP6_TIME_EXCEEDED (3u << 8 | 0)  /* hop limit exceeded in transit */
+#define PKT_ICMP6_TOO_BIG	(2u << 8 | 0)  /* packet too big */
+
 /*
- * Turn m in place into an ICMP time exceeded (in transit) for it: back out
- * of the port it came in on to the neighbour that sent it (destination MAC
- * its source MAC, source MAC src_mac, VLAN tags kept), from src_addr (4 or
- * 16 bytes, network order) to its source address. 0, or -ENOSPC when m is
+ * Turn m in place into the ICMP error type_code (PKT_ICMP*) about it: back
+ * out of the port it came in on to the neighbour that sent it (destination
+ * MAC its source MAC, source MAC src_mac, VLAN tags kept), from src_addr (4
+ * or 16 bytes, network order) to its source address. mtu goes where the
+ * type wants it (the next-hop MTU of a fragmentation needed, RFC 1191; the
+ * MTU of a packet too big) and is 0 otherwise. 0, or -ENOSPC when m is
  * segmented or lacks the headroom (m unchanged).
  */
-int pkt_icmp_time_exceeded(struct rte_mbuf *m, const struct pkt_l2 *l2, bool v6,
-			   const struct rte_ether_addr *src_mac, const void *src_addr);
+int pkt_icmp_error(struct rte_mbuf *m, const struct pkt_l2 *l2, bool v6, uint16_t type_code,
+		   uint16_t mtu, const struct rte_ether_addr *src_mac, const void *src_addr);
 
 /* "ipv4_bad_checksum"-style name of a fault, for logs and tests. */
 const char *pkt_fault_name(enum pkt_fault f);

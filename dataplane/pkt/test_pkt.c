@@ -550,7 +550,8 @@ static const uint8_t *check_icmp_l2(const struct rte_mbuf *m, const uint8_t *ori
 	return p + l2_len;
 }
 
-static void icmp4_case(const struct tag *tags, unsigned n_tags, uint16_t payload, uint32_t quote)
+static void icmp4_case(const struct tag *tags, unsigned n_tags, uint16_t payload, uint32_t quote,
+		       uint16_t type_code, uint16_t mtu)
 {
 	size_t len = eth_ipv4(tags, n_tags, 5, 1, payload);
 	uint8_t orig[2048];
@@ -560,7 +561,7 @@ static void icmp4_case(const struct tag *tags, unsigned n_tags, uint16_t payload
 
 	memcpy(orig, frame, len);
 	assert_true(pkt_icmp_error_allowed(m, l3, false));
-	assert_int_equal(pkt_icmp_time_exceeded(m, &l2, false, &icmp_mac, icmp_src4), 0);
+	assert_int_equal(pkt_icmp_error(m, &l2, false, type_code, mtu, &icmp_mac, icmp_src4), 0);
 	assert_int_equal(rte_pktmbuf_pkt_len(m), l2.l2_len + 28 + quote);
 	assert_int_equal(rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m));
 
@@ -575,8 +576,10 @@ static void icmp4_case(const struct tag *tags, unsigned n_tags, uint16_t payload
 	assert_memory_equal(&ip->src_addr, icmp_src4, 4);
 	assert_int_equal(ip->dst_addr, in->src_addr);
 	assert_int_equal(rte_raw_cksum(ip, 20), 0xffff);
-	assert_int_equal(icmp[0], 11); /* time exceeded */
-	assert_int_equal(icmp[1], 0);  /* in transit */
+	assert_int_equal(icmp[0], type_code >> 8);
+	assert_int_equal(icmp[1], type_code & 0xff);
+	assert_int_equal(icmp[4] << 8 | icmp[5], 0);   /* unused */
+	assert_int_equal(icmp[6] << 8 | icmp[7], mtu); /* RFC 1191 next-hop MTU, or unused */
 	assert_int_equal(rte_raw_cksum(icmp, 8 + quote), 0xffff);
 	assert_memory_equal(icmp + 8, in, quote); /* the packet as received */
 	rte_pktmbuf_free(m);
@@ -587,12 +590,15 @@ static void icmp4_time_exceeded(void **state)
 	static const struct tag one = {RTE_ETHER_TYPE_VLAN, 7};
 	(void)state;
 
-	icmp4_case(NULL, 0, 40, 60);	     /* all of it, not the link padding */
-	icmp4_case(&one, 1, 40, 60);	     /* back on the VLAN it came from */
-	icmp4_case(NULL, 0, 1400, 576 - 28); /* the error stays within 576 bytes */
+	icmp4_case(NULL, 0, 40, 60, PKT_ICMP4_TIME_EXCEEDED, 0); /* all of it, no link padding */
+	icmp4_case(&one, 1, 40, 60, PKT_ICMP4_TIME_EXCEEDED, 0); /* back on its VLAN */
+	/* the error stays within 576 bytes */
+	icmp4_case(NULL, 0, 1400, 576 - 28, PKT_ICMP4_TIME_EXCEEDED, 0);
+	icmp4_case(NULL, 0, 1400, 576 - 28, PKT_ICMP4_FRAG_NEEDED, 1280);
+	assert_int_equal(PKT_ICMP4_FRAG_NEEDED, 3 << 8 | 4); /* unreachable, DF set */
 }
 
-static void icmp6_case(uint16_t payload, uint32_t quote)
+static void icmp6_case(uint16_t payload, uint32_t quote, uint16_t type_code, uint16_t mtu)
 {
 	size_t l2_len = put_eth(frame, RTE_ETHER_TYPE_IPV6, NULL, 0);
 	size_t len = l2_len + put_ipv6(frame + l2_len, 1, payload);
@@ -603,7 +609,7 @@ static void icmp6_case(uint16_t payload, uint32_t quote)
 
 	memcpy(orig, frame, len);
 	assert_true(pkt_icmp_error_allowed(m, l3, true));
-	assert_int_equal(pkt_icmp_time_exceeded(m, &l2, true, &icmp_mac, icmp_src6), 0);
+	assert_int_equal(pkt_icmp_error(m, &l2, true, type_code, mtu, &icmp_mac, icmp_src6), 0);
 	assert_int_equal(rte_pktmbuf_pkt_len(m), l2_len + 48 + quote);
 
 	const struct rte_ipv6_hdr *ip6 = (const void *)check_icmp_l2(m, orig, l2_len);
@@ -616,8 +622,9 @@ static void icmp6_case(uint16_t payload, uint32_t quote)
 	assert_int_equal(ip6->hop_limits, 64);
 	assert_memory_equal(ip6->src_addr, icmp_src6, 16);
 	assert_memory_equal(ip6->dst_addr, in->src_addr, 16);
-	assert_int_equal(icmp[0], 3); /* time exceeded */
-	assert_int_equal(icmp[1], 0); /* hop limit exceeded in transit */
+	assert_int_equal(icmp[0], type_code >> 8);
+	assert_int_equal(icmp[1], type_code & 0xff);
+	assert_int_equal(rte_be_to_cpu_32(*(const rte_be32_t *)(icmp + 4)), mtu);
 	assert_int_equal(rte_ipv6_udptcp_cksum_verify(ip6, icmp), 0);
 	assert_memory_equal(icmp + 8, in, quote);
 	rte_pktmbuf_free(m);
@@ -626,8 +633,10 @@ static void icmp6_case(uint16_t payload, uint32_t quote)
 static void icmp6_time_exceeded(void **state)
 {
 	(void)state;
-	icmp6_case(20, 60);
-	icmp6_case(1400, 1280 - 48); /* within the minimum MTU */
+	icmp6_case(20, 60, PKT_ICMP6_TIME_EXCEEDED, 0);
+	icmp6_case(1400, 1280 - 48, PKT_ICMP6_TIME_EXCEEDED, 0); /* within the minimum MTU */
+	icmp6_case(1400, 1280 - 48, PKT_ICMP6_TOO_BIG, 1400);
+	assert_int_equal(PKT_ICMP6_TOO_BIG, 2 << 8);
 }
 
 /* What gets no error: sources that are no host, later fragments, errors. */
@@ -704,7 +713,9 @@ static void icmp_no_headroom(void **state)
 	m->data_off = 20;
 	memcpy(rte_pktmbuf_append(m, (uint16_t)len), frame, len);
 	assert_int_equal(pkt_parse_l2(m, &l2), PKT_OK);
-	assert_int_equal(pkt_icmp_time_exceeded(m, &l2, false, &icmp_mac, icmp_src4), -ENOSPC);
+	assert_int_equal(
+		pkt_icmp_error(m, &l2, false, PKT_ICMP4_TIME_EXCEEDED, 0, &icmp_mac, icmp_src4),
+		-ENOSPC);
 	assert_int_equal(rte_pktmbuf_pkt_len(m), len);
 	assert_memory_equal(rte_pktmbuf_mtod(m, void *), frame, len);
 	rte_pktmbuf_free(m);

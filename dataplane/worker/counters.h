@@ -23,6 +23,7 @@
 	X(IPV6_BAD_HDR, "ipv6_bad_header")                                                         \
 	X(IPV6_BAD_LEN, "ipv6_bad_length")                                                         \
 	X(TTL_EXPIRED, "ttl_expired")                                                              \
+	X(MTU_EXCEEDED, "mtu_exceeded")                                                            \
 	X(UNREGISTERED, "unregistered")                                                            \
 	X(NO_ROUTE, "no_route")                                                                    \
 	X(NO_LIVE_PATH, "no_live_path")                                                            \
@@ -54,7 +55,7 @@ struct pf_lcore_counters {
 	uint64_t polls_busy; /* rx bursts that returned packets */
 	uint64_t polls_idle;
 	uint64_t forwarded;
-	uint64_t icmp_sent;    /* ICMP time exceeded sent (the packets: drops, ttl_expired) */
+	uint64_t icmp_sent;    /* ICMP errors sent (their packets count as drops) */
 	uint64_t icmp_limited; /* not sent: over the worker's ICMP rate */
 	uint64_t drops[PF_DROP__MAX];
 	struct pf_pkt_count unregistered; /* seen for unregistered destinations */

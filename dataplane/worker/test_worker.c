@@ -541,6 +541,111 @@ static void icmp_rate_limit(void **state)
 	assert_int_equal(C->drops[PF_DROP_TTL_EXPIRED], WORKER_ICMP_BURST + 20);
 }
 
+/* ---- MTU ---- */
+
+#define NH_MTU 1000
+
+/* An IPv4 packet of total bytes (20 of header), DF or not. */
+static struct rte_mbuf *v4_sized(uint32_t dst, uint16_t total, bool df, const struct eth_opt *o)
+{
+	size_t l2 = put_eth(frame, RTE_ETHER_TYPE_IPV4, o);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + l2);
+
+	memset(ip, 0, total);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16(total);
+	ip->fragment_offset = df ? RTE_BE16(RTE_IPV4_HDR_DF_FLAG) : 0;
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = RTE_BE32(0x0a000001);
+	ip->dst_addr = rte_cpu_to_be_32(dst);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	return mbuf_of(l2 + total);
+}
+
+/* The primary next hop on a port with a smaller MTU than RX's (a tunnel to
+ * another site, say): RX's bursts check every packet. */
+static void mtu_setup(uint16_t rx_mtu)
+{
+	struct nexthop nh = T.nexthop[NH_PRI];
+	uint16_t id;
+
+	nh.mtu = NH_MTU;
+	nh.flags = 0;
+	assert_int_equal(nexthop_alloc(&T, &nh, &id), 0);
+	const uint16_t tiers[3] = {id, NH_LOC, NH_GEO};
+	assert_int_equal(pathgroup_set(&T, PG_MAIN, tiers, 3), 0);
+	W.port_mtu[RX] = rx_mtu;
+	W.port_mtu[P_PRI] = NH_MTU;
+	W.min_mtu = NH_MTU;
+	icmp_port_addrs();
+	worker_set_icmp_rate(&W, 1000);
+}
+
+static void too_big(void **state)
+{
+	uint64_t over = C->drops[PF_DROP_MTU_EXCEEDED];
+	uint8_t a[16];
+	(void)state;
+
+	mtu_setup(1500);
+	/* exactly the MTU: forwarded (the fast path) */
+	burst1(v4_sized(REG4, NH_MTU, true, NULL));
+	check_tx(P_PRI, 0, RTE_ETHER_TYPE_IPV4, 63);
+	assert_int_equal(TX.n[P_PRI], 1);
+
+	/* one byte more, DF: fragmentation needed, next-hop MTU 1000 */
+	burst1(v4_sized(REG4, NH_MTU + 1, true, NULL));
+	const struct rte_ipv4_hdr *ip = (const void *)check_icmp(RTE_ETHER_TYPE_IPV4);
+	const uint8_t *icmp = (const uint8_t *)(ip + 1);
+	assert_int_equal(icmp[0], 3);
+	assert_int_equal(icmp[1], 4);
+	assert_int_equal(icmp[6] << 8 | icmp[7], NH_MTU);
+	assert_int_equal(C->drops[PF_DROP_MTU_EXCEEDED], over + 1);
+
+	/* without DF: dropped, no error (peerfwd does not fragment) */
+	expect_drop(v4_sized(REG4, NH_MTU + 1, false, NULL), PF_DROP_MTU_EXCEEDED);
+	assert_int_equal(TX.n_icmp, 1);
+
+	/* a fast burst: small, big, small, big: the small ones go, one error each big */
+	struct rte_mbuf *mix[4] = {v4(REG4, 64, NULL), v4_sized(REG4, 1400, true, NULL),
+				   v4(REG4, 64, NULL), v4_sized(REG4, 1200, true, NULL)};
+	worker_forward_burst(&W, RX, mix, 4, &TX);
+	assert_int_equal(TX.n[P_PRI], 3);
+	assert_int_equal(TX.n_icmp, 3);
+	assert_ptr_equal(TX.pkts[P_PRI][1], mix[0]);
+	assert_ptr_equal(TX.pkts[P_PRI][2], mix[2]);
+
+	/* the general path: tagged IPv4, and IPv6 (packet too big) */
+	struct eth_opt tagged = {.vid = 5};
+	burst1(v4_sized(REG4, NH_MTU + 1, true, &tagged));
+	assert_int_equal(TX.n_icmp, 4);
+	v6_addr(a, 0x2001, 0xdb8, 1, 0x55);
+	struct rte_mbuf *m = v6(a, 64, NULL);
+	char *more = rte_pktmbuf_append(m, NH_MTU - 60 + 1);
+	assert_non_null(more);
+	memset(more, 0, NH_MTU - 60 + 1);
+	rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, 14)->payload_len =
+		rte_cpu_to_be_16(NH_MTU - 40 + 1);
+	burst1(m);
+	const uint8_t *icmp6 = check_icmp(RTE_ETHER_TYPE_IPV6) + 40;
+	assert_int_equal(icmp6[0], 2); /* packet too big */
+	assert_int_equal(rte_be_to_cpu_32(*(const rte_be32_t *)(icmp6 + 4)), NH_MTU);
+	assert_int_equal(C->drops[PF_DROP_MTU_EXCEEDED], over + 6);
+	assert_int_equal(TX.n[P_PRI], 3);
+}
+
+/* When no port's MTU is below the rx port's, nothing is checked: a port
+ * does not receive frames above its own MTU. */
+static void mtu_unchecked(void **state)
+{
+	(void)state;
+	mtu_setup(NH_MTU);
+	burst1(v4_sized(REG4, NH_MTU + 100, true, NULL));
+	check_tx(P_PRI, 0, RTE_ETHER_TYPE_IPV4, 63);
+	assert_int_equal(TX.n_icmp, 0);
+}
+
 static void unregistered_policy(void **state)
 {
 	uint8_t a[16];
@@ -1055,6 +1160,8 @@ int main(void)
 		T_(drops),
 		T_(ttl_expired_icmp),
 		T_(icmp_rate_limit),
+		T_(too_big),
+		T_(mtu_unchecked),
 		T_(unregistered_policy),
 		T_(own_mac_echo),
 		T_(punts),

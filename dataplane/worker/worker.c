@@ -72,6 +72,7 @@ struct pg_run {
 	const struct nexthop *nh;
 	/* The run's slots in tx->pkts[port]: from first, up to next, room up to end. */
 	struct rte_mbuf **first, **next, **end;
+	uint32_t max_l3;   /* the next hop's MTU when checked, else UINT32_MAX */
 	uint64_t bytes;	   /* as received, for the path group */
 	int64_t l2_delta;  /* bytes the rewrite added (tags) or removed, for the port */
 	uint32_t drop_key; /* RUN_NONE, or the last key that does not forward */
@@ -84,7 +85,8 @@ struct burst {
 	struct worker_tx *tx;
 	struct pf_lcore_counters *c;
 	uint16_t rx_port;
-	bool general; /* some packet to look up is not untagged option-less IPv4 */
+	bool general;	/* some packet to look up is not untagged option-less IPv4 */
+	bool check_mtu; /* the rx port's MTU is above some port's: packets may not fit */
 	unsigned n_fwd, n4, n6, n_dead;
 	struct pf_pkt_count unreg; /* added to c once per burst */
 	struct pf_pkt_count sink;  /* registered prefixes without a counter slot */
@@ -380,14 +382,19 @@ static __rte_noinline int pg_run_start(struct burst *b, const struct snap *s, ui
 	pg_run_flush(b);
 	r->key = key;
 	r->nh = nh;
+	r->max_l3 = b->check_mtu && nh->mtu != 0 ? nh->mtu : UINT32_MAX;
 	r->first = r->next = &b->tx->pkts[nh->port_id][b->tx->n[nh->port_id]];
 	r->end = &b->tx->pkts[nh->port_id][WORKER_BURST];
 	return -1;
 }
 
+static int too_big(struct burst *b, struct rte_mbuf *m, void *l3, const struct pkt_l2 *l2, bool v6,
+		   uint32_t mtu);
+
 /*
  * Rewrite m (bytes long as received) for the run's next hop and queue it
- * (-1), or why it is dropped.
+ * (-1), or why it is dropped. Too big for the next hop's MTU: an ICMP error
+ * (-1) or why not (too_big).
  */
 static __rte_always_inline int pg_run_queue(struct burst *b, struct rte_mbuf *m, void *l3,
 					    const struct pkt_l2 *l2, uint32_t bytes, bool v6)
@@ -396,6 +403,8 @@ static __rte_always_inline int pg_run_queue(struct burst *b, struct rte_mbuf *m,
 
 	if (r->next == r->end)
 		return PF_DROP_TX_FULL;
+	if (unlikely(bytes - l2->l2_len > r->max_l3))
+		return too_big(b, m, l3, l2, v6, r->max_l3);
 	if (v6)
 		pkt_ipv6_hop_dec(l3);
 	else
@@ -432,13 +441,13 @@ void worker_set_icmp_rate(struct worker *w, uint32_t per_s)
 }
 
 /*
- * A packet whose TTL runs out here (RFC 1812 5.3.1, RFC 4443 3.3): counted
- * as a TTL drop, and turned into a time exceeded back to its sender when
- * the rx port has an address of its family, the packet may get an error
- * and the rate allows. -1: queued as an error; else PF_DROP_TTL_EXPIRED.
+ * Turn m into the ICMP error type_code (pkt.h) back to its sender and queue
+ * it (-1) when the rx port has an address of its family, the packet may get
+ * an error and the rate allows; either way m counts as a drop for why,
+ * which is returned when no error is sent.
  */
-static __rte_noinline int ttl_expired(struct burst *b, struct rte_mbuf *m, void *l3,
-				      const struct pkt_l2 *l2, bool v6)
+static int icmp_error(struct burst *b, struct rte_mbuf *m, void *l3, const struct pkt_l2 *l2,
+		      bool v6, uint16_t type_code, uint16_t mtu, enum pf_drop why)
 {
 	static const uint8_t none[16];
 	struct worker *w = b->w;
@@ -448,17 +457,42 @@ static __rte_noinline int ttl_expired(struct burst *b, struct rte_mbuf *m, void 
 
 	if (port >= PF_MAX_PORTS || memcmp(src, none, v6 ? 16 : 4) == 0 ||
 	    tx->n_icmp == WORKER_BURST || !pkt_icmp_error_allowed(m, l3, v6))
-		return PF_DROP_TTL_EXPIRED;
+		return why;
 	if (!icmp_allow(w)) {
 		b->c->icmp_limited++;
-		return PF_DROP_TTL_EXPIRED;
+		return why;
 	}
-	if (pkt_icmp_time_exceeded(m, l2, v6, &w->port_mac[port], src) < 0)
-		return PF_DROP_TTL_EXPIRED;
-	b->c->drops[PF_DROP_TTL_EXPIRED]++; /* not forwarded, whatever comes back */
+	if (pkt_icmp_error(m, l2, v6, type_code, mtu, &w->port_mac[port], src) < 0)
+		return why;
+	b->c->drops[why]++; /* not forwarded, whatever comes back */
 	tx->icmp_port[tx->n_icmp] = port;
 	tx->icmp[tx->n_icmp++] = m;
 	return -1;
+}
+
+/* TTL or hop limit run out here (RFC 1812 5.3.1, RFC 4443 3.3). */
+static __rte_noinline int ttl_expired(struct burst *b, struct rte_mbuf *m, void *l3,
+				      const struct pkt_l2 *l2, bool v6)
+{
+	return icmp_error(b, m, l3, l2, v6, v6 ? PKT_ICMP6_TIME_EXCEEDED : PKT_ICMP4_TIME_EXCEEDED,
+			  0, PF_DROP_TTL_EXPIRED);
+}
+
+/*
+ * Larger than the next hop's MTU: a packet too big (RFC 4443 3.2) or, for
+ * IPv4 with DF, a fragmentation needed (RFC 1191), so that path MTU
+ * discovery works through the edge. IPv4 without DF is dropped: peerfwd
+ * does not fragment.
+ */
+static __rte_noinline int too_big(struct burst *b, struct rte_mbuf *m, void *l3,
+				  const struct pkt_l2 *l2, bool v6, uint32_t mtu)
+{
+	if (!v6 && !(((const struct rte_ipv4_hdr *)l3)->fragment_offset &
+		     RTE_BE16(RTE_IPV4_HDR_DF_FLAG))) {
+		return PF_DROP_MTU_EXCEEDED;
+	}
+	return icmp_error(b, m, l3, l2, v6, v6 ? PKT_ICMP6_TOO_BIG : PKT_ICMP4_FRAG_NEEDED,
+			  (uint16_t)mtu, PF_DROP_MTU_EXCEEDED);
 }
 
 /*
@@ -526,6 +560,7 @@ struct fast_regs {
 	struct rte_mbuf **settled; /* next as of the last settle_fast */
 	uint64_t bytes;		   /* of the packets since then */
 	const struct nexthop *nh;
+	uint32_t max_bytes; /* frames longer than this do not fit the next hop's MTU */
 };
 
 static inline void fast_regs_load(struct fast_regs *x, const struct pg_run *r)
@@ -536,6 +571,8 @@ static inline void fast_regs_load(struct fast_regs *x, const struct pg_run *r)
 	x->stop = r->next;
 	x->bytes = 0;
 	x->nh = r->nh;
+	x->max_bytes = r->nh != NULL && r->max_l3 != UINT32_MAX ? r->max_l3 + RTE_ETHER_HDR_LEN
+								: UINT32_MAX;
 	if (r->nh != NULL && r->nh->vlan == 0) {
 		x->macs = pkt_macs_of(r->nh);
 		x->stop = r->end;
@@ -595,6 +632,10 @@ static __rte_noinline int resolve_class(struct burst *b, const struct snap *s, s
 		count(pc, bytes); /* as resolve_one: counted, then dropped */
 		return why;
 	}
+	if (unlikely(bytes - RTE_ETHER_HDR_LEN > b->run.max_l3)) {
+		count(pc, bytes);
+		return too_big(b, m, ip, &l2_eth_ipv4, false, b->run.max_l3);
+	}
 	b->class_v = v;
 	b->class_count = pc;
 	return RESOLVE_FAST;
@@ -611,7 +652,8 @@ static __rte_noinline int resolve_class(struct burst *b, const struct snap *s, s
  * through resolve_class or pg_run_queue, with the same outcome as
  * resolve_one.
  */
-static void resolve_fast(struct burst *b, const struct snap *s)
+static __rte_always_inline void resolve_fast_t(struct burst *b, const struct snap *s,
+					       const bool mtu)
 {
 	const unsigned n = b->n4;
 	struct pf_pkt_count *pc = &b->sink;
@@ -627,7 +669,8 @@ static void resolve_fast(struct burst *b, const struct snap *s)
 		const uint32_t v = fib4_reader_lookup(&b->f4, b->ip4[i]);
 		const uint32_t bytes = rte_pktmbuf_pkt_len(m);
 
-		if (unlikely(v != class_v || ip->time_to_live <= 1)) {
+		if (unlikely(v != class_v || ip->time_to_live <= 1 ||
+			     (mtu && bytes > x.max_bytes))) {
 			settle_fast(&x, pc, &b->run);
 			why = resolve_class(b, s, m, ip, v);
 			fast_regs_load(&x, &b->run);
@@ -670,6 +713,18 @@ static void resolve_fast(struct burst *b, const struct snap *s)
 	settle_fast(&x, pc, &b->run);
 }
 
+/* The loop without the MTU test when no packet can be too big (all ports'
+ * MTUs equal, the common case), and with it. */
+static void resolve_fast(struct burst *b, const struct snap *s)
+{
+	resolve_fast_t(b, s, false);
+}
+
+static void resolve_fast_mtu(struct burst *b, const struct snap *s)
+{
+	resolve_fast_t(b, s, true);
+}
+
 static void forward_chunk(struct worker *w, uint16_t rx_port, struct rte_mbuf **pkts, uint16_t n,
 			  struct worker_tx *tx)
 {
@@ -683,6 +738,7 @@ static void forward_chunk(struct worker *w, uint16_t rx_port, struct rte_mbuf **
 	b.c = w->ctr;
 	b.rx_port = rx_port;
 	b.general = false;
+	b.check_mtu = w->port_mtu[rx_port] > w->min_mtu;
 	b.n_fwd = b.n4 = b.n6 = b.n_dead = 0;
 	b.unreg.pkts = b.unreg.bytes = 0;
 	b.class_v = CLASS_NONE;
@@ -709,8 +765,10 @@ static void forward_chunk(struct worker *w, uint16_t rx_port, struct rte_mbuf **
 	s.alive = __atomic_load_n(&t->link_alive, __ATOMIC_ACQUIRE);
 	s.unreg_policy = __atomic_load_n(&t->unreg_policy, __ATOMIC_RELAXED);
 	s.unreg_pg = __atomic_load_n(&t->unreg_pg, __ATOMIC_RELAXED);
-	if (!b.general)
+	if (!b.general && !b.check_mtu)
 		resolve_fast(&b, &s);
+	else if (!b.general)
+		resolve_fast_mtu(&b, &s);
 	else
 		resolve_general(&b, &s);
 	pg_run_flush(&b);

@@ -46,11 +46,15 @@ struct worker {
 	 * ports also receive the kernel's own outgoing frames: a frame whose
 	 * source is the rx port's MAC is one of ours echoed back, and ignored. */
 	struct rte_ether_addr port_mac[PF_MAX_PORTS];
-	/* ICMP time exceeded (worker_set_icmp): each port's own addresses, the
+	/* ICMP errors (worker_set_icmp_rate): each port's own addresses, the
 	 * errors' source (zero: none of that family), filled before the port
 	 * is polled; and this worker's rate limit, a GCRA on the TSC. */
 	rte_be32_t port_addr4[PF_MAX_PORTS];
 	uint8_t port_addr6[PF_MAX_PORTS][16];
+	/* Each port's L3 MTU and the smallest of them: a burst from a port
+	 * whose MTU is above it checks every packet against its next hop's. */
+	uint16_t port_mtu[PF_MAX_PORTS];
+	uint16_t min_mtu;
 	uint64_t icmp_interval; /* TSC cycles per error at the rate; 0: send none */
 	uint64_t icmp_burst;	/* cycles of credit: WORKER_ICMP_BURST - 1 errors */
 	uint64_t icmp_tat;	/* theoretical arrival time of the next error */
