@@ -135,13 +135,14 @@ static int start_workers(struct daemon *d)
 		w->lcore_id = cfg->workers[i].lcore;
 		w->index = i;
 		w->n_rxq = cfg->workers[i].n_rxq;
+		w->min_mtu = UINT16_MAX;
 		for (unsigned q = 0; q < w->n_rxq; q++) {
 			w->rxq[q].port_id = d->port[cfg->workers[i].rxq[q].port].port_id;
 			w->rxq[q].queue_id = cfg->workers[i].rxq[q].queue;
 		}
 		for (unsigned p = 0; p < d->n_ports; p++) {
 			w->port_ids[p] = d->port[p].port_id;
-			daemon_worker_port(w, &cfg->ports[p], d->port[p].port_id, &d->port[p].mac);
+			daemon_worker_port(w, &cfg->ports[p], &d->port[p]);
 		}
 		w->n_ports = d->n_ports;
 		w->tables = &d->tables;

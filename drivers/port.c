@@ -99,6 +99,8 @@ int port_start(const struct config *cfg, unsigned i, uint16_t n_rxq, uint16_t n_
 	if ((ret = rte_eth_dev_start(pid)) != 0)
 		goto fail;
 	rte_eth_macaddr_get(pid, &out->mac);
+	if (rte_eth_dev_get_mtu(pid, &out->mtu) != 0)
+		out->mtu = 0; /* unknown: next hops on it are not checked */
 	out->port_id = pid;
 	out->n_rxq = n_rxq;
 	out->n_txq = n_txq;

@@ -19,6 +19,7 @@ struct port_rt {
 	uint16_t port_id;
 	uint16_t n_rxq, n_txq;
 	struct rte_ether_addr mac;
+	uint16_t mtu;	/* L3 MTU as started (the config's mtu, or the device's default) */
 	bool has_iface; /* vdev on a kernel interface: carrier read from it */
 	char driver[32];
 };

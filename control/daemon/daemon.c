@@ -70,6 +70,7 @@ void daemon_nexthop_make(const struct daemon *d, const struct config *cfg, unsig
 		.port_id = d->port[c->port].port_id,
 		.link_id = c->port,
 		.vlan = cfg->ports[c->port].vlan,
+		.mtu = d->port[c->port].mtu,
 	};
 	if (!c->has_mac && !neigh_mac(d, c, &nh->dst_mac))
 		nh->flags |= NH_F_NOMAC;

@@ -91,11 +91,11 @@ int daemon_link_admin(struct daemon *d, unsigned port, bool down);
  * (cfg_port.removed): indexes are link ids and never move.
  */
 int daemon_link_add(struct daemon *d, const struct cfg_port *p, char *err, size_t len);
-/* What worker w needs of a port before it polls it: its MAC (echo filter,
- * ICMP errors' source MAC) and the addresses its ICMP errors come from
- * (its first IPv4 address, its first IPv6 address that is not link-local). */
-void daemon_worker_port(struct worker *w, const struct cfg_port *cp, uint16_t port_id,
-			const struct rte_ether_addr *mac);
+/* What worker w needs of a started port before it polls it: its MAC (echo
+ * filter, ICMP errors' source MAC), its MTU, and the addresses its ICMP
+ * errors come from (its first IPv4 address, its first IPv6 address that is
+ * not link-local). w->min_mtu starts at UINT16_MAX. */
+void daemon_worker_port(struct worker *w, const struct cfg_port *cp, const struct port_rt *rt);
 int daemon_link_remove(struct daemon *d, const char *name, char *err, size_t len);
 
 /* The forwarding next hop for next hop i of cfg (d->cfg or a config being

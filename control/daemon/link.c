@@ -67,12 +67,15 @@ static void locals_del(struct daemon *d, unsigned i, unsigned n)
 
 /* The slot a new port takes: the one a removed port of the same name left,
  * else a fresh one, else the first removed one; PF_MAX_PORTS if none. */
-void daemon_worker_port(struct worker *w, const struct cfg_port *cp, uint16_t port_id,
-			const struct rte_ether_addr *mac)
+void daemon_worker_port(struct worker *w, const struct cfg_port *cp, const struct port_rt *rt)
 {
+	const uint16_t port_id = rt->port_id;
 	bool v4 = false, v6 = false;
 
-	w->port_mac[port_id] = *mac;
+	w->port_mac[port_id] = rt->mac;
+	w->port_mtu[port_id] = rt->mtu;
+	if (rt->mtu != 0 && rt->mtu < w->min_mtu)
+		__atomic_store_n(&w->min_mtu, rt->mtu, __ATOMIC_RELAXED);
 	memset(&w->port_addr4[port_id], 0, sizeof(w->port_addr4[port_id]));
 	memset(w->port_addr6[port_id], 0, sizeof(w->port_addr6[port_id]));
 	for (unsigned k = 0; k < cp->n_addrs; k++) {
@@ -210,7 +213,7 @@ int daemon_link_add(struct daemon *d, const struct cfg_port *p, char *err, size_
 		d->cfg.n_ports = d->n_ports = i + 1;
 	for (k = 0; k < d->n_workers; k++) {
 		struct worker *wk = &d->worker[k];
-		daemon_worker_port(wk, &d->cfg.ports[i], rt.port_id, &rt.mac);
+		daemon_worker_port(wk, &d->cfg.ports[i], &rt);
 		wk->port_ids[i] = rt.port_id;
 		wk->n_ports = d->n_ports;
 	}

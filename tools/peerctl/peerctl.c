@@ -407,9 +407,9 @@ static void print_members(const json_t *a)
 	json_array_foreach(json_object_get(a, "members"), i, m)
 	{
 		const char *bfd = f_str(m, "bfd");
-		printf("  %zu. %-16s %-16s port %-12s %-8s %-17s %s%s%s%s\n", i + 1,
+		printf("  %zu. %-16s %-16s port %-12s %-8s %-17s mtu %-5lld %s%s%s%s\n", i + 1,
 		       f_str(m, "nexthop"), f_str(m, "address"), f_str(m, "port"), f_str(m, "tier"),
-		       f_str(m, "mac"),
+		       f_str(m, "mac"), (long long)json_integer_value(json_object_get(m, "mtu")),
 		       json_is_true(json_object_get(m, "alive")) ? "alive" : "DOWN",
 		       json_is_true(json_object_get(m, "resolved")) ? "" : " (unresolved)",
 		       bfd[0] != '\0' && strcmp(bfd, "off") != 0 ? " bfd " : "",
