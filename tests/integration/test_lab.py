@@ -104,6 +104,28 @@ def test_time_exceeded():
     check(sent == 2, f"telemetry icmp_sent +{sent} (2 expected)")
 
 
+def ping_too_big(fam, dst, size):
+    """The 'From' line of a ping with DF (IPv6: never fragmented) of size bytes."""
+    r = subprocess.run(["ip", "netns", "exec", "pfl-src", "ping", fam, "-n", "-c", "1", "-M", "do",
+                        "-s", str(size), "-W", "2", dst], capture_output=True, text=True)
+    return next((x for x in r.stdout.splitlines() if x.startswith("From ")), "(none)")
+
+
+def test_too_big():
+    """Traffic on the geo-redundant link, whose MTU is 1400: a bigger packet
+    gets a fragmentation needed / packet too big with the MTU, from the
+    forwarder's source port address, and a packet that fits goes through."""
+    before = drops()["mtu_exceeded"]
+    line = ping_too_big("-4", "203.0.113.9", 1400)  # 1428 bytes of IPv4
+    check("From 192.0.2.1 " in line and "Frag needed and DF set (mtu = 1400)" in line,
+          f"IPv4 1428 bytes with DF onto the 1400-byte geo link: {line}")
+    line = ping_too_big("-6", "2001:db8:c000::9", 1400)  # 1448 bytes of IPv6
+    check("From 2001:db8:ff::1 " in line and "Packet too big: mtu=1400" in line,
+          f"IPv6 1448 bytes onto the 1400-byte geo link: {line}")
+    after = drops()["mtu_exceeded"]
+    check(after - before == 2, f"drop counter mtu_exceeded +{after - before} (2 expected)")
+
+
 def wait_link(name, state):
     deadline = time.time() + 5
     while time.time() < deadline:
@@ -132,6 +154,7 @@ def test_failover(lab):
         got = burst_where(lab, "f2")
         check(got == {"pri": 0, "loc": 0, "geo": 40},
               f"primary and local down: traffic on geo-redundant {got}")
+        test_too_big()
         pflab.link("geo", False)
         check(wait_link("geo", "down"), "geo carrier loss seen")
         before = drops()["no_live_path"]
