@@ -563,7 +563,8 @@ struct fast_regs {
 	uint32_t max_bytes; /* frames longer than this do not fit the next hop's MTU */
 };
 
-static inline void fast_regs_load(struct fast_regs *x, const struct pg_run *r)
+static __rte_always_inline void fast_regs_load(struct fast_regs *x, const struct pg_run *r,
+					       const bool mtu)
 {
 	x->next = r->next;
 	x->end = r->end;
@@ -571,8 +572,10 @@ static inline void fast_regs_load(struct fast_regs *x, const struct pg_run *r)
 	x->stop = r->next;
 	x->bytes = 0;
 	x->nh = r->nh;
-	x->max_bytes = r->nh != NULL && r->max_l3 != UINT32_MAX ? r->max_l3 + RTE_ETHER_HDR_LEN
-								: UINT32_MAX;
+	if (mtu)
+		x->max_bytes = r->nh != NULL && r->max_l3 != UINT32_MAX
+				       ? r->max_l3 + RTE_ETHER_HDR_LEN
+				       : UINT32_MAX;
 	if (r->nh != NULL && r->nh->vlan == 0) {
 		x->macs = pkt_macs_of(r->nh);
 		x->stop = r->end;
@@ -661,7 +664,7 @@ static __rte_always_inline void resolve_fast_t(struct burst *b, const struct sna
 	struct fast_regs x = {.macs = {0, 0}};
 	int why;
 
-	fast_regs_load(&x, &b->run);
+	fast_regs_load(&x, &b->run, mtu);
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = b->m[i];
 		struct rte_ipv4_hdr *ip = b->l3[i];
@@ -673,7 +676,7 @@ static __rte_always_inline void resolve_fast_t(struct burst *b, const struct sna
 			     (mtu && bytes > x.max_bytes))) {
 			settle_fast(&x, pc, &b->run);
 			why = resolve_class(b, s, m, ip, v);
-			fast_regs_load(&x, &b->run);
+			fast_regs_load(&x, &b->run, mtu);
 			class_v = b->class_v;
 			pc = b->class_count;
 			if (why != RESOLVE_FAST) {
@@ -700,13 +703,14 @@ static __rte_always_inline void resolve_fast_t(struct burst *b, const struct sna
 			settle_fast(&x, pc, &b->run); /* the tx array is full */
 			count(pc, bytes);
 			why = pg_run_queue(b, m, ip, &l2_eth_ipv4, bytes, false);
-			fast_regs_load(&x, &b->run);
+			fast_regs_load(&x, &b->run, mtu);
 			if (why >= 0)
 				drop(b, m, (enum pf_drop)why);
 			continue;
 		}
 		pkt_ipv4_ttl_dec(ip);
-		pkt_rewrite_eth_macs((struct rte_ether_hdr *)((uint8_t *)ip - RTE_ETHER_HDR_LEN), x.macs);
+		pkt_rewrite_eth_macs((struct rte_ether_hdr *)((uint8_t *)ip - RTE_ETHER_HDR_LEN),
+				     x.macs);
 		x.bytes += bytes;
 		*x.next++ = m;
 	}
