@@ -624,7 +624,7 @@ static void icmp6_case(uint16_t payload, uint32_t quote, uint16_t type_code, uin
 	assert_memory_equal(ip6->dst_addr, in->src_addr, 16);
 	assert_int_equal(icmp[0], type_code >> 8);
 	assert_int_equal(icmp[1], type_code & 0xff);
-	assert_int_equal(rte_be_to_cpu_32(*(const rte_be32_t *)(icmp + 4)), mtu);
+	assert_int_equal((uint32_t)icmp[4] << 24 | icmp[5] << 16 | icmp[6] << 8 | icmp[7], mtu);
 	assert_int_equal(rte_ipv6_udptcp_cksum_verify(ip6, icmp), 0);
 	assert_memory_equal(icmp + 8, in, quote);
 	rte_pktmbuf_free(m);
