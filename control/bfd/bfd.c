@@ -29,6 +29,7 @@
 
 #include "control/bfd/bfd.h"
 #include "control/bfd/bfd_proto.h"
+#include "control/bgp/bgp.h"
 #include "control/daemon/daemon.h"
 #include "control/daemon/log.h"
 
@@ -157,6 +158,11 @@ static void changed(struct bfd_session *se, uint8_t before)
 			char why[48];
 			snprintf(why, sizeof(why), "bfd down: %s", bfd_diag_name(s->diag));
 			hold(se, true, why);
+			/* RFC 5882 10.2: and the BGP session with that neighbour */
+			unsigned n = bgp_bfd_down(se->b->d->bgp, se->port, &se->peer);
+			if (n > 0)
+				PF_LOG(WARNING, "bfd %s %s: BGP session%s with it torn down",
+				       se->nh, a, n > 1 ? "s" : "");
 		}
 	} else {
 		PF_LOG(INFO, "bfd %s %s: %s", se->nh, a, bfd_state_name(s->state));

@@ -1419,6 +1419,36 @@ static void peer_hard_reset(struct bgp_peer *p, const char *why)
 	peer_note(p, why);
 }
 
+unsigned bgp_bfd_down(struct bgp *b, unsigned port, const struct ip_addr *addr)
+{
+	unsigned n = 0;
+
+	if (b == NULL)
+		return 0;
+	pthread_mutex_lock(&b->d->lock);
+	for (unsigned i = 0; i < b->n_peers; i++) {
+		struct bgp_peer *p = &b->peer[i];
+		bool had = false;
+
+		if (p->removed || p->cfg->port != port ||
+		    memcmp(&p->cfg->addr, addr, sizeof(*addr)) != 0)
+			continue;
+		for (int k = 0; k < 2; k++)
+			if (p->conn[k] != NULL) {
+				conn_notify(p->conn[k], BGP_ERR_CEASE, BGP_SUB_BFD_DOWN, NULL, 0,
+					    "bfd session down");
+				had = true;
+			}
+		/* its routes go now: a graceful-restart wait would keep them */
+		if (p->stale4 || p->stale6)
+			stale_flush(p, 0, "bfd session down");
+		p->restarting = false;
+		n += had;
+	}
+	pthread_mutex_unlock(&b->d->lock);
+	return n;
+}
+
 int bgp_peer_set_policy(struct bgp *b, const char *peer, const char *policy)
 {
 	struct bgp_peer *p = peer_by_name(b, peer);
