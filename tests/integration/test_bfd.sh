@@ -3,7 +3,10 @@
 #
 # BFD (RFC 5880/5881, single hop) to a next hop, end to end: a daemon with
 # af_packet ports on veths in namespaces of its own (bd*-PID), a real BFD peer
-# (BIRD 2) on the primary router, a local-redundant router without BFD.
+# (BIRD 2) on the primary router, a local-redundant router without BFD. BIRD
+# also runs BGP with the daemon (without BFD on its side): when the daemon's
+# BFD session goes down, its BGP session with that router must end at once
+# (RFC 5882 10.2), with a Cease/BFD Down (RFC 9384), and its routes go.
 #
 # The topology (routers.sh, interfaces bd*): the sender, the daemon, RTR1 on
 # port "pri" (BIRD, BFD) and RTR2 on port "loc"; the daemon's BFD runs over the
@@ -89,6 +92,15 @@ protocol bfd $BFD_PROTO {
 	interface "bdr1" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; };
 	neighbor 198.51.100.1;
 }
+protocol static { ipv4; route 198.18.7.0/24 blackhole; }
+protocol bgp dut4 {
+	local 198.51.100.2 as 64496;
+	neighbor 198.51.100.1 as 64500;
+	hold time 30;
+	connect retry time 2;
+	error wait time 1, 5;
+	ipv4 { import none; export where source = RTS_STATIC; next hop self; };
+}
 EOF
 bird -p -c "$BIRD_CONF" || exit 1
 # bird_start: BIRD in RTR1, until birdc answers (5 s at most)
@@ -127,6 +139,13 @@ peerfwd: {
 	routes = ( { prefix = "0.0.0.0/0"; pathgroup = "carrier4"; } );
 	registered = ( { prefix = "203.0.113.0/24"; customer = "acme"; } );
 	unregistered = "drop";
+	bgp: {
+		asn = 64500;
+		router_id = "198.51.100.1";
+		policies = ( { name = "carrier"; ipv4_lengths = [8, 24]; bogons = false; } );
+		peers = ( { name = "pri4"; port = "pri"; address = "198.51.100.2"; remote_as = 64496;
+			    policy = "carrier"; hold_time = 30; connect_retry = 1; } );
+	};
 };
 EOF
 
@@ -281,6 +300,15 @@ reaches "BIRD back: pings reach RTR1" 4 "$RTR1" "$RTR2"
 # BIRD 2.0.12's behaviour (nothing) is assumed.
 settle "before BIRD's BFD is disabled"
 for _ in $(seq 20); do bird_session_up && break; sleep 0.1; done
+# BIRD's BGP session and its route: BIRD was killed and restarted above
+BGP_ROUTE=198.18.7.1
+within 15
+if wait_lookup $BGP_ROUTE .matched 198.18.7.0/24; then
+	ok "BGP with BIRD: its 198.18.7.0/24 is in the FIB"
+else
+	fail "BGP with BIRD: 198.18.7.0/24 not in the FIB within 15 s: $(pj peering list | jq -c '.peerings[]? | {name, state, last_error}')"
+fi
+TORN=$(log_count 'bfd pri-rtr 198\.51\.100\.2: BGP session with it torn down')
 CAP=$TMP/disable.txt
 if command -v tcpdump >/dev/null; then
 	dx tcpdump -l -nvv -i bdpri 'udp dst port 3784 and src host 198.51.100.2' >"$CAP" 2>"$TMP/tcpdump.err" &
@@ -292,12 +320,18 @@ T0_US=$(now_us)
 bc disable "$BFD_PROTO" >/dev/null
 # what the daemon shows (bfd/active member) for 1.5 s, and when pri-rtr's
 # bfd first left up
+# bfd first left up, and when BIRD's BGP route first left the FIB (the
+# session comes back by itself a second or so later)
 SEEN=
 LEFT_UP_MS=
+BGP_GONE_MS=
 end=$(($(now_us) + 1500000))
 while (($(now_us) < end)); do
 	s=$(bfd_active)
 	[[ -z $LEFT_UP_MS && $s != up/* ]] && LEFT_UP_MS=$((($(now_us) - T0_US) / 1000))
+	if [[ -z $BGP_GONE_MS && $(lookup $BGP_ROUTE | jq -r .matched) != 198.18.7.0/24 ]]; then
+		BGP_GONE_MS=$((($(now_us) - T0_US) / 1000))
+	fi
 	[[ $SEEN == *"$s" ]] || SEEN="${SEEN:+$SEEN -> }$s"
 	sleep 0.05
 done
@@ -311,6 +345,8 @@ if grep -q "State AdminDown" "$CAP" 2>/dev/null; then
 	SENT=admindown
 	if stays_active pri-rtr 1000 && [[ $SEEN != *loc-rtr* ]]; then
 		ok "BIRD disabled, it sent AdminDown: pri-rtr stays the active member (RFC 5882 3.2; daemon showed $SEEN)"
+		jq_is "$(lookup $BGP_ROUTE)" .matched 198.18.7.0/24 \
+			"BIRD's AdminDown: its BGP session and route stay (no failure)"
 	else
 		fail "BIRD disabled, it sent AdminDown: pri-rtr was taken out (daemon showed $SEEN)"
 	fi
@@ -322,6 +358,26 @@ else
 		fail "BIRD disabled, it went silent (no AdminDown sent): pri-rtr's bfd should time out to down within 1 s (left up after ${LEFT_UP_MS:-never} ms; daemon showed $SEEN)"
 	fi
 	jq_is "$(lookup)" .active.nexthop loc-rtr "BIRD disabled (silent): loc-rtr is the active member"
+	# RFC 5882 10.2: BGP with the router follows BFD, whatever BIRD's BGP
+	# (still running, without BFD) thinks
+	if [[ -n $BGP_GONE_MS ]] && ((BGP_GONE_MS <= 1000)); then
+		ok "BIRD's BFD silent: the BGP route from BIRD left the FIB ${BGP_GONE_MS} ms after the disable (hold time 30 s)"
+	else
+		fail "BIRD's BFD silent: 198.18.7.0/24 did not leave the FIB within 1 s of the disable (left after ${BGP_GONE_MS:-never} ms)"
+	fi
+	jq_is "$(pj peering stats pri4)" '.last_notification.sent.message | test("BFD down")' true \
+		"BIRD's BFD silent: the daemon sent BIRD a Cease/BFD Down (RFC 9384)"
+	if (($(log_count 'bfd pri-rtr 198\.51\.100\.2: BGP session with it torn down') > TORN)); then
+		ok "the BGP teardown is logged"
+	else
+		fail "no log line says the BGP session was torn down"
+	fi
+	# BIRD 2.0.12 predates RFC 9384: it names 6/10 "Unknown error 6.10"
+	if grep -Eq 'dut4: Received: (Cease.*|Unknown error 6\.10)$' "$BIRD_LOG"; then
+		ok "BIRD received the Cease 6/10: $(grep -Eo 'dut4: Received: .*' "$BIRD_LOG" | tail -1)"
+	else
+		fail "BIRD logged no Cease received: $(grep dut4 "$BIRD_LOG" | tail -3)"
+	fi
 	if (($(log_count "$DOWN_RE") > DOWNS)); then ok "the timeout is logged: $(grep -E -- "$DOWN_RE" "$TMP/daemon.log" | tail -1 | grep -Eo 'down \(.*\)')"; else
 		fail "no new log line matches '$DOWN_RE'"
 	fi
