@@ -17,13 +17,30 @@ bool pkt_icmp_error_allowed(const struct rte_mbuf *m, const void *l3, bool v6)
 
 	if (v6) {
 		const struct rte_ipv6_hdr *ip6 = l3;
-		const uint8_t *icmp = (const uint8_t *)(ip6 + 1);
+		const uint8_t *p = (const uint8_t *)(ip6 + 1);
 		static const uint8_t unspec[16];
+		int proto = ip6->proto;
 
 		if (ip6->src_addr[0] == 0xff || memcmp(ip6->src_addr, unspec, 16) == 0)
 			return false;
+		/* Past the extension headers (a few, as far as the segment goes)
+		 * to the upper layer: an ICMPv6 error is answered by none. */
+		for (unsigned i = 0; i < 8 && proto != IPPROTO_ICMPV6; i++) {
+			size_t len;
+
+			if (p + 8 > end)
+				return true;
+			/* a later fragment holds no upper-layer header */
+			if (proto == IPPROTO_FRAGMENT && ((p[2] << 8 | p[3]) >> 3) != 0)
+				return true;
+			int next = rte_ipv6_get_next_ext(p, proto, &len);
+			if (next < 0)
+				return true; /* an upper layer other than ICMPv6 */
+			p += len;
+			proto = next;
+		}
 		/* RFC 4443 2.4 (e.1): types below 128 are errors */
-		return !(ip6->proto == IPPROTO_ICMPV6 && icmp < end && icmp[0] < 128);
+		return !(proto == IPPROTO_ICMPV6 && p < end && p[0] < 128);
 	}
 	const struct rte_ipv4_hdr *ip = l3;
 	const uint32_t src = rte_be_to_cpu_32(ip->src_addr);

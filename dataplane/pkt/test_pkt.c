@@ -681,6 +681,31 @@ static bool icmp6_allowed_for(uint8_t src0, uint8_t proto, uint8_t type)
 	return ok;
 }
 
+/* An ICMPv6 message of type behind a hop-by-hop header (8 bytes), or a
+ * fragment header with offset frag_off (in 8-byte units). */
+static bool icmp6_ext_allowed_for(uint8_t ext, uint16_t frag_off, uint8_t type)
+{
+	size_t l2 = put_eth(frame, RTE_ETHER_TYPE_IPV6, NULL, 0);
+	size_t len = l2 + put_ipv6(frame + l2, 1, 24);
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(frame + l2);
+	uint8_t *h = (uint8_t *)(ip6 + 1);
+	struct pkt_l2 l2h;
+	void *l3;
+
+	ip6->proto = ext;
+	h[0] = IPPROTO_ICMPV6;
+	h[1] = 0;
+	h[2] = (uint8_t)(frag_off >> 5);
+	h[3] = (uint8_t)(frag_off << 3);
+	h[8] = type;
+
+	struct rte_mbuf *m = icmp_case(len, 0, true, &l2h, &l3);
+	bool ok = pkt_icmp_error_allowed(m, l3, true);
+
+	rte_pktmbuf_free(m);
+	return ok;
+}
+
 static void icmp_error_allowed(void **state)
 {
 	(void)state;
@@ -700,6 +725,11 @@ static void icmp_error_allowed(void **state)
 	assert_true(icmp6_allowed_for(0x20, IPPROTO_ICMPV6, 128)); /* echo request */
 	assert_false(icmp6_allowed_for(0x20, IPPROTO_ICMPV6, 1));  /* unreachable */
 	assert_false(icmp6_allowed_for(0x20, IPPROTO_ICMPV6, 3));
+	/* behind extension headers */
+	assert_false(icmp6_ext_allowed_for(IPPROTO_HOPOPTS, 0, 1));
+	assert_true(icmp6_ext_allowed_for(IPPROTO_HOPOPTS, 0, 128));
+	assert_false(icmp6_ext_allowed_for(IPPROTO_FRAGMENT, 0, 2)); /* first fragment */
+	assert_true(icmp6_ext_allowed_for(IPPROTO_FRAGMENT, 100, 2)); /* no ICMPv6 header in it */
 }
 
 static void icmp_no_headroom(void **state)
