@@ -186,9 +186,6 @@ static int rebase_ports(const struct config *o, struct config *n, struct reload_
 
 static int compare_eal(const struct config *o, const struct config *n, char *err, size_t errlen)
 {
-	if (o->icmp_rate != n->icmp_rate)
-		return restart(err, errlen, "icmp_rate changed (%u -> %u)", o->icmp_rate,
-			       n->icmp_rate);
 	if (o->link_poll_ms != n->link_poll_ms)
 		return restart(err, errlen, "link_poll_ms changed (%u -> %u)", o->link_poll_ms,
 			       n->link_poll_ms);
@@ -573,6 +570,15 @@ static void apply_unregistered(struct daemon *d, const struct config *nc,
 	__atomic_store_n(&d->tables.unreg_policy, policy, __ATOMIC_RELEASE);
 }
 
+static void apply_icmp_rate(struct daemon *d, const struct config *nc, struct reload_summary *out)
+{
+	if (nc->icmp_rate == d->cfg.icmp_rate)
+		return;
+	for (unsigned i = 0; i < d->n_workers; i++)
+		worker_set_icmp_rate(&d->worker[i], nc->icmp_rate);
+	note(out, "icmp_rate %u -> %u errors a second per worker", d->cfg.icmp_rate, nc->icmp_rate);
+}
+
 /* ---- 5: the old config's references ---- */
 
 static bool nexthop_in_use(const struct routes *r, uint16_t id)
@@ -629,6 +635,7 @@ static void commit(struct daemon *d, struct config *nc, const struct reload_plan
 	SWAP(registered);
 	SWAP(unreg_policy);
 	SWAP(unreg_pathgroup);
+	SWAP(icmp_rate);
 #undef SWAP
 	/* old ids no new next hop kept, and those held back last time */
 	n_held = 0;
@@ -690,6 +697,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen, struct reload_summ
 			ret = apply_prefixes(&a);
 			if (ret == 0) {
 				apply_unregistered(d, nc, pl, out);
+				apply_icmp_rate(d, nc, out);
 				commit(d, nc, pl, out);
 				out->applied = true;
 				ret = a.ret;

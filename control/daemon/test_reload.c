@@ -274,6 +274,29 @@ static void config_lists_a_managed_prefix(void **state)
 	assert_int_equal(s.registered_removed, 1);
 }
 
+/* icmp_rate applies without a restart: every worker's limit follows. */
+static void icmp_rate_applies(void **state)
+{
+	struct reload_summary s;
+	(void)state;
+
+	D.n_workers = 1;
+	worker_set_icmp_rate(&D.worker[0], D.cfg.icmp_rate);
+	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"), BASE " icmp_rate = 10;");
+	reload_ok(&s);
+	assert_int_equal(D.cfg.icmp_rate, 10);
+	assert_int_equal(D.worker[0].icmp_interval, rte_get_tsc_hz() / 10);
+	assert_int_equal(s.n_notes, 1);
+	assert_non_null(strstr(s.notes[0], "icmp_rate 1000 -> 10"));
+	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"), BASE " icmp_rate = 0;");
+	reload_ok(&s);
+	assert_int_equal(D.worker[0].icmp_interval, 0); /* none sent */
+	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"), BASE);
+	reload_ok(&s);
+	assert_int_equal(D.cfg.icmp_rate, CFG_ICMP_RATE);
+	D.n_workers = 0;
+}
+
 static void restart_required(void **state)
 {
 	struct reload_summary s;
@@ -364,6 +387,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(bgp_group_follows_replaced_nexthop),
 		cmocka_unit_test(route_and_registration_added_removed),
 		cmocka_unit_test(config_lists_a_managed_prefix),
+		cmocka_unit_test(icmp_rate_applies),
 		cmocka_unit_test(restart_required),
 		cmocka_unit_test(ports_changed_at_run_time),
 		cmocka_unit_test(invalid_file_changes_nothing),

@@ -421,23 +421,18 @@ static __rte_always_inline int pg_run_queue(struct burst *b, struct rte_mbuf *m,
 /* GCRA: one error per icmp_interval cycles, up to WORKER_ICMP_BURST at once. */
 static bool icmp_allow(struct worker *w)
 {
+	/* the control thread may change the rate (worker_set_icmp_rate) */
+	const uint64_t interval = __atomic_load_n(&w->icmp_interval, __ATOMIC_RELAXED);
 	uint64_t now, tat;
 
-	if (w->icmp_interval == 0)
+	if (interval == 0)
 		return false;
 	now = rte_rdtsc();
 	tat = RTE_MAX(w->icmp_tat, now);
-	if (tat - now > w->icmp_burst)
+	if (tat - now > __atomic_load_n(&w->icmp_burst, __ATOMIC_RELAXED))
 		return false;
-	w->icmp_tat = tat + w->icmp_interval;
+	w->icmp_tat = tat + interval;
 	return true;
-}
-
-void worker_set_icmp_rate(struct worker *w, uint32_t per_s)
-{
-	w->icmp_interval = per_s == 0 ? 0 : RTE_MAX(rte_get_tsc_hz() / per_s, (uint64_t)1);
-	w->icmp_burst = w->icmp_interval * (WORKER_ICMP_BURST - 1);
-	w->icmp_tat = 0;
 }
 
 /*

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
@@ -105,12 +106,18 @@ struct worker_tx {
 };
 
 /*
- * A packet whose TTL (hop limit) runs out here becomes an ICMP time exceeded
- * back to its sender, from its rx port's address, at most per_s a second
- * from this worker (0: none; the TTL drop is counted either way). Control
- * thread, before the worker runs.
+ * The ICMP errors (time exceeded, too big) this worker may send: at most
+ * per_s a second (0: none; the drops are counted either way), in bursts of
+ * up to WORKER_ICMP_BURST. Control thread, also while the worker runs
+ * (config reload): the two words change one store each.
  */
-void worker_set_icmp_rate(struct worker *w, uint32_t per_s);
+static inline void worker_set_icmp_rate(struct worker *w, uint32_t per_s)
+{
+	const uint64_t iv = per_s == 0 ? 0 : RTE_MAX(rte_get_tsc_hz() / per_s, (uint64_t)1);
+
+	__atomic_store_n(&w->icmp_burst, iv * (WORKER_ICMP_BURST - 1), __ATOMIC_RELAXED);
+	__atomic_store_n(&w->icmp_interval, iv, __ATOMIC_RELAXED);
+}
 
 /*
  * Forward one burst received on rx_port: every packet ends in exactly one
