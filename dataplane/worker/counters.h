@@ -57,6 +57,7 @@ struct pf_lcore_counters {
 	uint64_t forwarded;
 	uint64_t icmp_sent;    /* ICMP errors sent (their packets count as drops) */
 	uint64_t icmp_limited; /* not sent: over the worker's ICMP rate */
+	uint64_t fragmented;   /* IPv4 packets sent on as fragments (MTU, no DF) */
 	uint64_t drops[PF_DROP__MAX];
 	struct pf_pkt_count unregistered; /* seen for unregistered destinations */
 	struct pf_port_count port[PF_MAX_PORTS];

@@ -603,18 +603,20 @@ static void too_big(void **state)
 	assert_int_equal(icmp[6] << 8 | icmp[7], NH_MTU);
 	assert_int_equal(C->drops[PF_DROP_MTU_EXCEEDED], over + 1);
 
-	/* without DF: dropped, no error (peerfwd does not fragment) */
-	expect_drop(v4_sized(REG4, NH_MTU + 1, false, NULL), PF_DROP_MTU_EXCEEDED);
+	/* without DF: fragmented (see fragments), no error */
+	burst1(v4_sized(REG4, NH_MTU + 1, false, NULL));
 	assert_int_equal(TX.n_icmp, 1);
+	assert_int_equal(TX.n[P_PRI], 3); /* the packet above and two fragments */
+	assert_int_equal(C->fragmented, 1);
 
 	/* a fast burst: small, big, small, big: the small ones go, one error each big */
 	struct rte_mbuf *mix[4] = {v4(REG4, 64, NULL), v4_sized(REG4, 1400, true, NULL),
 				   v4(REG4, 64, NULL), v4_sized(REG4, 1200, true, NULL)};
 	worker_forward_burst(&W, RX, mix, 4, &TX);
-	assert_int_equal(TX.n[P_PRI], 3);
+	assert_int_equal(TX.n[P_PRI], 5);
 	assert_int_equal(TX.n_icmp, 3);
-	assert_ptr_equal(TX.pkts[P_PRI][1], mix[0]);
-	assert_ptr_equal(TX.pkts[P_PRI][2], mix[2]);
+	assert_ptr_equal(TX.pkts[P_PRI][3], mix[0]);
+	assert_ptr_equal(TX.pkts[P_PRI][4], mix[2]);
 
 	/* the general path: tagged IPv4, and IPv6 (packet too big) */
 	struct eth_opt tagged = {.vid = 5};
@@ -632,8 +634,72 @@ static void too_big(void **state)
 	assert_int_equal(icmp6[0], 2); /* packet too big */
 	assert_int_equal((uint32_t)icmp6[4] << 24 | icmp6[5] << 16 | icmp6[6] << 8 | icmp6[7],
 			 NH_MTU);
-	assert_int_equal(C->drops[PF_DROP_MTU_EXCEEDED], over + 6);
-	assert_int_equal(TX.n[P_PRI], 3);
+	assert_int_equal(C->drops[PF_DROP_MTU_EXCEEDED], over + 5);
+	assert_int_equal(TX.n[P_PRI], 5);
+}
+
+/* IPv4 without DF over the MTU: fragments of (1000 - 20) & ~7 = 976 payload
+ * bytes, offsets in 8-byte units, MF on all but the last (and on the last
+ * too when the packet was a non-last fragment itself), TTL down by one,
+ * good checksums, and the payload back whole when put together. */
+static void fragments(void **state)
+{
+	static const uint16_t cases[][2] = {{0, 0}, {RTE_IPV4_HDR_MF_FLAG | 100, 100}};
+	(void)state;
+
+	mtu_setup(1500);
+	for (unsigned c = 0; c < RTE_DIM(cases); c++) {
+		const uint16_t total = 2000, payload = total - 20; /* frame[] holds 2048 */
+		struct rte_mbuf *m = v4_sized(REG4, total, false, NULL);
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+		uint8_t *data = (uint8_t *)(ip + 1), want[2000], got[2000];
+		unsigned first = TX.n[P_PRI], at = 0;
+		uint64_t fwd = C->forwarded, txb = C->port[P_PRI].tx_bytes;
+
+		for (unsigned i = 0; i < payload; i++)
+			data[i] = (uint8_t)(i * 7 + c);
+		ip->fragment_offset = rte_cpu_to_be_16(cases[c][0]);
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		memcpy(want, data, payload);
+		burst1(m);
+		assert_int_equal(TX.n[P_PRI] - first, 3);
+		assert_int_equal(C->forwarded - fwd, 3);
+		for (unsigned k = 0; k < 3; k++) {
+			const struct rte_mbuf *f = TX.pkts[P_PRI][first + k];
+			const uint8_t *p = rte_pktmbuf_mtod(f, const uint8_t *);
+			const struct rte_ipv4_hdr *fip = (const void *)(p + 14);
+			const uint16_t len = k < 2 ? 976 : payload - 2 * 976;
+			const uint16_t fo = rte_be_to_cpu_16(fip->fragment_offset);
+			struct rte_ether_addr dst = peer_mac(P_PRI);
+
+			assert_memory_equal(p, dst.addr_bytes, 6);
+			assert_int_equal(rte_pktmbuf_pkt_len(f), 14 + 20 + len);
+			assert_true(rte_pktmbuf_pkt_len(f) - 14 <= NH_MTU);
+			assert_int_equal(rte_be_to_cpu_16(fip->total_length), 20 + len);
+			assert_int_equal(fo & RTE_IPV4_HDR_OFFSET_MASK, cases[c][1] + k * 976 / 8);
+			assert_int_equal(!!(fo & RTE_IPV4_HDR_MF_FLAG), k < 2 || cases[c][1] != 0);
+			assert_int_equal(fip->time_to_live, 63);
+			assert_int_equal(rte_raw_cksum(fip, 20), 0xffff);
+			memcpy(got + at, fip + 1, len);
+			at += len;
+			txb += 14 + 20 + len;
+		}
+		assert_int_equal(at, payload);
+		assert_memory_equal(got, want, payload);
+		assert_int_equal(C->port[P_PRI].tx_bytes, txb);
+	}
+	assert_int_equal(C->fragmented, 2);
+	assert_int_equal(C->drops[PF_DROP_MTU_EXCEEDED], 0);
+
+	/* options: not fragmented here, dropped */
+	struct rte_mbuf *m = v4_sized(REG4, 1200, false, NULL);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+	ip->version_ihl = 0x46;
+	memset(ip + 1, 1, 4); /* NOP options */
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	expect_drop(m, PF_DROP_MTU_EXCEEDED);
 }
 
 /* When no port's MTU is below the rx port's, nothing is checked: a port
@@ -1163,6 +1229,7 @@ int main(void)
 		T_(icmp_rate_limit),
 		T_(too_big),
 		T_(mtu_unchecked),
+		T_(fragments),
 		T_(unregistered_policy),
 		T_(own_mac_echo),
 		T_(punts),

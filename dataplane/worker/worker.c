@@ -474,18 +474,81 @@ static __rte_noinline int ttl_expired(struct burst *b, struct rte_mbuf *m, void 
 }
 
 /*
+ * IPv4 without DF, larger than the run's MTU: fragmented (RFC 791, RFC 1812
+ * 5.2.6) into new mbufs from m's pool, each a copy of its header (TTL
+ * decremented, offset and MF set, checksum anew) and of its share of the
+ * payload, rewritten for the run's next hop and queued in the run; m is
+ * freed. Fragments count as the packets sent (port, path group, forwarded).
+ * Not done, and dropped as mtu_exceeded: a header with options (which
+ * options go into later fragments is per option), no room in the run's tx
+ * array for all the fragments, no buffers, or an MTU the buffers cannot hold.
+ */
+static __rte_noinline int fragment4(struct burst *b, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+				    const struct pkt_l2 *l2, uint32_t mtu, uint32_t bytes)
+{
+	struct pg_run *r = &b->run;
+	const uint16_t l2_len = l2->l2_len;
+	const uint32_t total = rte_be_to_cpu_16(ip->total_length);
+	const uint32_t step = (mtu - sizeof(*ip)) & ~7u; /* payload bytes per fragment */
+	const uint16_t frag = rte_be_to_cpu_16(ip->fragment_offset);
+	struct rte_mbuf *f[WORKER_BURST];
+	int64_t sent = 0;
+
+	if (rte_ipv4_hdr_len(ip) != sizeof(*ip) || mtu <= sizeof(*ip) + 8 ||
+	    !rte_pktmbuf_is_contiguous(m) || total < sizeof(*ip) ||
+	    total + l2_len > rte_pktmbuf_data_len(m))
+		return PF_DROP_MTU_EXCEEDED;
+	const uint32_t payload = total - sizeof(*ip);
+	const uint32_t n = (payload + step - 1) / step;
+	if (n > (uint32_t)(r->end - r->next) || n > WORKER_BURST ||
+	    rte_pktmbuf_data_room_size(m->pool) <
+		    RTE_PKTMBUF_HEADROOM + l2_len + sizeof(*ip) + step ||
+	    rte_pktmbuf_alloc_bulk(m->pool, f, n) != 0)
+		return PF_DROP_MTU_EXCEEDED;
+	for (uint32_t i = 0; i < n; i++) {
+		const uint32_t len = RTE_MIN(step, payload - i * step);
+		uint8_t *p =
+			(uint8_t *)rte_pktmbuf_append(f[i], (uint16_t)(l2_len + sizeof(*ip) + len));
+		struct rte_ipv4_hdr *fip = (struct rte_ipv4_hdr *)(p + l2_len);
+		const bool more = i + 1 < n || (frag & RTE_IPV4_HDR_MF_FLAG);
+
+		memcpy(p, rte_pktmbuf_mtod(m, const uint8_t *), l2_len);
+		memcpy(fip, ip, sizeof(*ip));
+		memcpy(fip + 1, (const uint8_t *)(ip + 1) + i * step, len);
+		fip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + len));
+		fip->fragment_offset = rte_cpu_to_be_16(
+			(uint16_t)(((frag & RTE_IPV4_HDR_OFFSET_MASK) + i * step / 8) |
+				   (more ? RTE_IPV4_HDR_MF_FLAG : 0)));
+		fip->time_to_live--;
+		fip->hdr_checksum = 0;
+		fip->hdr_checksum = rte_ipv4_cksum(fip);
+		/* the same L2 header as m's: the rewrite has the headroom it had */
+		if (pkt_rewrite_l2(f[i], l2, r->nh) < 0) {
+			rte_pktmbuf_free_bulk(f, n);
+			return PF_DROP_L2_MALFORMED;
+		}
+		sent += rte_pktmbuf_pkt_len(f[i]);
+	}
+	for (uint32_t i = 0; i < n; i++)
+		*r->next++ = f[i];
+	r->bytes += bytes;
+	r->l2_delta += sent - (int64_t)bytes;
+	b->c->fragmented++;
+	b->dead[b->n_dead++] = m; /* its data is in the fragments now */
+	return -1;
+}
+
+/*
  * Larger than the next hop's MTU: a packet too big (RFC 4443 3.2) or, for
  * IPv4 with DF, a fragmentation needed (RFC 1191), so that path MTU
- * discovery works through the edge. IPv4 without DF is dropped: peerfwd
- * does not fragment.
+ * discovery works through the edge. IPv4 without DF is fragmented.
  */
 static __rte_noinline int too_big(struct burst *b, struct rte_mbuf *m, void *l3,
 				  const struct pkt_l2 *l2, bool v6, uint32_t mtu)
 {
-	if (!v6 && !(((const struct rte_ipv4_hdr *)l3)->fragment_offset &
-		     RTE_BE16(RTE_IPV4_HDR_DF_FLAG))) {
-		return PF_DROP_MTU_EXCEEDED;
-	}
+	if (!v6 &&
+	    !(((const struct rte_ipv4_hdr *)l3)->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)))
+		return fragment4(b, m, l3, l2, mtu, rte_pktmbuf_pkt_len(m));
 	return icmp_error(b, m, l3, l2, v6, v6 ? PKT_ICMP6_TOO_BIG : PKT_ICMP4_FRAG_NEEDED,
 			  (uint16_t)mtu, PF_DROP_MTU_EXCEEDED);
 }

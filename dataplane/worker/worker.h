@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The run-to-completion worker loop: rx burst -> parse -> FIB lookup ->
- * path group -> rewrite -> tx burst. Never blocks, locks, allocates or
- * makes a syscall; reports a QSBR quiescent state once per loop.
+ * path group -> rewrite -> tx burst. Never blocks, locks, allocates
+ * memory or makes a syscall (the only buffers it takes are mbufs from the
+ * pool, for IPv4 fragments); reports a QSBR quiescent state once per loop.
  */
 #ifndef PEERFWD_WORKER_H
 #define PEERFWD_WORKER_H
