@@ -112,11 +112,15 @@ static void traffic(struct metrics *m)
 	prom_family(&m->t, "peerfwd_forwarded_packets_total", "counter", "Packets forwarded");
 	prom_sample(&m->t, "peerfwd_forwarded_packets_total", NULL, k->forwarded);
 	prom_family(&m->t, "peerfwd_icmp_sent_total", "counter",
-		    "ICMP time exceeded errors sent (their packets count as ttl_expired drops)");
+		    "ICMP errors sent: time exceeded, too big (their packets count as drops)");
 	prom_sample(&m->t, "peerfwd_icmp_sent_total", NULL, k->icmp_sent);
 	prom_family(&m->t, "peerfwd_icmp_rate_limited_total", "counter",
 		    "ICMP errors not sent: over the per-worker icmp_rate");
 	prom_sample(&m->t, "peerfwd_icmp_rate_limited_total", NULL, k->icmp_limited);
+	prom_family(
+		&m->t, "peerfwd_fragmented_packets_total", "counter",
+		"IPv4 packets without DF sent on as fragments (larger than the next hop's MTU)");
+	prom_sample(&m->t, "peerfwd_fragmented_packets_total", NULL, k->fragmented);
 	prom_family(&m->t, "peerfwd_drops_total", "counter", "Packets dropped, by reason");
 	for (unsigned i = 0; i < PF_DROP__MAX; i++) {
 		const char *l[] = {"reason", pf_drop_names[i], NULL};

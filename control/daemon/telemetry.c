@@ -50,6 +50,7 @@ static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *t
 	rte_tel_data_add_dict_u64(t, "forwarded", c->forwarded);
 	rte_tel_data_add_dict_u64(t, "icmp_sent", c->icmp_sent);
 	rte_tel_data_add_dict_u64(t, "icmp_rate_limited", c->icmp_limited);
+	rte_tel_data_add_dict_u64(t, "fragmented", c->fragmented);
 	rte_tel_data_add_dict_u64(t, "unregistered_packets", c->unregistered.pkts);
 	rte_tel_data_add_dict_u64(t, "unregistered_bytes", c->unregistered.bytes);
 	rte_tel_data_add_dict_u64(t, "punted", tel_d->punted);

@@ -124,6 +124,16 @@ def test_too_big():
           f"IPv6 1448 bytes onto the 1400-byte geo link: {line}")
     after = drops()["mtu_exceeded"]
     check(after - before == 2, f"drop counter mtu_exceeded +{after - before} (2 expected)")
+    # without DF: sent on as two fragments (1428 bytes into 1396 + 52); to
+    # another address, as pfl-src now knows 203.0.113.9's path MTU and would
+    # fragment itself
+    st, geo = pflab.telemetry("/peerfwd/stats"), pflab.telemetry("/peerfwd/ports")["geo"]
+    subprocess.run(["ip", "netns", "exec", "pfl-src", "ping", "-4", "-n", "-c", "1", "-M", "dont",
+                    "-s", "1400", "-W", "1", "203.0.113.78"], capture_output=True)
+    st2, geo2 = pflab.telemetry("/peerfwd/stats"), pflab.telemetry("/peerfwd/ports")["geo"]
+    check(st2["fragmented"] - st["fragmented"] == 1 and geo2["tx_packets"] - geo["tx_packets"] == 2,
+          f"IPv4 1428 bytes without DF: fragmented +{st2['fragmented'] - st['fragmented']}, "
+          f"{geo2['tx_packets'] - geo['tx_packets']} packets out on geo (1 and 2 expected)")
 
 
 def wait_link(name, state):
