@@ -198,13 +198,9 @@ int nexthop_alloc(struct fwd_tables *t, const struct nexthop *nh, uint16_t *id)
 
 	struct nexthop *dst = &t->nexthop[slot];
 	/* No reader can reach the slot yet: a path group names it only after
-	 * pathgroup_set's release store, which orders these writes first. */
-	dst->dst_mac = nh->dst_mac;
-	dst->src_mac = nh->src_mac;
-	dst->port_id = nh->port_id;
-	dst->link_id = nh->link_id;
-	dst->vlan = nh->vlan;
-	dst->mtu = nh->mtu;
+	 * pathgroup_set's release store, which orders these writes first. The
+	 * whole struct, so that a field added later is not left behind. */
+	*dst = *nh;
 	__atomic_store_n(&dst->flags, (uint16_t)(nh->flags | NH_F_VALID), __ATOMIC_RELEASE);
 	*id = (uint16_t)slot;
 	return 0;
