@@ -159,10 +159,9 @@ static void changed(struct bfd_session *se, uint8_t before)
 			snprintf(why, sizeof(why), "bfd down: %s", bfd_diag_name(s->diag));
 			hold(se, true, why);
 			/* RFC 5882 10.2: and the BGP session with that neighbour */
-			unsigned n = bgp_bfd_down(se->b->d->bgp, se->port, &se->peer);
-			if (n > 0)
-				PF_LOG(WARNING, "bfd %s %s: BGP session%s with it torn down",
-				       se->nh, a, n > 1 ? "s" : "");
+			if (bgp_bfd_down(se->b->d->bgp, se->port, &se->peer))
+				PF_LOG(WARNING, "bfd %s %s: BGP session with it torn down", se->nh,
+				       a);
 		}
 	} else {
 		PF_LOG(INFO, "bfd %s %s: %s", se->nh, a, bfd_state_name(s->state));

@@ -106,13 +106,13 @@ int bgp_peer_set_policy(struct bgp *b, const char *peer, const char *policy);
 int bgp_peer_reset(struct bgp *b, const char *peer, bool soft);
 /*
  * RFC 5882 10.2: BFD found the neighbour at addr on port (a cfg.ports
- * index) gone. Every session with a peer at that address on that port
+ * index) gone. The session with the peer at that address on that port
  * ends now with a Cease/BFD Down (RFC 9384), best effort over a path that
  * is likely dead, and its routes leave the RIB and the FIB without waiting
  * out the hold time (nor a graceful restart). The peer reconnects as after
- * any other error. Returns how many peers had a session or a connection.
+ * any other error. Whether there was a session or a connection to end.
  */
-unsigned bgp_bfd_down(struct bgp *b, unsigned port, const struct ip_addr *addr);
+bool bgp_bfd_down(struct bgp *b, unsigned port, const struct ip_addr *addr);
 
 /*
  * Peers added and removed while the speaker runs (bgp_dynamic.c), "managed"

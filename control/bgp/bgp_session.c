@@ -285,6 +285,19 @@ static void conn_notify_err(struct bgp_conn *c, const struct bgp_err *e, const c
 	conn_notify(c, e->code, e->subcode, e->data, e->data_len, why);
 }
 
+/* Cease (subcode sub) on every connection of p; whether it had one. */
+static bool peer_cease(struct bgp_peer *p, uint8_t sub, const char *why)
+{
+	bool had = false;
+
+	for (int k = 0; k < 2; k++)
+		if (p->conn[k] != NULL) {
+			conn_notify(p->conn[k], BGP_ERR_CEASE, sub, NULL, 0, why);
+			had = true;
+		}
+	return had;
+}
+
 /* ---- routes in ---- */
 
 static int family_of_afi(uint16_t afi)
@@ -1372,10 +1385,7 @@ void bgp_stop(struct bgp *b)
 		if (p->removed)
 			continue;
 		p->held_down = true;
-		for (int k = 0; k < 2; k++)
-			if (p->conn[k] != NULL)
-				conn_notify(p->conn[k], BGP_ERR_CEASE, BGP_SUB_ADMIN_SHUTDOWN, NULL,
-					    0, "shutting down");
+		peer_cease(p, BGP_SUB_ADMIN_SHUTDOWN, "shutting down");
 		if (b->rib != NULL)
 			bgp_rib_flush(b->rib, i, 0);
 		ev_timer_free(p->start);
@@ -1402,51 +1412,40 @@ static struct bgp_peer *peer_by_name(struct bgp *b, const char *name)
 	return NULL;
 }
 
+/* peer_cease, and a graceful-restart wait ends too: the routes go now. */
+static bool peer_end(struct bgp_peer *p, uint8_t sub, const char *why)
+{
+	bool had = peer_cease(p, sub, why);
+
+	if (p->stale4 || p->stale6)
+		stale_flush(p, 0, why);
+	p->restarting = false;
+	return had;
+}
+
 /* Cease 6/4 on every connection; the start timer brings it back. */
 static void peer_hard_reset(struct bgp_peer *p, const char *why)
 {
-	for (int k = 0; k < 2; k++)
-		if (p->conn[k] != NULL)
-			conn_notify(p->conn[k], BGP_ERR_CEASE, BGP_SUB_ADMIN_RESET, NULL, 0, why);
-	/* A reset also ends a graceful-restart wait: the routes go now. */
-	if (p->stale4 || p->stale6)
-		stale_flush(p, 0, why);
+	peer_end(p, BGP_SUB_ADMIN_RESET, why);
 	p->held_down = false;
-	p->restarting = false;
 	ev_timer_stop(p->start);
 	if (!p->cfg->passive)
 		peer_schedule(p, 1);
 	peer_note(p, why);
 }
 
-unsigned bgp_bfd_down(struct bgp *b, unsigned port, const struct ip_addr *addr)
+bool bgp_bfd_down(struct bgp *b, unsigned port, const struct ip_addr *addr)
 {
-	unsigned n = 0;
+	bool had = false;
 
 	if (b == NULL)
-		return 0;
+		return false;
 	pthread_mutex_lock(&b->d->lock);
-	for (unsigned i = 0; i < b->n_peers; i++) {
-		struct bgp_peer *p = &b->peer[i];
-		bool had = false;
-
-		if (p->removed || p->cfg->port != port ||
-		    memcmp(&p->cfg->addr, addr, sizeof(*addr)) != 0)
-			continue;
-		for (int k = 0; k < 2; k++)
-			if (p->conn[k] != NULL) {
-				conn_notify(p->conn[k], BGP_ERR_CEASE, BGP_SUB_BFD_DOWN, NULL, 0,
-					    "bfd session down");
-				had = true;
-			}
-		/* its routes go now: a graceful-restart wait would keep them */
-		if (p->stale4 || p->stale6)
-			stale_flush(p, 0, "bfd session down");
-		p->restarting = false;
-		n += had;
-	}
+	struct bgp_peer *p = peer_by_addr(b, addr); /* addresses are unique */
+	if (p != NULL && p->cfg->port == port)
+		had = peer_end(p, BGP_SUB_BFD_DOWN, "bfd session down");
 	pthread_mutex_unlock(&b->d->lock);
-	return n;
+	return had;
 }
 
 int bgp_peer_set_policy(struct bgp *b, const char *peer, const char *policy)
@@ -1689,10 +1688,7 @@ void bgp_peer_close(struct bgp_peer *p)
 	n = bgp_rib_peer_count(b->rib, p->idx, 0);
 	p->held_down = true; /* closing schedules no reconnect */
 	ev_timer_stop(p->start);
-	for (int k = 0; k < 2; k++)
-		if (p->conn[k] != NULL)
-			conn_notify(p->conn[k], BGP_ERR_CEASE, BGP_SUB_PEER_DECONFIGURED, NULL, 0,
-				    "peer de-configured");
+	peer_cease(p, BGP_SUB_PEER_DECONFIGURED, "peer de-configured");
 	bgp_rib_flush(b->rib, p->idx, 0); /* what closing kept: stale paths */
 	PF_LOG(NOTICE, "bgp %s: removed, %u routes withdrawn", p->cfg->name, n);
 	if (fd >= 0 && p->cfg->md5[0] != '\0') {

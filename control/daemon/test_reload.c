@@ -22,12 +22,12 @@
 
 /* bfd.c's hook into the BGP speaker, which this test does not link (and
  * no BFD session goes down here): no peer ends. */
-unsigned bgp_bfd_down(struct bgp *b, unsigned port, const struct ip_addr *addr)
+bool bgp_bfd_down(struct bgp *b, unsigned port, const struct ip_addr *addr)
 {
 	(void)b;
 	(void)port;
 	(void)addr;
-	return 0;
+	return false;
 }
 
 static struct daemon D;
