@@ -86,6 +86,14 @@ def test_drops(lab):
                  [pflab.other_frame(f"n-{i}") for i in range(10)], "n-", "not_ip")
 
 
+def ping_from(fam, dst, *opts, wait=2):
+    """One ping from pfl-src with ping's options opts: its 'From' line (an
+    ICMP error for it), or '(none)'."""
+    r = subprocess.run(["ip", "netns", "exec", "pfl-src", "ping", fam, "-n", "-c", "1", *opts,
+                        "-W", str(wait), dst], capture_output=True, text=True)
+    return next((x for x in r.stdout.splitlines() if x.startswith("From ")), "(none)")
+
+
 def test_time_exceeded():
     """A ping with TTL 1 through the forwarder: the worker answers with an
     ICMP time exceeded from its port's address (RFC 1812 5.3.1), as a
@@ -95,20 +103,11 @@ def test_time_exceeded():
     for fam, dst, src, what in (("-4", "203.0.113.9", "192.0.2.1", "Time to live exceeded"),
                                 ("-6", "2001:db8:c000::9", "2001:db8:ff::1",
                                  "Time exceeded: Hop limit")):
-        r = subprocess.run(["ip", "netns", "exec", "pfl-src", "ping", fam, "-n", "-c", "1",
-                            "-t", "1", "-W", "2", dst], capture_output=True, text=True)
-        line = next((x for x in r.stdout.splitlines() if x.startswith("From ")), "(none)")
+        line = ping_from(fam, dst, "-t", "1")
         check(f"From {src} " in line and what in line,
               f"ping {fam} -t 1 {dst}: answered by the forwarder's {src}: {line}")
     sent = pflab.telemetry("/peerfwd/stats")["icmp_sent"] - before
     check(sent == 2, f"telemetry icmp_sent +{sent} (2 expected)")
-
-
-def ping_too_big(fam, dst, size):
-    """The 'From' line of a ping with DF (IPv6: never fragmented) of size bytes."""
-    r = subprocess.run(["ip", "netns", "exec", "pfl-src", "ping", fam, "-n", "-c", "1", "-M", "do",
-                        "-s", str(size), "-W", "2", dst], capture_output=True, text=True)
-    return next((x for x in r.stdout.splitlines() if x.startswith("From ")), "(none)")
 
 
 def test_too_big():
@@ -116,10 +115,11 @@ def test_too_big():
     gets a fragmentation needed / packet too big with the MTU, from the
     forwarder's source port address, and a packet that fits goes through."""
     before = drops()["mtu_exceeded"]
-    line = ping_too_big("-4", "203.0.113.9", 1400)  # 1428 bytes of IPv4
+    # with DF (IPv6: never fragmented on the way)
+    line = ping_from("-4", "203.0.113.9", "-M", "do", "-s", "1400")  # 1428 bytes of IPv4
     check("From 192.0.2.1 " in line and "Frag needed and DF set (mtu = 1400)" in line,
           f"IPv4 1428 bytes with DF onto the 1400-byte geo link: {line}")
-    line = ping_too_big("-6", "2001:db8:c000::9", 1400)  # 1448 bytes of IPv6
+    line = ping_from("-6", "2001:db8:c000::9", "-M", "do", "-s", "1400")  # 1448 bytes of IPv6
     check("From 2001:db8:ff::1 " in line and "Packet too big: mtu=1400" in line,
           f"IPv6 1448 bytes onto the 1400-byte geo link: {line}")
     after = drops()["mtu_exceeded"]
@@ -128,8 +128,7 @@ def test_too_big():
     # another address, as pfl-src now knows 203.0.113.9's path MTU and would
     # fragment itself
     st, geo = pflab.telemetry("/peerfwd/stats"), pflab.telemetry("/peerfwd/ports")["geo"]
-    subprocess.run(["ip", "netns", "exec", "pfl-src", "ping", "-4", "-n", "-c", "1", "-M", "dont",
-                    "-s", "1400", "-W", "1", "203.0.113.78"], capture_output=True)
+    ping_from("-4", "203.0.113.78", "-M", "dont", "-s", "1400", wait=1)
     st2, geo2 = pflab.telemetry("/peerfwd/stats"), pflab.telemetry("/peerfwd/ports")["geo"]
     check(st2["fragmented"] - st["fragmented"] == 1 and geo2["tx_packets"] - geo["tx_packets"] == 2,
           f"IPv4 1428 bytes without DF: fragmented +{st2['fragmented'] - st['fragmented']}, "
