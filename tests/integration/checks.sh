@@ -25,6 +25,26 @@ has() {
 # PC_TIMEOUT ms (default 10000) for an answer
 pc() { "$PEERCTL" -s "$SOCK" -t "${PC_TIMEOUT:-10000}" "$@"; }
 pj() { "$PEERCTL" -s "$SOCK" -t "${PC_TIMEOUT:-10000}" --json "$@"; }
+# test_files NAME: a fresh TMP directory, and in it CFG (the daemon's config)
+# and SOCK (its control socket); PREFIX_EAL, the EAL file prefix
+test_files() {
+	TMP=$(mktemp -d "/tmp/test_$1.XXXXXX")
+	CFG=$TMP/peerfwd.cfg
+	SOCK=$TMP/ctl.sock
+	PREFIX_EAL=pf-$1-$$
+}
+# cfg_head: the settings every test daemon's config starts with (socket and
+# state in TMP, MAIN_LCORE, EAL without hugepages or PCI, small FIB tables)
+cfg_head() {
+	cat <<EOF
+	ctl_socket = "$SOCK";
+	state_dir = "$TMP/state";
+	main_lcore = $MAIN_LCORE;
+	eal_args = ["--no-huge", "-m", "512", "--no-pci", "--no-telemetry",
+		    "--file-prefix", "$PREFIX_EAL"];
+	fib = { max_routes4 = 4096; tbl8_groups4 = 256; max_routes6 = 4096; groups6 = 4096; };
+EOF
+}
 # find_build SRC: PEERFWD and PEERCTL from PEERFWD_BUILDDIR, else from the
 # newest SRC/build*/ that has both built.
 find_build() {

@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # A daemon between a sender and two routers, in network namespaces of the
 # test's own (source it after checks.sh). The caller names the namespaces
-# DUT, SNS, RTR1 and RTR2; routers_up PFX builds, with interface names
-# starting with PFX:
+# DUT, SNS, RTR1 and RTR2 (routers_names does); routers_up PFX builds, with
+# interface names starting with PFX:
 #
 #   SNS:  PFXsrc ----- PFXin  (DUT, port "in",  192.0.2.1/24,    2001:db8:ff::1/64)
 #   RTR1: PFXr1  ----- PFXpri (DUT, port "pri", 198.51.100.1/30, 2001:db8:1::1/64)
@@ -14,6 +14,15 @@
 # counts only frames sent to its own MAC, so a count is also proof that the
 # daemon used the right MAC. The sender reaches 203.0.113.0/24 and
 # 2001:db8:c000::/48 through the daemon's "in" port.
+
+# routers_names PFX: DUT, SNS, RTR1 and RTR2, named after PFX and the shell's
+# pid (set them before the EXIT trap that deletes them)
+routers_names() {
+	DUT=$1-dut-$$
+	SNS=$1-src-$$
+	RTR1=$1-rtr1-$$
+	RTR2=$1-rtr2-$$
+}
 
 # router_addrs N: router N's (1 or 2) link addresses (tests take them away
 # and give them back)

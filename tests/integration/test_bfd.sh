@@ -28,14 +28,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/routers.sh"
 find_build "$SRC"
 read -r MAIN_LCORE WORKER_LCORE <<<"${TEST_LCORES:-0 1}"
-TMP=$(mktemp -d /tmp/test_bfd.XXXXXX)
-CFG=$TMP/peerfwd.cfg
-SOCK=$TMP/ctl.sock
-PREFIX_EAL=pf-bfd-$$
-DUT=bd-dut-$$
-SNS=bd-src-$$
-RTR1=bd-rtr1-$$
-RTR2=bd-rtr2-$$
+test_files bfd
+routers_names bd
 BIRD_CONF=$TMP/bird1.conf
 BIRD_SOCK=$TMP/bird1.ctl
 BIRD_PID=$TMP/bird1.pid
@@ -115,12 +109,7 @@ bird_session_up() { bc show bfd sessions 2>/dev/null | grep -Eq '^198\.51\.100\.
 
 cat >"$CFG" <<EOF
 peerfwd: {
-	ctl_socket = "$SOCK";
-	state_dir = "$TMP/state";
-	main_lcore = $MAIN_LCORE;
-	eal_args = ["--no-huge", "-m", "512", "--no-pci", "--no-telemetry",
-		    "--file-prefix", "$PREFIX_EAL"];
-	fib = { max_routes4 = 4096; tbl8_groups4 = 256; max_routes6 = 4096; groups6 = 4096; };
+$(cfg_head)
 	ports = (
 		{ name = "in";  device = "net_af_packet0,iface=bdin"; tier = "none";
 		  addresses = ["192.0.2.1/24"]; },

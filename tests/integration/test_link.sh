@@ -18,10 +18,7 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 find_build "$SRC"
 read -r MAIN_LCORE WORKER_LCORE <<<"${TEST_LCORES:-0 1}"
-TMP=$(mktemp -d /tmp/test_link.XXXXXX)
-CFG=$TMP/peerfwd.cfg
-SOCK=$TMP/ctl.sock
-PREFIX_EAL=pf-link-$$
+test_files link
 DUT=lkl-dut-$$
 HST=lkl-hst-$$
 DST_MAC=02:00:00:00:0d:02
@@ -61,12 +58,7 @@ hx ip addr add 198.51.100.9/30 dev lknewp
 
 cat >"$CFG" <<EOF
 peerfwd: {
-	ctl_socket = "$SOCK";
-	state_dir = "$TMP/state";
-	main_lcore = $MAIN_LCORE;
-	eal_args = ["--no-huge", "-m", "512", "--no-pci", "--no-telemetry",
-		    "--file-prefix", "$PREFIX_EAL"];
-	fib = { max_routes4 = 4096; tbl8_groups4 = 256; max_routes6 = 4096; groups6 = 4096; };
+$(cfg_head)
 	ports = (
 		{ name = "in";  device = "net_af_packet0,iface=lkin"; tier = "none";
 		  addresses = ["192.0.2.1/24"]; },

@@ -20,14 +20,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/routers.sh"
 find_build "$SRC"
 read -r MAIN_LCORE WORKER_LCORE <<<"${TEST_LCORES:-0 1}"
-TMP=$(mktemp -d /tmp/test_neigh.XXXXXX)
-CFG=$TMP/peerfwd.cfg
-SOCK=$TMP/ctl.sock
-PREFIX_EAL=pf-neigh-$$
-DUT=nb-dut-$$
-SNS=nb-src-$$
-RTR1=nb-rtr1-$$
-RTR2=nb-rtr2-$$
+test_files neigh
+routers_names nb
 R1_MAC=02:00:00:00:01:02
 R1_NEW_MAC=02:00:00:00:01:03
 R2_MAC=02:00:00:00:02:02
@@ -52,12 +46,7 @@ ip -n "$RTR2" link set dev nbr2 address "$R2_MAC"
 
 cat >"$CFG" <<EOF
 peerfwd: {
-	ctl_socket = "$SOCK";
-	state_dir = "$TMP/state";
-	main_lcore = $MAIN_LCORE;
-	eal_args = ["--no-huge", "-m", "512", "--no-pci", "--no-telemetry",
-		    "--file-prefix", "$PREFIX_EAL"];
-	fib = { max_routes4 = 4096; tbl8_groups4 = 256; max_routes6 = 4096; groups6 = 4096; };
+$(cfg_head)
 	ports = (
 		{ name = "in";  device = "net_af_packet0,iface=nbin"; tier = "none";
 		  addresses = ["192.0.2.1/24", "2001:db8:ff::1/64"]; },

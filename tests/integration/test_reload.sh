@@ -16,10 +16,7 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 find_build "$SRC"
 read -r MAIN_LCORE WORKER_LCORE <<<"${TEST_LCORES:-0 1}"
-TMP=$(mktemp -d /tmp/test_reload.XXXXXX)
-CFG=$TMP/peerfwd.cfg
-SOCK=$TMP/ctl.sock
-PREFIX_EAL=pf-reload-$$
+test_files reload
 PID=
 FAILED=0
 PASSED=0
@@ -36,12 +33,7 @@ trap cleanup EXIT
 write_cfg() {
 	cat >"$CFG" <<EOF
 peerfwd: {
-	ctl_socket = "$SOCK";
-	state_dir = "$TMP/state";
-	main_lcore = $MAIN_LCORE;
-	eal_args = ["--no-huge", "-m", "512", "--no-pci", "--no-telemetry",
-		    "--file-prefix", "$PREFIX_EAL"];
-	fib = { max_routes4 = 4096; tbl8_groups4 = 256; max_routes6 = 4096; groups6 = 4096; };
+$(cfg_head)
 	ports = (
 		{ name = "in";  device = "net_null0,no-rx=1"; tier = "none";
 		  addresses = ["192.0.2.1/24"]; },
