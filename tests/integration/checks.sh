@@ -45,6 +45,20 @@ cfg_head() {
 	fib = { max_routes4 = 4096; tbl8_groups4 = 256; max_routes6 = 4096; groups6 = 4096; };
 EOF
 }
+# finish [NAME FILE]...: the totals, then exit 0; after a failure, the
+# daemon's log and each NAME's FILE to stderr, and exit 1
+finish() {
+	echo "$PASSED passed, $FAILED failed"
+	((FAILED == 0)) && exit 0
+	echo "daemon log:" >&2
+	sed 's/^/     /' "$TMP/daemon.log" >&2
+	while (($# >= 2)); do
+		echo "$1:" >&2
+		sed 's/^/     /' "$2" >&2
+		shift 2
+	done
+	exit 1
+}
 # find_build SRC: PEERFWD and PEERCTL from PEERFWD_BUILDDIR, else from the
 # newest SRC/build*/ that has both built.
 find_build() {

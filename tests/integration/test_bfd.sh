@@ -508,12 +508,5 @@ fi
 if kill -0 "$PID" 2>/dev/null; then ok "daemon still running"; else fail "daemon died"; fi
 stop_daemon
 
-echo "$PASSED passed, $FAILED failed (BFD detection measured: ${DETECT_MS} ms; BIRD on disable sent: ${SENT})"
-if ((FAILED > 0)); then
-	echo "daemon log:" >&2
-	sed 's/^/     /' "$TMP/daemon.log" >&2
-	echo "BIRD log (RTR1):" >&2
-	sed 's/^/     /' "$BIRD_LOG" >&2
-	exit 1
-fi
-exit 0
+echo "BFD detection measured: ${DETECT_MS} ms; BIRD on disable sent: ${SENT}"
+finish "BIRD log (RTR1)" "$BIRD_LOG"

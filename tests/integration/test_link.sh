@@ -214,10 +214,4 @@ has "$(jq -r .error.message <<<"$R")" "link_poll_ms changed \(60000 -> 50\)" \
 	"the refusal names link_poll_ms"
 stop_daemon
 
-echo "$PASSED passed, $FAILED failed"
-if ((FAILED > 0)); then
-	echo "daemon log:" >&2
-	sed 's/^/     /' "$TMP/daemon.log" >&2
-	exit 1
-fi
-exit 0
+finish

@@ -184,10 +184,4 @@ reaches "new MAC: IPv6 pings reach RTR1" 6 "$RTR1" "$RTR2"
 if kill -0 "$PID" 2>/dev/null; then ok "daemon still running"; else fail "daemon died"; fi
 stop_daemon
 
-echo "$PASSED passed, $FAILED failed"
-if ((FAILED > 0)); then
-	echo "daemon log:" >&2
-	sed 's/^/     /' "$TMP/daemon.log" >&2
-	exit 1
-fi
-exit 0
+finish
