@@ -673,7 +673,7 @@ static enum bgp_action mp_reach_nexthop(struct dec_ctx *c, struct rd *nh, int fa
 		if (rd_bytes(nh, mp->nexthop_ll.bytes, 16) < 0)
 			goto bad_len;
 		/* Some speakers send :: here; keep only a real fe80::/10. */
-		if (mp->nexthop_ll.bytes[0] != 0xfe || (mp->nexthop_ll.bytes[1] & 0xc0) != 0x80)
+		if (!ip_addr_is_link_local(&mp->nexthop_ll))
 			memset(&mp->nexthop_ll, 0, sizeof(mp->nexthop_ll));
 	}
 	if (!v6_nexthop_usable(&mp->nexthop))

@@ -84,8 +84,7 @@ void daemon_worker_port(struct worker *w, const struct cfg_port *cp, const struc
 		if (a->family == AF_INET && !v4) {
 			memcpy(&w->port_addr4[port_id], a->bytes, 4);
 			v4 = true;
-		} else if (a->family == AF_INET6 && !v6 &&
-			   !(a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80)) {
+		} else if (a->family == AF_INET6 && !v6 && !ip_addr_is_link_local(a)) {
 			memcpy(w->port_addr6[port_id], a->bytes, 16);
 			v6 = true;
 		}

@@ -7,6 +7,11 @@
 
 #include "control/prefix/prefix.h"
 
+bool ip_addr_is_link_local(const struct ip_addr *a)
+{
+	return a->family == AF_INET6 && a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80;
+}
+
 unsigned ip_addr_bits(const struct ip_addr *a)
 {
 	return a->family == AF_INET ? 32 : 128;

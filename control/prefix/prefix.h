@@ -28,6 +28,7 @@ int ip_addr_parse(const char *s, struct ip_addr *a);
 char *prefix_format(const struct prefix *p, char *buf, size_t len);
 char *ip_addr_format(const struct ip_addr *a, char *buf, size_t len);
 unsigned ip_addr_bits(const struct ip_addr *a); /* 32 or 128 */
+bool ip_addr_is_link_local(const struct ip_addr *a); /* IPv6 fe80::/10 */
 void prefix_mask(struct prefix *p);		/* clear host bits */
 bool prefix_contains(const struct prefix *outer, const struct prefix *inner);
 bool prefix_contains_addr(const struct prefix *p, const struct ip_addr *a);

@@ -81,12 +81,33 @@ static void containment(void **state)
 	assert_false(prefix_equal(&outer, &inner));
 }
 
+/* fe80::/10, and nothing else, is link-local */
+static void link_local(void **state)
+{
+	static const struct {
+		const char *addr;
+		bool ll;
+	} cases[] = {{"fe80::1", true},	    {"febf:ffff::1", true}, {"fec0::1", false},
+		     {"fe7f::1", false},    {"2001:db8::1", false}, {"::", false},
+		     {"254.128.0.1", false}};
+	struct ip_addr a;
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(ip_addr_parse(cases[i].addr, &a), 0);
+		if (ip_addr_is_link_local(&a) != cases[i].ll)
+			fail_msg("%s: link-local %d, expected %d", cases[i].addr, !cases[i].ll,
+				 cases[i].ll);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parse_valid),
 		cmocka_unit_test(parse_invalid),
 		cmocka_unit_test(containment),
+		cmocka_unit_test(link_local),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
