@@ -148,6 +148,8 @@ static void changed(struct bfd_session *se, uint8_t before)
 	if (s->state == BFD_UP) {
 		PF_LOG(NOTICE, "bfd %s %s: up", se->nh, a);
 		hold(se, false, "bfd up");
+		if (bgp_bfd_up(se->b->d->bgp, se->port, &se->peer))
+			PF_LOG(NOTICE, "bfd %s %s: BGP session with it may start again", se->nh, a);
 	} else if (before == BFD_UP) {
 		/* RFC 5882 3.2: the neighbour's AdminDown is no failure */
 		bool admin = s->remote_state == BFD_ADMIN_DOWN;

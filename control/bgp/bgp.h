@@ -51,6 +51,7 @@ struct bgp_peer_info {
 	uint32_t remote_as;
 	uint32_t remote_id; /* host order, 0 before the first OPEN */
 	enum bgp_state state;
+	bool bfd_down;	      /* held back: BFD saw the neighbour fail, not Up again */
 	uint64_t uptime_s;    /* since Established, 0 when not */
 	uint16_t hold_time;   /* negotiated */
 	bool ipv4, ipv6;      /* families negotiated (configured while down) */
@@ -109,10 +110,15 @@ int bgp_peer_reset(struct bgp *b, const char *peer, bool soft);
  * index) gone. The session with the peer at that address on that port
  * ends now with a Cease/BFD Down (RFC 9384), best effort over a path that
  * is likely dead, and its routes leave the RIB and the FIB without waiting
- * out the hold time (nor a graceful restart). The peer reconnects as after
- * any other error. Whether there was a session or a connection to end.
+ * out the hold time (nor a graceful restart). Until bgp_bfd_up, no
+ * connection to or from that peer is made or accepted: a path that BFD
+ * finds broken does not carry its routes again because TCP still gets
+ * through. Whether there was a session or a connection to end.
  */
 bool bgp_bfd_down(struct bgp *b, unsigned port, const struct ip_addr *addr);
+/* BFD sees that neighbour Up again: its peer may connect and be accepted
+ * (at once). Whether bgp_bfd_down had held a peer back. */
+bool bgp_bfd_up(struct bgp *b, unsigned port, const struct ip_addr *addr);
 
 /*
  * Peers added and removed while the speaker runs (bgp_dynamic.c), "managed"

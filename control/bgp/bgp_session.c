@@ -86,6 +86,13 @@ static int fib_unset(void *arg, const struct prefix *p)
 
 /* ---- peer state ---- */
 
+/* No connection to or from the peer now: max-prefix held it down, or BFD
+ * saw its neighbour fail and has not seen it come back. */
+static bool peer_blocked(const struct bgp_peer *p)
+{
+	return p->held_down || p->bfd_down;
+}
+
 static enum bgp_state peer_state_now(const struct bgp_peer *p)
 {
 	enum bgp_state s = BGP_IDLE;
@@ -93,7 +100,7 @@ static enum bgp_state peer_state_now(const struct bgp_peer *p)
 	for (int i = 0; i < 2; i++)
 		if (p->conn[i] != NULL && p->conn[i]->state > s)
 			s = p->conn[i]->state;
-	if (s == BGP_IDLE && !p->held_down && (p->cfg->passive || ev_timer_active(p->start)) &&
+	if (s == BGP_IDLE && !peer_blocked(p) && (p->cfg->passive || ev_timer_active(p->start)) &&
 	    !p->restarting)
 		s = BGP_ACTIVE;
 	return s;
@@ -253,7 +260,7 @@ static void conn_close(struct bgp_conn *c, bool graceful, const char *why)
 	conn_free(c);
 	if (was_est)
 		session_down(p, graceful);
-	if (p->conn[BGP_OUT] == NULL && p->conn[BGP_IN] == NULL && !p->held_down &&
+	if (p->conn[BGP_OUT] == NULL && p->conn[BGP_IN] == NULL && !peer_blocked(p) &&
 	    !p->restarting && !ev_timer_active(p->start))
 		peer_schedule(p, p->cfg->connect_retry);
 	peer_note(p, why);
@@ -1139,7 +1146,7 @@ static void on_start(struct ev_loop *loop, struct ev_timer *t, void *arg)
 	(void)t;
 	pthread_mutex_lock(&d->lock);
 	p->restarting = false;
-	if (!p->held_down && p->conn[BGP_OUT] == NULL &&
+	if (!peer_blocked(p) && p->conn[BGP_OUT] == NULL &&
 	    !(p->conn[BGP_IN] && p->conn[BGP_IN]->state == BGP_ESTABLISHED)) {
 		if (p->cfg->passive)
 			peer_note(p, "waiting for the peer");
@@ -1192,9 +1199,11 @@ static void on_accept(struct ev_loop *loop, int lfd, uint32_t events, void *arg)
 	ip_addr_of(&ss, &a);
 	pthread_mutex_lock(&b->d->lock);
 	p = peer_by_addr(b, &a);
-	if (p == NULL || p->held_down || p->restarting) {
+	if (p == NULL || peer_blocked(p) || p->restarting) {
 		PF_LOG(INFO, "bgp: connection from %s refused (%s)", addr_str(&a, s),
-		       p == NULL ? "no such peer" : "peer held down");
+		       p == NULL     ? "no such peer"
+		       : p->bfd_down ? "BFD down"
+				     : "peer held down");
 		close(fd);
 		goto out;
 	}
@@ -1442,10 +1451,32 @@ bool bgp_bfd_down(struct bgp *b, unsigned port, const struct ip_addr *addr)
 		return false;
 	pthread_mutex_lock(&b->d->lock);
 	struct bgp_peer *p = peer_by_addr(b, addr); /* addresses are unique */
-	if (p != NULL && p->cfg->port == port)
+	if (p != NULL && p->cfg->port == port) {
+		p->bfd_down = true; /* before the close, which would schedule a reconnect */
 		had = peer_end(p, BGP_SUB_BFD_DOWN, "bfd session down");
+		peer_note(p, "bfd session down");
+	}
 	pthread_mutex_unlock(&b->d->lock);
 	return had;
+}
+
+bool bgp_bfd_up(struct bgp *b, unsigned port, const struct ip_addr *addr)
+{
+	bool was = false;
+
+	if (b == NULL)
+		return false;
+	pthread_mutex_lock(&b->d->lock);
+	struct bgp_peer *p = peer_by_addr(b, addr);
+	if (p != NULL && p->cfg->port == port && p->bfd_down) {
+		was = true;
+		p->bfd_down = false;
+		if (!p->cfg->passive && !p->held_down)
+			peer_schedule(p, 0);
+		peer_note(p, "bfd session up");
+	}
+	pthread_mutex_unlock(&b->d->lock);
+	return was;
 }
 
 int bgp_peer_set_policy(struct bgp *b, const char *peer, const char *policy)
@@ -1533,6 +1564,7 @@ void bgp_peer_info_fill(const struct bgp_peer *p, struct bgp_peer_info *o)
 		.prefixes_stale =
 			(p->stale4 || p->stale6) ? bgp_rib_peer_stale(p->b->rib, p->idx) : 0,
 		.last_error = p->last_error,
+		.bfd_down = p->bfd_down,
 		.managed = p->managed,
 		.def = p->cfg,
 	};

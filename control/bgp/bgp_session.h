@@ -51,6 +51,7 @@ struct bgp_peer {
 	struct ev_timer *start; /* connect retry, idle hold, max-prefix restart */
 	struct ev_timer *stale; /* RFC 4724 restart / End-of-RIB wait */
 	bool held_down;		/* max-prefix without restart: until reset */
+	bool bfd_down;		/* BFD saw the neighbour fail: no session until BFD is Up */
 	bool restarting;	/* the start timer is a max-prefix restart */
 	/* The Established session's view. */
 	struct bgp_session_params sp;

@@ -307,10 +307,8 @@ fi
 DOWNS=$(log_count "$DOWN_RE")
 T0_US=$(now_us)
 bc disable "$BFD_PROTO" >/dev/null
-# what the daemon shows (bfd/active member) for 1.5 s, and when pri-rtr's
-# bfd first left up
-# bfd first left up, and when BIRD's BGP route first left the FIB (the
-# session comes back by itself a second or so later)
+# what the daemon shows (bfd/active member) for 1.5 s, when pri-rtr's bfd
+# first left up, and when BIRD's BGP route first left the FIB
 SEEN=
 LEFT_UP_MS=
 BGP_GONE_MS=
@@ -369,6 +367,31 @@ else
 	fi
 	if (($(log_count "$DOWN_RE") > DOWNS)); then ok "the timeout is logged: $(grep -E -- "$DOWN_RE" "$TMP/daemon.log" | tail -1 | grep -Eo 'down \(.*\)')"; else
 		fail "no new log line matches '$DOWN_RE'"
+	fi
+	# While BFD stays down, so does BGP: BIRD tries again (error wait 1 s,
+	# connect retry 2 s) and is refused; the daemon does not connect either.
+	REFUSED_RE='bgp: connection from 198\.51\.100\.2 refused \(BFD down\)'
+	sleep 4
+	P=$(pj peering list | jq -c '.peerings[] | select(.name == "pri4") | {state, bfd_down}')
+	jq_is "$P" '"\(.state)/\(.bfd_down)"' Idle/true \
+		"BIRD's BFD silent for 5 s: the BGP peering stays Idle, held by BFD"
+	jq_is "$(lookup $BGP_ROUTE)" .matched 0.0.0.0/0 \
+		"BIRD's BFD silent for 5 s: BIRD's route stays out of the FIB"
+	if (($(log_count "$REFUSED_RE") > 0)); then
+		ok "BIRD's BGP reconnects are refused while BFD is down ($(log_count "$REFUSED_RE") logged)"
+	else
+		fail "no log line says BIRD's reconnect was refused for BFD: $(grep -E 'bgp.*198\.51\.100\.2|pri4' "$TMP/daemon.log" | tail -3)"
+	fi
+	T0_US=$(now_us)
+	bc enable "$BFD_PROTO" >/dev/null
+	within 15
+	if ms=$(wait_bfd up); then ok "BIRD's BFD enabled: pri-rtr's bfd up after ${ms} ms"; else
+		fail "BIRD's BFD enabled: pri-rtr's bfd did not come up"
+	fi
+	if wait_lookup $BGP_ROUTE .matched 198.18.7.0/24; then
+		ok "BFD up again: BGP with BIRD is back, its route in the FIB $((($(now_us) - T0_US) / 1000)) ms after the enable"
+	else
+		fail "BFD up again: BIRD's route not back in the FIB within 15 s: $(pj peering list | jq -c '.peerings[]? | {name, state, bfd_down, last_error}')"
 	fi
 fi
 
