@@ -35,6 +35,7 @@
 #include "control/bgp/bgp.h"
 #include "control/ctlsock/ctlsock.h"
 #include "control/daemon/daemon.h"
+#include "control/daemon/exception.h"
 #include "control/daemon/log.h"
 #include "control/daemon/neigh.h"
 
@@ -97,7 +98,8 @@ static int start_ports(struct daemon *d)
 	char err[512];
 
 	for (unsigned i = 0; i < cfg->n_ports; i++)
-		n_mbufs += (cfg->ports[i].n_rxq + cfg->n_workers) * 1024u + 2048u;
+		n_mbufs += (cfg->ports[i].n_rxq + cfg->n_workers) * 1024u + 2048u +
+			   (cfg->ports[i].exception ? 2048u : 0); /* its tx queue, the TAP's */
 	if (cfg->n_mbufs > n_mbufs)
 		n_mbufs = cfg->n_mbufs; /* e.g. a pcap replay port holds its whole file */
 	d->mp = rte_pktmbuf_pool_create("pf_mbufs", n_mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
@@ -107,13 +109,18 @@ static int start_ports(struct daemon *d)
 		return -ENOMEM;
 	}
 	for (unsigned i = 0; i < cfg->n_ports; i++) {
-		int ret = port_start(cfg, i, cfg->ports[i].n_rxq, (uint16_t)cfg->n_workers, d->mp,
+		int ret = port_start(cfg, i, cfg->ports[i].n_rxq,
+				     (uint16_t)(cfg->n_workers + exception_txqs(d, i)), d->mp,
 				     &d->port[i], err, sizeof(err));
 		if (ret < 0) {
 			PF_LOG(ERR, "%s", err);
 			return ret;
 		}
 		d->n_ports = i + 1;
+		if ((ret = exception_start(d, i, err, sizeof(err))) < 0) {
+			PF_LOG(ERR, "%s", err);
+			return ret;
+		}
 		PF_LOG(INFO,
 		       "port %s: %s, ethdev %u, %u rx / %u tx queues, mac " RTE_ETHER_ADDR_PRT_FMT,
 		       cfg->ports[i].name, d->port[i].driver, d->port[i].port_id, d->port[i].n_rxq,
@@ -168,9 +175,9 @@ static void drain_punt(struct daemon *d)
 	struct rte_mbuf *m[64];
 	unsigned n = rte_ring_dequeue_burst(d->punt, (void **)m, 64, NULL);
 
-	/* The kernel interfaces of af_packet/af_xdp ports see control traffic
-	 * themselves (BGP, ARP, ND run there); the copy punted here is counted.
-	 * TODO: exception path (TAP) for PCI ports. */
+	/* Counted, then into the port's exception TAP; the kernel interfaces of
+	 * af_packet/af_xdp ports see control traffic themselves (BGP, ARP, ND
+	 * run there), so the copy punted from those is dropped. */
 	for (unsigned i = 0; i < n; i++) {
 		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m[i], struct rte_ether_hdr *);
 		uint16_t type = rte_be_to_cpu_16(eth->ether_type);
@@ -179,7 +186,8 @@ static void drain_punt(struct daemon *d)
 		d->punt_ipv6 += type == RTE_ETHER_TYPE_IPV6;
 		d->punt_other += type != RTE_ETHER_TYPE_ARP && type != RTE_ETHER_TYPE_IPV4 &&
 				 type != RTE_ETHER_TYPE_IPV6;
-		rte_pktmbuf_free(m[i]);
+		if (!exception_to_kernel(d, m[i]))
+			rte_pktmbuf_free(m[i]);
 	}
 	d->punted += n;
 }
@@ -345,6 +353,7 @@ static int control_loop(struct daemon *d, int sigfd)
 	while (!d->quit) {
 		ev_run_once(d->ev, 1);
 		drain_punt(d);
+		exception_poll(d);
 	}
 	bgp_stop(d->bgp);
 	bfd_stop(d);
@@ -363,8 +372,10 @@ static void shutdown_all(struct daemon *d)
 	d->workers_quit = true;
 	rte_eal_mp_wait_lcore();
 	for (unsigned i = 0; i < d->n_ports; i++)
-		if (config_port_present(&d->cfg, i))
+		if (config_port_present(&d->cfg, i)) {
+			exception_stop(d, i);
 			port_stop(&d->port[i]);
+		}
 	routes_free(d->routes);
 	fwd_tables_free(&d->tables);
 	for (unsigned i = 0; i < d->n_workers; i++)

@@ -453,10 +453,10 @@ static int session_init(struct bfd *b, struct bfd_session *se, const struct cfg_
 			se->local = port->addrs[k].addr;
 			break;
 		}
-	se->ifindex = if_nametoindex(port->iface);
+	se->ifindex = if_nametoindex(port->kiface);
 	bfd_sess_init(&se->s, disc, c->bfd_interval_ms * 1000u, c->bfd_interval_ms * 1000u,
 		      (uint8_t)c->bfd_multiplier);
-	int fd = tx_open(se, port->iface, err, sizeof(err));
+	int fd = tx_open(se, port->kiface, err, sizeof(err));
 	if (fd < 0) {
 		/* this next hop goes without BFD (never held down); the others run */
 		PF_LOG(ERR, "bfd %s %s: %s: no session", c->name, addr_str(&c->addr, a), err);
@@ -468,7 +468,7 @@ static int session_init(struct bfd *b, struct bfd_session *se, const struct cfg_
 	if (se->tx == NULL || se->detect == NULL)
 		return -ENOMEM;
 	PF_LOG(NOTICE, "bfd %s %s: from %s on %s, %u ms x %u", c->name, addr_str(&c->addr, a),
-	       ip_addr_format(&se->local, err, sizeof(err)), port->iface, c->bfd_interval_ms,
+	       ip_addr_format(&se->local, err, sizeof(err)), port->kiface, c->bfd_interval_ms,
 	       c->bfd_multiplier);
 	return 0;
 }

@@ -496,6 +496,54 @@ static int port_numbers(struct cfg_parse *p, const config_setting_t *g, const ch
 	return 0;
 }
 
+static int get_bool(struct cfg_parse *p, const config_setting_t *g, const char *gpath,
+		    const char *name, bool *out);
+
+/* exception (default: a PCI port) and exception_iface (default "pf-" and the
+ * port's name); kiface is then the TAP (the VLAN's interface on a VLAN
+ * port), else iface. */
+static int port_exception(struct cfg_parse *p, const config_setting_t *g, const char *gpath,
+			  struct cfg_port *port)
+{
+	char tap[IF_NAMESIZE] = "", path[CFG_PATH_LEN];
+	int rc, rt;
+
+	port->exception = port->is_pci;
+	if ((rc = get_bool(p, g, gpath, "exception", &port->exception)) < 0 ||
+	    (rt = get_string(p, g, gpath, "exception_iface", tap, sizeof(tap))) < 0)
+		return rc < 0 ? rc : rt;
+	if (!port->exception) {
+		if (rt > 0)
+			return cfg_error(p, config_setting_get_member(g, "exception_iface"),
+					 path_join(path, gpath, "exception_iface"),
+					 "set without exception = true");
+		memcpy(port->kiface, port->iface, sizeof(port->kiface));
+		return 0;
+	}
+	/* errors point at the setting, or at the port when it is a default */
+	const config_setting_t *at = config_setting_get_member(g, "exception");
+	if (at == NULL)
+		at = g;
+	path_join(path, gpath, "exception");
+	if (rt == 0 && snprintf(tap, sizeof(tap), "pf-%s", port->name) >= (int)sizeof(tap))
+		return cfg_error(p, at, path,
+				 "the TAP's default name pf-%s is longer than %d characters: set "
+				 "exception_iface",
+				 port->name, IF_NAMESIZE - 1);
+	if (rt > 0) { /* the name's own errors point at it */
+		at = config_setting_get_member(g, "exception_iface");
+		path_join(path, gpath, "exception_iface");
+	}
+	for (unsigned i = 0; i < p->cfg->n_ports; i++)
+		if (strcmp(p->cfg->ports[i].kiface, tap) == 0 ||
+		    strcmp(p->cfg->ports[i].iface, tap) == 0)
+			return cfg_error(p, at, path, "interface %s is also ports[%u]'s", tap, i);
+	if (strcmp(port->iface, tap) == 0)
+		return cfg_error(p, at, path, "the TAP cannot be the port's own interface %s", tap);
+	memcpy(port->kiface, tap, sizeof(port->kiface));
+	return 0;
+}
+
 static int port_addr_add(struct cfg_parse *p, const config_setting_t *s, const char *path,
 			 const char *v, void *arg)
 {
@@ -526,7 +574,8 @@ static int parse_port(struct cfg_parse *p, const config_setting_t *g, const char
 	    (rc = dup_name(p, g, gpath, "ports", config_port_index(cfg, port->name))) < 0 ||
 	    (rc = port_device(p, g, gpath, port)) < 0 || (rc = port_tier(p, g, gpath, port)) < 0 ||
 	    (rc = get_mac(p, g, gpath, &port->has_mac, &port->mac)) < 0 ||
-	    (rc = port_numbers(p, g, gpath, port)) < 0)
+	    (rc = port_numbers(p, g, gpath, port)) < 0 ||
+	    (rc = port_exception(p, g, gpath, port)) < 0)
 		return rc;
 	rc = each_string(p, g, gpath, "addresses", CFG_MAX_ADDRS, port_addr_add, port);
 	if (rc < 0)
@@ -608,16 +657,16 @@ static int nexthop_bfd(struct cfg_parse *p, const config_setting_t *g, const cha
 		return 0;
 	}
 	path_join(path, gpath, "bfd");
-	if (port->iface[0] == '\0')
+	if (port->kiface[0] == '\0')
 		return cfg_error(p, s, path,
 				 "port \"%s\" has no kernel interface to run BFD on (af_packet or "
-				 "af_xdp with iface=; not a PCI port yet)",
+				 "af_xdp with iface=, or exception = true)",
 				 port->name);
-	if (port->vlan != 0)
+	if (port->vlan != 0 && !port->exception)
 		return cfg_error(p, s, path,
 				 "port \"%s\" sends on VLAN %u, but BFD would run on its untagged "
 				 "kernel interface %s",
-				 port->name, port->vlan, port->iface);
+				 port->name, port->vlan, port->kiface);
 	if (!port_has_family(port, nh->addr.family))
 		return cfg_error(p, s, path, "port \"%s\" has no IPv%c address to run BFD from",
 				 port->name, nh->addr.family == AF_INET ? '4' : '6');
@@ -640,13 +689,13 @@ static int parse_nexthop(struct cfg_parse *p, const config_setting_t *g, const c
 	/* The MAC would come from the neighbour table of the port's untagged
 	 * interface, while the next hop is on the VLAN (daemon/neigh.c). */
 	const struct cfg_port *port = &cfg->ports[nh->port];
-	if (!nh->has_mac && port->iface[0] != '\0' && port->vlan != 0) {
+	if (!nh->has_mac && port->kiface[0] != '\0' && port->vlan != 0 && !port->exception) {
 		char path[CFG_PATH_LEN];
 		return cfg_error(
 			p, config_setting_get_member(g, "address"), path_join(path, gpath, "mac"),
 			"needed: port \"%s\" sends on VLAN %u, but its kernel interface %s, "
 			"whose neighbour table would give the MAC, is untagged",
-			port->name, port->vlan, port->iface);
+			port->name, port->vlan, port->kiface);
 	}
 	cfg->n_nexthops++;
 	return 0;
@@ -1299,8 +1348,10 @@ static int alloc_lists(struct cfg_parse *p, const config_setting_t *root)
 
 static int parse_sections(struct cfg_parse *p, const config_setting_t *root)
 {
-	static const char *const port_keys[] = {"name", "device",    "tier",	  "mac", "vlan",
-						"mtu",	"rx_queues", "addresses", NULL};
+	static const char *const port_keys[] = {
+		"name", "device",    "tier",	  "mac",       "vlan",
+		"mtu",	"rx_queues", "addresses", "exception", "exception_iface",
+		NULL};
 	static const char *const nh_keys[] = {
 		"name", "port", "address", "mac", "bfd", "bfd_interval_ms", "bfd_multiplier", NULL};
 	static const char *const pg_keys[] = {"name", "members", NULL};

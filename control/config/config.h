@@ -26,8 +26,15 @@ struct cfg_port {
 	char device[256]; /* PCI address "0000:01:00.0" or vdev "net_af_packet0,iface=x" */
 	bool is_pci;
 	char iface[IF_NAMESIZE]; /* kernel interface of an af_xdp/af_packet vdev ("" if none) */
-	enum pf_tier tier;	 /* role of the link this port carries; TIER__MAX: none
-				  * (a traffic-source port that is no carrier link) */
+	/* The exception path (control/daemon/exception.c): a TAP interface that
+	 * carries the port's addresses and control traffic (BGP, BFD, ARP, ND)
+	 * for a port whose frames no kernel sees (PCI ports, by default). */
+	bool exception;
+	/* The kernel interface whose sockets and neighbour table serve the port:
+	 * the exception TAP, else iface ("" if none). */
+	char kiface[IF_NAMESIZE];
+	enum pf_tier tier; /* role of the link this port carries; TIER__MAX: none
+			    * (a traffic-source port that is no carrier link) */
 	bool has_mac;
 	struct rte_ether_addr mac; /* override the port's own MAC */
 	uint16_t vlan;		   /* 0: untagged */

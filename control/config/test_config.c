@@ -127,6 +127,18 @@ static void expect_error(unsigned line, const char *repl, unsigned eline, const 
 	expect_error_text(base_with(line, repl), eline, setting);
 }
 
+/* Inserts ins into text (of size cap) right after the first anchor. */
+static void insert_after(char *text, size_t cap, const char *anchor, const char *ins)
+{
+	char *p = strstr(text, anchor);
+
+	assert_non_null(p);
+	p += strlen(anchor);
+	assert_true(strlen(text) + strlen(ins) < cap);
+	memmove(p + strlen(ins), p, strlen(p) + 1);
+	memcpy(p, ins, strlen(ins));
+}
+
 static void test_valid(void **state)
 {
 	struct config cfg;
@@ -273,11 +285,13 @@ static void test_bfd(void **state)
 	assert_int_equal(cfg.nexthops[2].bfd_interval_ms, CFG_BFD_INTERVAL_MS);
 	assert_int_equal(cfg.nexthops[2].bfd_multiplier, CFG_BFD_MULTIPLIER);
 	config_free(&cfg);
-	/* a PCI port has no kernel interface to run it on */
-	expect_error(20,
-		     "    { name = \"pri-rtr\"; port = \"pri\"; address = \"198.51.100.2\";"
-		     " mac = \"02:00:00:00:01:02\"; bfd = true; },",
-		     20, "nexthops[0].bfd");
+	/* a PCI port without its exception path has no kernel interface */
+	char text[8192];
+	snprintf(text, sizeof(text), "%s",
+		 base_with(11, "    { name = \"pri\"; device = \"0000:01:00.0\"; tier = "
+			       "\"primary\"; vlan = 100; mtu = 9000; exception = false;"));
+	insert_after(text, sizeof(text), "mac = \"02:00:00:00:01:02\";", " bfd = true;");
+	expect_error_text(text, 20, "nexthops[0].bfd");
 	/* no address of the family to send from */
 	expect_error(22,
 		     "    { name = \"loc-rtr\"; port = \"loc\"; address = \"198.51.100.6\"; bfd = "
@@ -307,16 +321,66 @@ static void test_bfd(void **state)
 	const char *loc_vlan = "    { name = \"loc\"; device = \"net_af_xdp0,iface=pf-loc\"; "
 			       "tier = \"local\"; vlan = 7; addresses = [\"198.51.100.5/30\"]; }";
 	expect_error(13, loc_vlan, 22, "nexthops[2].mac");
-	char text[8192];
-	const char *at = "address = \"198.51.100.6\";";
 	snprintf(text, sizeof(text), "%s", base_with(13, loc_vlan));
-	char *p = strstr(text, at);
-	assert_non_null(p);
-	p += strlen(at);
-	memmove(p + strlen(" mac = \"02:00:00:00:02:02\"; bfd = true;"), p, strlen(p) + 1);
-	memcpy(p, " mac = \"02:00:00:00:02:02\"; bfd = true;",
-	       strlen(" mac = \"02:00:00:00:02:02\"; bfd = true;"));
+	insert_after(text, sizeof(text), "address = \"198.51.100.6\";",
+		     " mac = \"02:00:00:00:02:02\"; bfd = true;");
 	expect_error_text(text, 22, "nexthops[2].bfd");
+}
+
+/* exception: on by default for a PCI port; its TAP (pf-NAME or
+ * exception_iface) is then the port's kernel interface (kiface), the VLAN's
+ * own on a VLAN port. */
+static void test_exception(void **state)
+{
+	const char *pci = "    { name = \"pri\"; device = \"0000:01:00.0\"; tier = \"primary\";";
+	struct config cfg;
+	char text[8192], err[512];
+
+	(void)state;
+	load_ok(0, NULL, &cfg);
+	assert_false(cfg.ports[0].exception); /* a vdev */
+	assert_string_equal(cfg.ports[0].kiface, "pf-src");
+	assert_true(cfg.ports[1].exception); /* PCI, on VLAN 100 */
+	assert_string_equal(cfg.ports[1].kiface, "pf-pri");
+	config_free(&cfg);
+	/* BFD runs there, VLAN or not */
+	snprintf(text, sizeof(text), "%s", base_with(0, NULL));
+	insert_after(text, sizeof(text), "mac = \"02:00:00:00:01:02\";", " bfd = true;");
+	write_text(text);
+	if (config_load(tmp_path, &cfg, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	unlink(tmp_path);
+	assert_true(cfg.nexthops[0].bfd);
+	config_free(&cfg);
+
+	snprintf(text, sizeof(text), "%s exception = false;", pci);
+	load_ok(11, text, &cfg);
+	assert_false(cfg.ports[1].exception);
+	assert_string_equal(cfg.ports[1].kiface, "");
+	config_free(&cfg);
+
+	load_ok(9,
+		"    { name = \"src\"; device = \"net_af_packet0,iface=pf-src\"; exception = "
+		"true; exception_iface = \"tap-src\";",
+		&cfg);
+	assert_true(cfg.ports[0].exception);
+	assert_string_equal(cfg.ports[0].kiface, "tap-src");
+	assert_string_equal(cfg.ports[0].iface, "pf-src");
+	config_free(&cfg);
+
+	/* the default name does not fit */
+	expect_error(11,
+		     "    { name = \"primary-link1\"; device = \"0000:01:00.0\"; tier = "
+		     "\"primary\";",
+		     11, "ports[1].exception");
+	snprintf(text, sizeof(text), "%s exception = false; exception_iface = \"t0\";", pci);
+	expect_error(11, text, 11, "ports[1].exception_iface");
+	snprintf(text, sizeof(text), "%s exception_iface = \"pf-src\";", pci);
+	expect_error(11, text, 11, "ports[1].exception_iface");
+	snprintf(text, sizeof(text), "%s exception = \"yes\";", pci);
+	expect_error(11, text, 11, "ports[1].exception");
+	snprintf(text, sizeof(text), "%s exception_iface = \"a-name-of-16-chr\";", pci);
+	expect_error(11, text, 11, "ports[1].exception_iface");
 }
 
 static void test_err_syntax(void **state)
@@ -777,6 +841,7 @@ int main(void)
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_route_files),
 		cmocka_unit_test(test_defaults_and_unreg_pathgroup),
+		cmocka_unit_test(test_exception),
 		cmocka_unit_test(test_err_syntax),
 		cmocka_unit_test(test_err_missing_file),
 		cmocka_unit_test(test_err_missing_ports),

@@ -226,6 +226,13 @@ static json_t *port_json(const struct daemon *d, unsigned i, const struct pf_lco
 				  "opackets", (json_int_t)hw.opackets, "imissed",
 				  (json_int_t)hw.imissed, "ierrors", (json_int_t)hw.ierrors,
 				  "oerrors", (json_int_t)hw.oerrors));
+	const struct pf_exception *x = &d->exc[i];
+	if (r != NULL && x->on)
+		json_object_set_new(r, "exception",
+				    json_pack("{s:s,s:I,s:I,s:I}", "iface", cp->kiface, "to_kernel",
+					      (json_int_t)x->to_kernel, "from_kernel",
+					      (json_int_t)x->from_kernel, "dropped",
+					      (json_int_t)x->dropped));
 	return r;
 }
 
@@ -783,6 +790,7 @@ int ctlsock_link_start(struct daemon *d, const struct ctlsock_link *l, char *msg
 	memcpy(p.name, l->name, sizeof(p.name));
 	memcpy(p.device, l->device, sizeof(p.device));
 	memcpy(p.iface, l->iface, sizeof(p.iface));
+	memcpy(p.kiface, l->iface, sizeof(p.kiface)); /* no exception path at run time */
 	p.is_pci = l->is_pci;
 	p.tier = l->tier;
 	p.has_mac = l->has_mac;

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "control/config/config.h"
+#include "control/daemon/exception.h"
 #include "control/ev/ev.h"
 #include "control/routes/routes.h"
 #include "dataplane/fwd/fwd.h"
@@ -56,8 +57,9 @@ struct daemon {
 	unsigned n_ports;
 	struct port_rt port[PF_MAX_PORTS];
 	struct pf_link link[PF_MAX_PORTS];
-	uint16_t nh_id[PF_MAX_NEXTHOPS];   /* config next hop -> fwd next hop, NH_NONE */
-	uint16_t pg_id[PF_MAX_PATHGROUPS]; /* config path group -> fwd path group */
+	struct pf_exception exc[PF_MAX_PORTS]; /* exception.h: TAPs of PCI ports */
+	uint16_t nh_id[PF_MAX_NEXTHOPS];       /* config next hop -> fwd next hop, NH_NONE */
+	uint16_t pg_id[PF_MAX_PATHGROUPS];     /* config path group -> fwd path group */
 
 	unsigned n_workers;
 	struct worker worker[16];

@@ -117,7 +117,7 @@ static void nh_set(struct neigh *n, uint16_t port, const struct ip_addr *addr,
 		   const struct rte_ether_addr *mac, const char *why)
 {
 	struct daemon *d = n->d;
-	const char *ifname = d->cfg.ports[port].iface;
+	const char *ifname = d->cfg.ports[port].kiface;
 	struct learnt *l = learnt_find(n, port, addr);
 	char a[INET6_ADDRSTRLEN], reason[48];
 
@@ -247,7 +247,7 @@ static void refused(struct neigh *n, uint32_t seq, int error)
 	char a[INET6_ADDRSTRLEN];
 	const struct cfg_nexthop *c = &d->cfg.nexthops[i];
 	PF_LOG(WARNING, "next hop %s: the kernel will not resolve %s on %s: %s", c->name,
-	       ip_addr_format(&c->addr, a, sizeof(a)), d->cfg.ports[c->port].iface,
+	       ip_addr_format(&c->addr, a, sizeof(a)), d->cfg.ports[c->port].kiface,
 	       strerror(-error));
 }
 
@@ -355,8 +355,8 @@ static void on_tick(struct ev_loop *loop, struct ev_timer *t, void *arg)
 	if (n->dump_age > 0)
 		n->dump_age++;
 	for (unsigned p = 0; p < d->cfg.n_ports && p < PF_MAX_PORTS; p++)
-		n->ifindex[p] = config_port_present(&d->cfg, p) && d->cfg.ports[p].iface[0] != '\0'
-					? if_nametoindex(d->cfg.ports[p].iface)
+		n->ifindex[p] = config_port_present(&d->cfg, p) && d->cfg.ports[p].kiface[0] != '\0'
+					? if_nametoindex(d->cfg.ports[p].kiface)
 					: 0;
 	prune(n);
 	for (unsigned i = 0; i < d->cfg.n_nexthops; i++) {
@@ -388,7 +388,7 @@ int neigh_start(struct daemon *d)
 
 	for (unsigned i = 0; i < d->cfg.n_nexthops; i++) {
 		const struct cfg_nexthop *c = &d->cfg.nexthops[i];
-		if (!c->has_mac && d->cfg.ports[c->port].iface[0] == '\0')
+		if (!c->has_mac && d->cfg.ports[c->port].kiface[0] == '\0')
 			PF_LOG(WARNING,
 			       "next hop %s has no MAC and port %s no kernel interface to resolve "
 			       "it in: it stays unused until a static mac is configured",

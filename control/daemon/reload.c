@@ -95,6 +95,8 @@ static const char *port_diff(const struct cfg_port *a, const struct cfg_port *b)
 		return "mtu";
 	if (a->n_rxq != b->n_rxq)
 		return "rx_queues";
+	if (a->exception != b->exception || strcmp(a->kiface, b->kiface) != 0)
+		return "exception";
 	if (a->n_addrs != b->n_addrs ||
 	    memcmp(a->addrs, b->addrs, a->n_addrs * sizeof(a->addrs[0])))
 		return "addresses";

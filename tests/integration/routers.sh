@@ -81,6 +81,43 @@ routers_up() {
 	ip -n "$SNS" -6 route replace 2001:db8:c000::/48 via 2001:db8:ff::1 dev "${1}src"
 }
 
+# cfg_carrier_bgp: the config settings after the next hops for a daemon that
+# runs BGP with a router on "pri" (BIRD in test_bfd and test_exception):
+# 0/0 to path group carrier4 (pri-rtr, then loc-rtr), 203.0.113.0/24
+# registered, and BGP (AS64500) with pri4, 198.51.100.2 AS64496
+cfg_carrier_bgp() {
+	cat <<'EOF'
+	pathgroups = ( { name = "carrier4"; members = ["pri-rtr", "loc-rtr"]; } );
+	routes = ( { prefix = "0.0.0.0/0"; pathgroup = "carrier4"; } );
+	registered = ( { prefix = "203.0.113.0/24"; customer = "acme"; } );
+	unregistered = "drop";
+	bgp: {
+		asn = 64500;
+		router_id = "198.51.100.1";
+		policies = ( { name = "carrier"; ipv4_lengths = [8, 24]; bogons = false; } );
+		peers = ( { name = "pri4"; port = "pri"; address = "198.51.100.2"; remote_as = 64496;
+			    policy = "carrier"; hold_time = 30; connect_retry = 1; } );
+	};
+EOF
+}
+
+# bird_bgp_dut4: BIRD's side of that session, for RTR1's config: BGP dut4
+# (AS64496) to the daemon, exporting its static 198.18.7.0/24; after an
+# error it connects again within 1-5 s, then every 2 s
+bird_bgp_dut4() {
+	cat <<'EOF'
+protocol static { ipv4; route 198.18.7.0/24 blackhole; }
+protocol bgp dut4 {
+	local 198.51.100.2 as 64496;
+	neighbor 198.51.100.1 as 64500;
+	hold time 30;
+	connect retry time 2;
+	error wait time 1, 5;
+	ipv4 { import none; export where source = RTS_STATIC; next hop self; };
+}
+EOF
+}
+
 routers_del() {
 	local ns
 	for ns in "$DUT" "$SNS" "$RTR1" "$RTR2"; do ip netns del "$ns" 2>/dev/null; done

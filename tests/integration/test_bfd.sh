@@ -86,15 +86,7 @@ protocol bfd $BFD_PROTO {
 	interface "bdr1" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; };
 	neighbor 198.51.100.1;
 }
-protocol static { ipv4; route 198.18.7.0/24 blackhole; }
-protocol bgp dut4 {
-	local 198.51.100.2 as 64496;
-	neighbor 198.51.100.1 as 64500;
-	hold time 30;
-	connect retry time 2;
-	error wait time 1, 5;
-	ipv4 { import none; export where source = RTS_STATIC; next hop self; };
-}
+$(bird_bgp_dut4)
 EOF
 bird -p -c "$BIRD_CONF" || exit 1
 # bird_start: BIRD in RTR1, until birdc answers (5 s at most)
@@ -124,17 +116,7 @@ $(cfg_head)
 		  bfd = true; bfd_interval_ms = 100; bfd_multiplier = 3; },
 		{ name = "loc-rtr"; port = "loc"; address = "198.51.100.6"; mac = "$R2_MAC"; }
 	);
-	pathgroups = ( { name = "carrier4"; members = ["pri-rtr", "loc-rtr"]; } );
-	routes = ( { prefix = "0.0.0.0/0"; pathgroup = "carrier4"; } );
-	registered = ( { prefix = "203.0.113.0/24"; customer = "acme"; } );
-	unregistered = "drop";
-	bgp: {
-		asn = 64500;
-		router_id = "198.51.100.1";
-		policies = ( { name = "carrier"; ipv4_lengths = [8, 24]; bogons = false; } );
-		peers = ( { name = "pri4"; port = "pri"; address = "198.51.100.2"; remote_as = 64496;
-			    policy = "carrier"; hold_time = 30; connect_retry = 1; } );
-	};
+$(cfg_carrier_bgp)
 };
 EOF
 

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The exception path: control traffic of a port whose frames no kernel sees
+ * (a PCI NIC; cfg_port.exception) goes through a TAP interface that carries
+ * the port's addresses. The workers punt what is for the box (ARP, ND,
+ * BGP, BFD, ICMP to its addresses); the control thread writes it into the
+ * TAP, where the kernel answers as on any interface, and sends what the
+ * kernel writes to the TAP out of the port on a tx queue of its own (the
+ * one after the workers'). The kernel's sockets, neighbour table and
+ * routes then serve BGP, BFD and next-hop resolution as they do on the
+ * lab's af_packet ports (cfg_port.kiface names the TAP).
+ */
+#ifndef PEERFWD_EXCEPTION_H
+#define PEERFWD_EXCEPTION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <rte_mbuf.h>
+
+struct daemon;
+
+struct pf_exception {
+	bool on;
+	uint16_t tap_id; /* the TAP's ethdev */
+	uint16_t txq;	 /* the control thread's tx queue on the port */
+	/* frames into the kernel, out of it onto the port, and dropped (TAP or
+	 * port tx queue full) */
+	uint64_t to_kernel, from_kernel, dropped;
+};
+
+/* The tx queues port i needs beyond the workers' (1 with an exception path). */
+uint16_t exception_txqs(const struct daemon *d, unsigned i);
+/* After port i started with exception_txqs extra tx queues: its TAP, up,
+ * with the port's MAC, MTU and addresses. 0 or -errno with err set. */
+int exception_start(struct daemon *d, unsigned i, char *err, size_t len);
+void exception_stop(struct daemon *d, unsigned i);
+/* A punted frame: into its port's TAP (true: taken, sent or freed), or
+ * false when its port has no exception path. */
+bool exception_to_kernel(struct daemon *d, struct rte_mbuf *m);
+/* What the kernel sent on the TAPs, out of their ports. */
+void exception_poll(struct daemon *d);
+
+#endif

@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# The exception path (control/daemon/exception.c), as a PCI port uses it: the
+# daemon's port "pri" has exception = true, so the kernel's ARP, ND, BGP and
+# BFD for it run on a TAP (pf-pri) that the daemon feeds with what its worker
+# punts and drains onto the port. No kernel may see the port's frames
+# otherwise, as with a PCI NIC bound to vfio-pci. Here the port is an
+# af_packet vdev, whose veth (expri) the DUT kernel also reads; that veth
+# has no addresses, no IPv6, and rp_filter and arp_ignore on, so the kernel
+# drops and ignores everything on it, which the test checks too.
+#
+# The topology is routers.sh's (interfaces ex*): the sender, the daemon,
+# RTR1 on port "pri" (BIRD: BGP and BFD to the daemon) and RTR2 on port "loc".
+# Checked through the TAP: the TAP's addresses; RTR1 pinging the daemon's
+# IPv4 and IPv6 addresses (ARP, ND); RTR1's MAC learned from the TAP's
+# neighbour table; BFD and BGP with BIRD, BIRD's route in the FIB; traffic
+# forwarded to RTR1 with the learned MAC; the counters; the TAP gone after
+# the daemon stops.
+#
+#   PEERFWD_BUILDDIR  build directory with peerfwd and tools/peerctl/peerctl
+#   TEST_LCORES       "MAIN WORKER" lcores for the daemon (default "0 1")
+#
+# Root only. Exit 0 when every check passed, 1 otherwise.
+set -u -o pipefail
+
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/routers.sh"
+find_build "$SRC"
+read -r MAIN_LCORE WORKER_LCORE <<<"${TEST_LCORES:-0 1}"
+test_files exception
+routers_names ex
+BIRD_CONF=$TMP/bird1.conf
+BIRD_SOCK=$TMP/bird1.ctl
+BIRD_PID=$TMP/bird1.pid
+BIRD_LOG=$TMP/bird1.log
+TAP=pf-pri
+PID=
+FAILED=0
+PASSED=0
+
+dx() { ip netns exec "$DUT" "$@"; }
+bc() { birdc -s "$BIRD_SOCK" "$@"; }
+
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+	kill_daemon
+	[[ -f $BIRD_PID ]] && kill -9 "$(cat "$BIRD_PID")" 2>/dev/null
+	routers_del
+	rm -rf "$TMP" "/var/run/dpdk/$PREFIX_EAL"
+}
+trap cleanup EXIT
+need_netns_build jq bird birdc python3
+
+routers_up ex
+R1_MAC=$(ip netns exec "$RTR1" cat /sys/class/net/exr1/address)
+# A veth hands TCP and UDP on with their checksums left to offload, and the
+# af_packet port reads them so; on a wire they are complete. RTR1 computes
+# its own, so that what the worker punts into the TAP is what a NIC gets.
+ip netns exec "$RTR1" ethtool -K exr1 tx off >/dev/null || exit 1
+R2_MAC=$(ip netns exec "$RTR2" cat /sys/class/net/exr2/address)
+# The DUT kernel's side of the pri link knows nothing: no addresses, no
+# IPv6; what reaches it there from RTR1 fails the reverse path check (RTR1's
+# subnet is on the TAP), and it answers no ARP for the TAP's addresses.
+ip -n "$DUT" addr flush dev expri
+dx sysctl -qw net.ipv6.conf.expri.disable_ipv6=1 net.ipv4.conf.expri.rp_filter=1 \
+	net.ipv4.conf.expri.arp_ignore=1
+# rp_filter_drops: the DUT kernel's reverse path drops so far
+# shellcheck disable=SC2016 # awk's own fields
+rp_filter_drops() {
+	dx awk '$1 == "TcpExt:" { if (!h) { for (i = 2; i <= NF; i++) k[i] = $i; h = 1 }
+		else for (i = 2; i <= NF; i++) if (k[i] == "IPReversePathFilter") print $i }' \
+		/proc/net/netstat
+}
+
+cat >"$BIRD_CONF" <<EOF
+log "$BIRD_LOG" all;
+router id 198.51.100.2;
+protocol device {}
+protocol bfd {
+	interface "exr1" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; };
+	neighbor 198.51.100.1;
+}
+$(bird_bgp_dut4)
+EOF
+bird -p -c "$BIRD_CONF" || exit 1
+ip netns exec "$RTR1" bird -c "$BIRD_CONF" -s "$BIRD_SOCK" -P "$BIRD_PID" || exit 1
+
+# Port "pri": af_packet with two queue pairs (its packet sockets fan frames
+# out over both, so the worker polls both; the control thread sends on the
+# tx queue after the worker's).
+cat >"$CFG" <<EOF
+peerfwd: {
+$(cfg_head)
+	ports = (
+		{ name = "in";  device = "net_af_packet0,iface=exin"; tier = "none";
+		  addresses = ["192.0.2.1/24", "2001:db8:ff::1/64"]; },
+		{ name = "pri"; device = "net_af_packet1,iface=expri,qpairs=2"; tier = "primary";
+		  rx_queues = 2; exception = true;
+		  addresses = ["198.51.100.1/30", "2001:db8:1::1/64"]; },
+		{ name = "loc"; device = "net_af_packet2,iface=exloc"; tier = "local";
+		  addresses = ["198.51.100.5/30", "2001:db8:2::1/64"]; }
+	);
+	workers = ( { lcore = $WORKER_LCORE; rx = ["in:0", "pri:0", "pri:1", "loc:0"]; } );
+	nexthops = (
+		{ name = "pri-rtr"; port = "pri"; address = "198.51.100.2";
+		  bfd = true; bfd_interval_ms = 100; bfd_multiplier = 3; },
+		{ name = "loc-rtr"; port = "loc"; address = "198.51.100.6"; mac = "$R2_MAC"; }
+	);
+$(cfg_carrier_bgp)
+};
+EOF
+
+wait_diag() {
+	echo "     ports: $(pj ports | jq -c '.ports[] | select(.name == "pri")')"
+	echo "     peerings: $(pj peering list | jq -c '.peerings[]? | {name, state, last_error}')"
+	echo "     birdc show protocols (RTR1):"
+	bc show protocols 2>&1 | sed 's/^/       /'
+}
+
+RP0=$(rp_filter_drops)
+start_daemon
+within 10
+
+# ---- 1: the TAP ----
+if A=$(dx ip -br addr show dev "$TAP" 2>&1); then
+	ok "the daemon made $TAP: $A"
+	if [[ $A == *" UP "* || $A == *" UNKNOWN "* ]]; then ok "$TAP is up"; else
+		fail "$TAP is not up: $A"
+	fi
+	if [[ $A == *198.51.100.1/30* && $A == *2001:db8:1::1/64* ]]; then
+		ok "$TAP carries the port's addresses"
+	else
+		fail "$TAP lacks the port's addresses: $A"
+	fi
+	M=$(dx cat "/sys/class/net/$TAP/address")
+	jq_is "$(pj ports)" ".ports[] | select(.name == \"pri\") | .mac | ascii_downcase" "$M" \
+		"$TAP has the port's MAC"
+else
+	fail "no interface $TAP in the DUT: $A"
+fi
+
+# ---- 2: the DUT's addresses answer RTR1 (ARP, ND, ICMP through the TAP) ----
+for a in 198.51.100.1 2001:db8:1::1; do
+	if ip netns exec "$RTR1" ping -q -c 3 -i 0.2 -W 1 "$a" >/dev/null 2>&1; then
+		ok "RTR1 pings the daemon's $a through the exception path"
+	else
+		fail "RTR1 cannot ping the daemon's $a"
+	fi
+done
+
+# ---- 3: the next hop's MAC, from the TAP's neighbour table ----
+if wait_lookup 203.0.113.5 "$(member pri-rtr) | \"\(.resolved) \(.mac)\"" "true $R1_MAC"; then
+	ok "pri-rtr resolved through $TAP's neighbour table: $R1_MAC"
+else
+	fail "pri-rtr not resolved to $R1_MAC"
+fi
+
+# ---- 4: BFD and BGP with BIRD over the TAP ----
+if wait_lookup 203.0.113.5 "$(member pri-rtr) | .bfd" up; then
+	ok "BFD with BIRD up over $TAP"
+else
+	fail "BFD with BIRD not up"
+fi
+if wait_lookup 198.18.7.1 .matched 198.18.7.0/24; then
+	ok "BGP with BIRD over $TAP: its 198.18.7.0/24 is in the FIB"
+else
+	fail "BIRD's 198.18.7.0/24 not in the FIB"
+fi
+jq_is "$(pj peering list)" '.peerings[] | select(.name == "pri4") | .state' Established \
+	"the BGP peering is Established"
+
+# ---- 5: traffic through the daemon to RTR1, with the learned MAC ----
+jq_is "$(lookup)" .active.nexthop pri-rtr "pri-rtr is the active member"
+reaches "pings from the sender reach RTR1" 4 "$RTR1" "$RTR2"
+
+# ---- 6: what went through the TAP, and what the DUT kernel did on expri ----
+X=$(pj ports | jq -c '.ports[] | select(.name == "pri") | .exception')
+jq_is "$X" '"\(.iface) \(.to_kernel > 0) \(.from_kernel > 0) \(.dropped)"' "$TAP true true 0" \
+	"the exception path's counters: $X"
+RP1=$(rp_filter_drops)
+if ((RP1 > RP0)); then
+	ok "the DUT kernel dropped its own copies on expri ($((RP1 - RP0)) by the reverse path check)"
+else
+	fail "the DUT kernel dropped nothing on expri by rp_filter: was the test's premise kept?"
+fi
+
+# ---- 7: stop: the TAP goes with the daemon ----
+stop_daemon
+if dx ip link show "$TAP" >/dev/null 2>&1; then
+	fail "$TAP still exists after the daemon stopped"
+else
+	ok "$TAP is gone with the daemon"
+fi
+
+# ---- 8: on a VLAN port the TAP is the VLAN's interface ----
+# This kernel has no VLAN interfaces (no 8021q), so RTR1 on VLAN 101 is a raw
+# socket (vlan_peer.py): an untagged ARP request (the daemon must drop it),
+# then a tagged one and a tagged echo request, whose answers must be tagged.
+[[ -f $BIRD_PID ]] && kill -9 "$(cat "$BIRD_PID")" 2>/dev/null
+rm -f "$BIRD_PID"
+sed -i 's/rx_queues = 2; exception = true;/rx_queues = 2; exception = true; vlan = 101;/' "$CFG"
+start_daemon
+OUT=$(ip netns exec "$RTR1" python3 "$SRC/tests/integration/vlan_peer.py" exr1 198.51.100.1 \
+	198.51.100.2 101 2>&1)
+echo "     RTR1 on VLAN 101 (raw socket): $(echo "$OUT" | tr '\n' ' ')"
+if [[ $OUT == *"untagged-arp unanswered"* ]]; then
+	ok "VLAN port: an untagged ARP request gets no answer"
+else
+	fail "VLAN port: an untagged ARP request was answered"
+fi
+if [[ $OUT == *"tagged-arp vlan=101 mac="* ]]; then
+	ok "VLAN port: the TAP answers ARP on VLAN 101"
+else
+	fail "VLAN port: no ARP answer on VLAN 101"
+fi
+if [[ $OUT == *"echo-reply vlan=101"* ]]; then
+	ok "VLAN port: the TAP answers an echo request on VLAN 101"
+else
+	fail "VLAN port: no echo reply on VLAN 101"
+fi
+X=$(pj ports | jq -c '.ports[] | select(.name == "pri") | .exception')
+jq_is "$X" '"\(.to_kernel >= 2) \(.from_kernel >= 2) \(.dropped >= 1)"' "true true true" \
+	"VLAN port: tagged frames both ways, the untagged one dropped: $X"
+stop_daemon
+finish "BIRD's log" "$BIRD_LOG"
