@@ -170,28 +170,6 @@ static int start_workers(struct daemon *d)
 	return 0;
 }
 
-static void drain_punt(struct daemon *d)
-{
-	struct rte_mbuf *m[64];
-	unsigned n = rte_ring_dequeue_burst(d->punt, (void **)m, 64, NULL);
-
-	/* Counted, then into the port's exception TAP; the kernel interfaces of
-	 * af_packet/af_xdp ports see control traffic themselves (BGP, ARP, ND
-	 * run there), so the copy punted from those is dropped. */
-	for (unsigned i = 0; i < n; i++) {
-		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m[i], struct rte_ether_hdr *);
-		uint16_t type = rte_be_to_cpu_16(eth->ether_type);
-		d->punt_arp += type == RTE_ETHER_TYPE_ARP;
-		d->punt_ipv4 += type == RTE_ETHER_TYPE_IPV4;
-		d->punt_ipv6 += type == RTE_ETHER_TYPE_IPV6;
-		d->punt_other += type != RTE_ETHER_TYPE_ARP && type != RTE_ETHER_TYPE_IPV4 &&
-				 type != RTE_ETHER_TYPE_IPV6;
-		if (!exception_to_kernel(d, m[i]))
-			rte_pktmbuf_free(m[i]);
-	}
-	d->punted += n;
-}
-
 /* Re-reads every present port's carrier and applies the changes. */
 static void check_links(struct daemon *d)
 {
@@ -352,7 +330,7 @@ static int control_loop(struct daemon *d, int sigfd)
 	       routes_registered_count(d->routes));
 	while (!d->quit) {
 		ev_run_once(d->ev, 1);
-		drain_punt(d);
+		exception_drain_punt(d);
 		exception_poll(d);
 	}
 	bgp_stop(d->bgp);

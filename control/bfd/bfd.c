@@ -31,6 +31,7 @@
 #include "control/bfd/bfd_proto.h"
 #include "control/bgp/bgp.h"
 #include "control/daemon/daemon.h"
+#include "control/daemon/exception.h"
 #include "control/daemon/log.h"
 
 struct bfd_session {
@@ -191,7 +192,9 @@ static void on_detect(struct ev_loop *loop, struct ev_timer *t, void *arg)
 
 	(void)t;
 	/* Packets that came while the control thread was busy elsewhere (a
-	 * BGP burst, an fsync) are read before the peer is declared gone. */
+	 * BGP burst, an fsync) are read before the peer is declared gone:
+	 * first what the workers punted for an exception path's TAP. */
+	exception_drain_punt(b->d);
 	for (int f = 0; f < 2; f++)
 		if (b->rx_fd[f] >= 0)
 			on_rx(loop, b->rx_fd[f], 0, b);

@@ -11,6 +11,7 @@
 
 #include <rte_dev.h>
 #include <rte_ethdev.h>
+#include <rte_ring.h>
 
 #include "control/daemon/daemon.h"
 #include "control/daemon/exception.h"
@@ -183,7 +184,7 @@ static bool vlan_strip(struct rte_mbuf *m, uint16_t vlan)
 	return true;
 }
 
-bool exception_to_kernel(struct daemon *d, struct rte_mbuf *m)
+static bool exception_to_kernel(struct daemon *d, struct rte_mbuf *m)
 {
 	for (unsigned i = 0; i < d->n_ports; i++) {
 		struct pf_exception *x = &d->exc[i];
@@ -206,6 +207,31 @@ bool exception_to_kernel(struct daemon *d, struct rte_mbuf *m)
 		return true;
 	}
 	return false;
+}
+
+void exception_drain_punt(struct daemon *d)
+{
+	struct rte_mbuf *m[64];
+	unsigned n;
+
+	if (d->punt == NULL)
+		return;
+	n = rte_ring_dequeue_burst(d->punt, (void **)m, RTE_DIM(m), NULL);
+	/* Counted, then into the port's exception TAP; the kernel interfaces of
+	 * af_packet/af_xdp ports see control traffic themselves (BGP, ARP, ND
+	 * run there), so the copy punted from those is dropped. */
+	for (unsigned i = 0; i < n; i++) {
+		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m[i], struct rte_ether_hdr *);
+		uint16_t type = rte_be_to_cpu_16(eth->ether_type);
+		d->punt_arp += type == RTE_ETHER_TYPE_ARP;
+		d->punt_ipv4 += type == RTE_ETHER_TYPE_IPV4;
+		d->punt_ipv6 += type == RTE_ETHER_TYPE_IPV6;
+		d->punt_other += type != RTE_ETHER_TYPE_ARP && type != RTE_ETHER_TYPE_IPV4 &&
+				 type != RTE_ETHER_TYPE_IPV6;
+		if (!exception_to_kernel(d, m[i]))
+			rte_pktmbuf_free(m[i]);
+	}
+	d->punted += n;
 }
 
 void exception_poll(struct daemon *d)
