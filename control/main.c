@@ -157,6 +157,7 @@ static int start_workers(struct daemon *d)
 		w->ctr = d->ctr[i];
 		w->quit = &d->workers_quit;
 		worker_set_icmp_rate(w, cfg->icmp_rate);
+		worker_set_punt_rate(w, cfg->punt_rate);
 	}
 	d->n_workers = cfg->n_workers;
 	for (unsigned i = 0; i < d->n_workers; i++) {

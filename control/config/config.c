@@ -361,7 +361,8 @@ static int parse_globals(struct cfg_parse *p, const config_setting_t *root)
 	    (rc = get_u32(p, root, "", "main_lcore", 0, CFG_LCORE_MAX, &lcore)) < 0 ||
 	    (rc = get_u32(p, root, "", "mbufs", 0, 1u << 26, &cfg->n_mbufs)) < 0 ||
 	    (rc = get_u32(p, root, "", "link_poll_ms", 1, 60000, &cfg->link_poll_ms)) < 0 ||
-	    (rc = get_u32(p, root, "", "icmp_rate", 0, 1000000, &cfg->icmp_rate)) < 0)
+	    (rc = get_u32(p, root, "", "icmp_rate", 0, 1000000, &cfg->icmp_rate)) < 0 ||
+	    (rc = get_u32(p, root, "", "punt_rate", 0, 10000000, &cfg->punt_rate)) < 0)
 		return rc;
 	cfg->main_lcore = lcore;
 	rc = each_string(p, root, "", "eal_args", CFG_MAX_EAL_ARGS, eal_arg_add, NULL);
@@ -1390,10 +1391,25 @@ static int parse_sections(struct cfg_parse *p, const config_setting_t *root)
 static int parse_root(struct cfg_parse *p, const config_setting_t *top)
 {
 	static const char *const top_keys[] = {"peerfwd", NULL};
-	static const char *const keys[] = {
-		"ctl_socket",	"state_dir",	"main_lcore", "mbufs",	     "eal_args",   "fib",
-		"link_poll_ms", "ports",	"workers",    "nexthops",    "pathgroups", "routes",
-		"registered",	"unregistered", "bgp",	      "route_files", "icmp_rate",  NULL};
+	static const char *const keys[] = {"ctl_socket",
+					   "state_dir",
+					   "main_lcore",
+					   "mbufs",
+					   "eal_args",
+					   "fib",
+					   "link_poll_ms",
+					   "ports",
+					   "workers",
+					   "nexthops",
+					   "pathgroups",
+					   "routes",
+					   "registered",
+					   "unregistered",
+					   "bgp",
+					   "route_files",
+					   "icmp_rate",
+					   "punt_rate",
+					   NULL};
 	const config_setting_t *root = config_setting_get_member(top, "peerfwd");
 	int rc;
 
@@ -1444,6 +1460,7 @@ static void config_defaults(struct config *cfg)
 	cfg->unreg_pathgroup = PG_NONE;
 	cfg->link_poll_ms = CFG_LINK_POLL_MS;
 	cfg->icmp_rate = CFG_ICMP_RATE;
+	cfg->punt_rate = CFG_PUNT_RATE;
 }
 
 int config_load(const char *path, struct config *cfg, char *err, size_t errlen)

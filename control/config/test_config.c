@@ -263,6 +263,24 @@ static void test_icmp_rate(void **state)
 	expect_error(5, "  main_lcore = 0; icmp_rate = \"fast\";", 5, "icmp_rate");
 }
 
+static void test_punt_rate(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	load_ok(0, NULL, &cfg);
+	assert_int_equal(cfg.punt_rate, CFG_PUNT_RATE);
+	config_free(&cfg);
+	load_ok(5, "  main_lcore = 0; punt_rate = 0;", &cfg);
+	assert_int_equal(cfg.punt_rate, 0);
+	config_free(&cfg);
+	load_ok(5, "  main_lcore = 0; punt_rate = 10000000;", &cfg);
+	assert_int_equal(cfg.punt_rate, 10000000);
+	config_free(&cfg);
+	expect_error(5, "  main_lcore = 0; punt_rate = 10000001;", 5, "punt_rate");
+	expect_error(5, "  main_lcore = 0; punt_rate = true;", 5, "punt_rate");
+}
+
 static void test_bfd(void **state)
 {
 	struct config cfg;
@@ -870,6 +888,7 @@ int main(void)
 		cmocka_unit_test(test_bgp_stall_timers),
 		cmocka_unit_test(test_link_poll),
 		cmocka_unit_test(test_icmp_rate),
+		cmocka_unit_test(test_punt_rate),
 		cmocka_unit_test(test_bfd),
 		cmocka_unit_test(test_shipped_configs),
 	};

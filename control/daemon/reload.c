@@ -581,6 +581,15 @@ static void apply_icmp_rate(struct daemon *d, const struct config *nc, struct re
 	note(out, "icmp_rate %u -> %u errors a second per worker", d->cfg.icmp_rate, nc->icmp_rate);
 }
 
+static void apply_punt_rate(struct daemon *d, const struct config *nc, struct reload_summary *out)
+{
+	if (nc->punt_rate == d->cfg.punt_rate)
+		return;
+	for (unsigned i = 0; i < d->n_workers; i++)
+		worker_set_punt_rate(&d->worker[i], nc->punt_rate);
+	note(out, "punt_rate %u -> %u a second per worker", d->cfg.punt_rate, nc->punt_rate);
+}
+
 /* ---- 5: the old config's references ---- */
 
 static bool nexthop_in_use(const struct routes *r, uint16_t id)
@@ -638,6 +647,7 @@ static void commit(struct daemon *d, struct config *nc, const struct reload_plan
 	SWAP(unreg_policy);
 	SWAP(unreg_pathgroup);
 	SWAP(icmp_rate);
+	SWAP(punt_rate);
 #undef SWAP
 	/* old ids no new next hop kept, and those held back last time */
 	n_held = 0;
@@ -700,6 +710,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen, struct reload_summ
 			if (ret == 0) {
 				apply_unregistered(d, nc, pl, out);
 				apply_icmp_rate(d, nc, out);
+				apply_punt_rate(d, nc, out);
 				commit(d, nc, pl, out);
 				out->applied = true;
 				ret = a.ret;

@@ -302,6 +302,29 @@ static void icmp_rate_applies(void **state)
 	D.n_workers = 0;
 }
 
+/* So does punt_rate, the control-plane protection. */
+static void punt_rate_applies(void **state)
+{
+	struct reload_summary s;
+	(void)state;
+
+	D.n_workers = 1;
+	worker_set_punt_rate(&D.worker[0], D.cfg.punt_rate);
+	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"), BASE " punt_rate = 50;");
+	reload_ok(&s);
+	assert_int_equal(D.cfg.punt_rate, 50);
+	assert_int_equal(D.worker[0].punt_interval, rte_get_tsc_hz() / 50);
+	assert_int_equal(s.n_notes, 1);
+	assert_non_null(strstr(s.notes[0], "punt_rate 2000 -> 50"));
+	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"), BASE " punt_rate = 0;");
+	reload_ok(&s);
+	assert_int_equal(D.worker[0].punt_interval, 0); /* no limit */
+	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"), BASE);
+	reload_ok(&s);
+	assert_int_equal(D.cfg.punt_rate, CFG_PUNT_RATE);
+	D.n_workers = 0;
+}
+
 static void restart_required(void **state)
 {
 	struct reload_summary s;
@@ -393,6 +416,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(route_and_registration_added_removed),
 		cmocka_unit_test(config_lists_a_managed_prefix),
 		cmocka_unit_test(icmp_rate_applies),
+		cmocka_unit_test(punt_rate_applies),
 		cmocka_unit_test(restart_required),
 		cmocka_unit_test(ports_changed_at_run_time),
 		cmocka_unit_test(invalid_file_changes_nothing),

@@ -798,6 +798,75 @@ static void punts(void **state)
 	assert_int_equal(C->forwarded, 0);
 }
 
+/* m (from v4 or v6: 14 bytes of Ethernet) as protocol proto between ports
+ * sport and dport; an IPv4 one as a later fragment too if asked. */
+static struct rte_mbuf *l4_to(struct rte_mbuf *m, bool v6, uint8_t proto, uint16_t sport,
+			      uint16_t dport, bool later_fragment)
+{
+	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, RTE_ETHER_HDR_LEN);
+	uint8_t *l4 = l3 + (v6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr));
+
+	if (v6) {
+		((struct rte_ipv6_hdr *)l3)->proto = proto;
+	} else {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
+		ip->next_proto_id = proto;
+		ip->fragment_offset = later_fragment ? RTE_BE16(10) : 0;
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+	l4[0] = (uint8_t)(sport >> 8), l4[1] = (uint8_t)sport;
+	l4[2] = (uint8_t)(dport >> 8), l4[3] = (uint8_t)dport;
+	return m;
+}
+
+/* The punt rate: WORKER_PUNT_BURST at once, then (at 1 a second) none more
+ * in the time this test takes; BGP and BFD to the box pass all the same. */
+static void punt_rate_limit(void **state)
+{
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	const struct eth_opt o = {.dst = bcast};
+	unsigned punted = 0;
+	uint8_t a[16];
+	(void)state;
+
+	worker_set_punt_rate(&W, 1);
+	for (unsigned i = 0; i < WORKER_PUNT_BURST + 20; i++) {
+		put_eth(frame, RTE_ETHER_TYPE_ARP, &o);
+		burst1(mbuf_of(60));
+		punted += TX.n_punt;
+		tx_release();
+	}
+	assert_in_range(punted, WORKER_PUNT_BURST, WORKER_PUNT_BURST + 1);
+	assert_int_equal(C->drops[PF_DROP_PUNT_LIMITED], WORKER_PUNT_BURST + 20 - punted);
+
+	/* the budget is spent: the sessions still get through */
+	expect_punt(l4_to(v4(LOCAL4, 64, NULL), false, IPPROTO_TCP, 40000, 179, false));
+	expect_punt(l4_to(v4(LOCAL4, 64, NULL), false, IPPROTO_TCP, 179, 40000, false));
+	expect_punt(l4_to(v4(LOCAL4, 255, NULL), false, IPPROTO_UDP, 49152, 3784, false));
+	expect_punt(l4_to(v4(LOCAL4, 255, NULL), false, IPPROTO_UDP, 49152, 4784, false));
+	v6_addr(a, 0x2001, 0xdb8, 0xff, 1);
+	expect_punt(l4_to(v6(a, 64, NULL), true, IPPROTO_TCP, 50000, 179, false));
+	v6_addr(a, 0xfe80, 0, 0, 1); /* BGP between link-local addresses */
+	expect_punt(l4_to(v6(a, 255, NULL), true, IPPROTO_TCP, 179, 50000, false));
+
+	/* the rest is policed: other ports, later fragments, multicast, ND */
+	expect_drop(l4_to(v4(LOCAL4, 64, NULL), false, IPPROTO_UDP, 3784, 3785, false),
+		    PF_DROP_PUNT_LIMITED);
+	expect_drop(l4_to(v4(LOCAL4, 64, NULL), false, IPPROTO_TCP, 40000, 179, true),
+		    PF_DROP_PUNT_LIMITED);
+	expect_drop(l4_to(v4(LOCAL4, 64, NULL), false, IPPROTO_ICMP, 179, 179, false),
+		    PF_DROP_PUNT_LIMITED);
+	expect_drop(v4(0xe0000005, 1, NULL), PF_DROP_PUNT_LIMITED);
+	v6_addr(a, 0xff02, 0, 0, 1);
+	expect_drop(v6(a, 255, NULL), PF_DROP_PUNT_LIMITED);
+
+	/* 0: no limit */
+	worker_set_punt_rate(&W, 0);
+	put_eth(frame, RTE_ETHER_TYPE_ARP, &o);
+	expect_punt(mbuf_of(60));
+}
+
 /* One burst of everything: order kept per port, every packet accounted. */
 static void mixed_burst(void **state)
 {
@@ -1233,6 +1302,7 @@ int main(void)
 		T_(unregistered_policy),
 		T_(own_mac_echo),
 		T_(punts),
+		T_(punt_rate_limit),
 		T_(mixed_burst),
 		T_(bursts_match_single_packets),
 		T_(counters_sum_and_names),

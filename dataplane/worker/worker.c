@@ -115,6 +115,54 @@ static inline void drop(struct burst *b, struct rte_mbuf *m, enum pf_drop why)
 	b->dead[b->n_dead++] = m;
 }
 
+/* GCRA: one punt per punt_interval cycles, up to WORKER_PUNT_BURST at once. */
+static bool punt_allow(struct worker *w)
+{
+	/* the control thread may change the rate (worker_set_punt_rate) */
+	const uint64_t interval = __atomic_load_n(&w->punt_interval, __ATOMIC_RELAXED);
+	uint64_t now, tat;
+
+	if (interval == 0)
+		return true;
+	now = rte_rdtsc();
+	tat = RTE_MAX(w->punt_tat, now);
+	if (tat - now > __atomic_load_n(&w->punt_burst, __ATOMIC_RELAXED))
+		return false;
+	w->punt_tat = tat + interval;
+	return true;
+}
+
+/* BGP (TCP 179 either way) or BFD (UDP to 3784 single hop, 4784 multihop):
+ * the sessions a storm of anything else must not starve. l3 is a parsed
+ * header (pkt_parse_ipv4/6) in m; the ports are read only when they are
+ * in the first segment, of a first fragment, right after the header. */
+static bool punt_is_session(const struct rte_mbuf *m, const void *l3, bool v6)
+{
+	const uint8_t *p = l3;
+	uint8_t proto;
+	uint32_t off;
+
+	if (v6) {
+		proto = ((const struct rte_ipv6_hdr *)l3)->proto;
+		off = sizeof(struct rte_ipv6_hdr);
+	} else {
+		const struct rte_ipv4_hdr *ip = l3;
+		if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK))
+			return false;
+		proto = ip->next_proto_id;
+		off = (ip->version_ihl & 0xf) * 4u;
+	}
+	if ((proto != IPPROTO_TCP && proto != IPPROTO_UDP) ||
+	    (uint32_t)(p - rte_pktmbuf_mtod(m, const uint8_t *)) + off + 4 >
+		    rte_pktmbuf_data_len(m))
+		return false;
+	const uint16_t sport = (uint16_t)(p[off] << 8 | p[off + 1]);
+	const uint16_t dport = (uint16_t)(p[off + 2] << 8 | p[off + 3]);
+	if (proto == IPPROTO_TCP)
+		return sport == 179 || dport == 179;
+	return dport == 3784 || dport == 4784;
+}
+
 static inline void punt(struct burst *b, struct rte_mbuf *m)
 {
 	struct worker_tx *tx = b->tx;
@@ -125,6 +173,24 @@ static inline void punt(struct burst *b, struct rte_mbuf *m)
 	}
 	b->c->port[b->rx_port].punted++;
 	tx->punt[tx->n_punt++] = m;
+}
+
+/* Anything for the box but BGP and BFD goes through the punt rate. */
+static inline void punt_policed(struct burst *b, struct rte_mbuf *m)
+{
+	if (!punt_allow(b->w)) {
+		drop(b, m, PF_DROP_PUNT_LIMITED);
+		return;
+	}
+	punt(b, m);
+}
+
+static inline void punt_l3(struct burst *b, struct rte_mbuf *m, const void *l3, bool v6)
+{
+	if (punt_is_session(m, l3, v6))
+		punt(b, m);
+	else
+		punt_policed(b, m);
 }
 
 /* Multicast/broadcast at L2 or L3 is for the box, never forwarded (RFC 1812 5.3.4). */
@@ -206,7 +272,7 @@ static void classify_slow(struct burst *b, struct rte_mbuf *m)
 		if (fault != PKT_OK)
 			break;
 		if (ipv4_to_us(eth, ip)) {
-			punt(b, m);
+			punt_policed(b, m); /* multicast, broadcast */
 			return;
 		}
 		fwd_slot(b, m, ip, &l2, false)->key = (uint16_t)b->n4;
@@ -219,7 +285,7 @@ static void classify_slow(struct burst *b, struct rte_mbuf *m)
 		if (fault != PKT_OK)
 			break;
 		if (ipv6_to_us(eth, ip6)) {
-			punt(b, m);
+			punt_l3(b, m, ip6, true); /* BGP may run on link-local addresses */
 			return;
 		}
 		fwd_slot(b, m, ip6, &l2, true)->key = (uint16_t)b->n6;
@@ -227,7 +293,7 @@ static void classify_slow(struct burst *b, struct rte_mbuf *m)
 		return;
 	}
 	case RTE_ETHER_TYPE_ARP:
-		punt(b, m);
+		punt_policed(b, m);
 		return;
 	default:
 		drop(b, m, PF_DROP_NOT_IP);
@@ -572,7 +638,7 @@ static __rte_always_inline int resolve_one(struct burst *b, const struct snap *s
 	if (value < PF_MAX_DESTS)
 		d = __atomic_load_n(&t->dest[value], __ATOMIC_ACQUIRE);
 	if (dest_is_local(d)) {
-		punt(b, m);
+		punt_l3(b, m, l3, v6);
 		return -1;
 	}
 	if ((v6 ? ((const struct rte_ipv6_hdr *)l3)->hop_limits

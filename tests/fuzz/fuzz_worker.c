@@ -117,6 +117,8 @@ static void tables(void)
 		W.port_addr6[p][15] = (uint8_t)(p + 1);
 	}
 	worker_set_icmp_rate(&W, 1000000);
+	/* low enough that a run's punts soon meet the limit: both ways taken */
+	worker_set_punt_rate(&W, 1000);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -186,6 +186,30 @@ else
 	fail "the DUT kernel dropped nothing on expri by rp_filter: was the test's premise kept?"
 fi
 
+# ---- 6b: an ARP storm from RTR1 takes neither BFD nor BGP down ----
+# 200k requests a second for 3 s, more than the control thread moves to the
+# TAP: the workers police what is not BGP or BFD (punt_rate), so that the
+# sessions' packets still get through.
+DOWN_RE='bfd pri-rtr 198\.51\.100\.2: down'
+DOWNS=$(grep -Ec -- "$DOWN_RE" "$TMP/daemon.log")
+D0=$(pj drops | jq '.drops.punt_rate_limited // 0')
+F=$(ip netns exec "$RTR1" python3 "$SRC/tests/integration/arp_flood.py" exr1 198.51.100.1 \
+	200000 3 2>&1)
+sleep 0.5
+D1=$(pj drops | jq '.drops.punt_rate_limited // 0')
+echo "     ARP storm: $F; punt_rate_limited +$((D1 - D0)), punt_ring_full $(pj drops | jq .drops.punt_ring_full)"
+if (($(grep -Ec -- "$DOWN_RE" "$TMP/daemon.log") == DOWNS)) &&
+	[[ $(lookup | jq -r "$(member pri-rtr) | .bfd") == up ]]; then
+	ok "ARP storm: BFD with BIRD stayed up"
+else
+	fail "ARP storm: BFD with BIRD went down: $(grep -E -- "$DOWN_RE" "$TMP/daemon.log" | tail -1)"
+fi
+jq_is "$(pj peering list)" '.peerings[] | select(.name == "pri4") | "\(.state) \(.established)"' \
+	"Established 1" "ARP storm: the BGP session stayed up (established once)"
+if ((D1 - D0 > 0)); then ok "ARP storm: the workers policed $((D1 - D0)) punts"; else
+	fail "ARP storm: nothing policed (punt_rate_limited did not grow)"
+fi
+
 # ---- 7: stop: the TAP goes with the daemon ----
 stop_daemon
 if dx ip link show "$TAP" >/dev/null 2>&1; then
