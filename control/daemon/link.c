@@ -19,6 +19,7 @@
 
 #include "control/bgp/bgp.h"
 #include "control/daemon/daemon.h"
+#include "control/daemon/exception.h"
 #include "control/daemon/log.h"
 
 #define LINK_RX_DESC 1024 /* drivers/port.c */
@@ -309,6 +310,7 @@ int daemon_link_remove(struct daemon *d, const char *pname, char *err, size_t le
 	d->cfg.ports[i].removed = true; /* keeps its name for config.reload */
 	pthread_mutex_unlock(&d->lock);
 
+	exception_stop(d, (unsigned)i); /* its TAP, if it has one, goes first */
 	rte_eth_dev_stop(rt.port_id);
 	char devname[RTE_DEV_NAME_MAX_LEN] = "";
 	if (rte_eth_dev_info_get(rt.port_id, &di) == 0 && di.device != NULL &&

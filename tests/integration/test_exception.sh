@@ -248,4 +248,26 @@ X=$(pj ports | jq -c '.ports[] | select(.name == "pri") | .exception')
 jq_is "$X" '"\(.to_kernel >= 2) \(.from_kernel >= 2) \(.dropped >= 1)"' "true true true" \
 	"VLAN port: tagged frames both ways, the untagged one dropped: $X"
 stop_daemon
+
+# ---- 9: link remove takes the TAP with the port ----
+cat >"$CFG" <<EOF
+peerfwd: {
+$(cfg_head)
+	ports = (
+		{ name = "in";  device = "net_af_packet0,iface=exin"; tier = "none";
+		  addresses = ["192.0.2.1/24"]; },
+		{ name = "pri"; device = "net_af_packet1,iface=expri,qpairs=2"; tier = "primary";
+		  rx_queues = 2; exception = true; addresses = ["198.51.100.1/30"]; }
+	);
+	workers = ( { lcore = $WORKER_LCORE; rx = ["in:0", "pri:0", "pri:1"]; } );
+	unregistered = "drop";
+};
+EOF
+start_daemon
+jq_is "$(pj link remove pri)" .ok true "link remove of the exception port answers ok"
+if dx ip link show "$TAP" >/dev/null 2>&1; then fail "$TAP still exists after link remove"; else
+	ok "$TAP is gone with the removed port"
+fi
+jq_is "$(pj ports)" '.ports | map(.name) | join(",")' in "the daemon runs on without it"
+stop_daemon
 finish "BIRD's log" "$BIRD_LOG"
