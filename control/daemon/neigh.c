@@ -308,6 +308,13 @@ static void entry(struct neigh *n, const struct nlmsghdr *h)
 	}
 }
 
+/* NLMSG_OK without its signed/unsigned comparison (clang's -Wsign-compare). */
+static bool nl_ok(const struct nlmsghdr *h, int len)
+{
+	return len >= (int)sizeof(*h) && h->nlmsg_len >= sizeof(*h) &&
+	       h->nlmsg_len <= (unsigned)len;
+}
+
 static void on_readable(struct ev_loop *loop, int fd, uint32_t events, void *arg)
 {
 	struct neigh *n = arg;
@@ -326,7 +333,7 @@ static void on_readable(struct ev_loop *loop, int fd, uint32_t events, void *arg
 		if (r <= 0)
 			break;
 		int len = (int)r;
-		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; NLMSG_OK(h, len);
+		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; nl_ok(h, len);
 		     h = NLMSG_NEXT(h, len)) {
 			if (h->nlmsg_type == NLMSG_DONE) {
 				if (h->nlmsg_seq == n->dump_seq)
