@@ -534,6 +534,11 @@ static int port_exception(struct cfg_parse *p, const config_setting_t *g, const 
 	if (rt > 0) { /* the name's own errors point at it */
 		at = config_setting_get_member(g, "exception_iface");
 		path_join(path, gpath, "exception_iface");
+		if (!config_iface_name_ok(tap))
+			return cfg_error(p, at, path,
+					 "\"%s\" is no interface name (letters, digits, '-', '_', "
+					 "'.')",
+					 tap);
 	}
 	for (unsigned i = 0; i < p->cfg->n_ports; i++)
 		if (strcmp(p->cfg->ports[i].kiface, tap) == 0 ||

@@ -8,8 +8,10 @@
 #ifndef PEERFWD_CONFIG_H
 #define PEERFWD_CONFIG_H
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <net/if.h>
 #include <rte_ether.h>
 
@@ -189,6 +191,19 @@ int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
 void config_free(struct config *cfg);
 /* Index of the named port / path group / next hop, or -1 (removed ports
  * have no name). */
+/* A name an interface may have and a devargs string may carry: 1..15 of
+ * letters, digits, '-', '_', '.' (the control socket checks it too). */
+static inline bool config_iface_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= IF_NAMESIZE)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
+			return false;
+	return true;
+}
 int config_port_index(const struct config *cfg, const char *name);
 /* Port i exists and is not removed. */
 static inline bool config_port_present(const struct config *cfg, unsigned i)

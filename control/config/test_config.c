@@ -399,6 +399,8 @@ static void test_exception(void **state)
 	expect_error(11, text, 11, "ports[1].exception");
 	snprintf(text, sizeof(text), "%s exception_iface = \"a-name-of-16-chr\";", pci);
 	expect_error(11, text, 11, "ports[1].exception_iface");
+	snprintf(text, sizeof(text), "%s exception_iface = \"t0,mac=x\";", pci);
+	expect_error(11, text, 11, "ports[1].exception_iface");
 }
 
 static void test_err_syntax(void **state)

@@ -790,7 +790,8 @@ int ctlsock_link_start(struct daemon *d, const struct ctlsock_link *l, char *msg
 	memcpy(p.name, l->name, sizeof(p.name));
 	memcpy(p.device, l->device, sizeof(p.device));
 	memcpy(p.iface, l->iface, sizeof(p.iface));
-	memcpy(p.kiface, l->iface, sizeof(p.kiface)); /* no exception path at run time */
+	p.exception = l->exception;
+	memcpy(p.kiface, l->exception ? l->exception_iface : l->iface, sizeof(p.kiface));
 	p.is_pci = l->is_pci;
 	p.tier = l->tier;
 	p.has_mac = l->has_mac;

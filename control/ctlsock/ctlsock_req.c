@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control/config/config.h"
 #include "control/ctlsock/ctlsock_req.h"
 
 int ctlsock_err_set(struct ctlsock_err *err, const char *code, const char *fmt, ...)
@@ -393,6 +394,41 @@ static int link_mac(const json_t *req, struct ctlsock_link *l, struct ctlsock_er
 	return 0;
 }
 
+static int get_bool(const json_t *req, const char *key, bool *out, struct ctlsock_err *err);
+
+/* exception (default: a PCI device) and the TAP's name, as the config file
+ * takes them (config.c port_exception). */
+static int link_exception(const json_t *req, struct ctlsock_link *l, struct ctlsock_err *err)
+{
+	int ret;
+
+	l->exception = l->is_pci;
+	l->exception_iface[0] = '\0';
+	if (get_bool(req, "exception", &l->exception, err) < 0 ||
+	    (ret = get_string(req, "exception_iface", false, l->exception_iface,
+			      sizeof(l->exception_iface), err)) < 0)
+		return -1;
+	if (ret > 0 && !l->exception)
+		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+				       "field 'exception_iface' set without exception");
+	if (!l->exception)
+		return 0;
+	if (ret == 0 && snprintf(l->exception_iface, sizeof(l->exception_iface), "pf-%s",
+				 l->name) >= (int)sizeof(l->exception_iface))
+		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+				       "the TAP's default name pf-%s is longer than %d characters: "
+				       "give exception_iface",
+				       l->name, CTLSOCK_IFACE_LEN - 1);
+	if (!config_iface_name_ok(l->exception_iface))
+		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+				       "'%s' is no interface name (letters, digits, '-', '_', '.')",
+				       l->exception_iface);
+	if (strcmp(l->exception_iface, l->iface) == 0)
+		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+				       "the TAP cannot be the device's own interface %s", l->iface);
+	return 0;
+}
+
 int ctlsock_link_parse(const json_t *req, struct ctlsock_link *l, struct ctlsock_err *err)
 {
 	char tier[16];
@@ -416,7 +452,8 @@ int ctlsock_link_parse(const json_t *req, struct ctlsock_link *l, struct ctlsock
 					       "\"geo\" or \"none\"");
 		l->tier = (enum pf_tier)t;
 	}
-	if (link_addresses(req, l, err) < 0 || link_mac(req, l, err) < 0)
+	if (link_addresses(req, l, err) < 0 || link_mac(req, l, err) < 0 ||
+	    link_exception(req, l, err) < 0)
 		return -1;
 	return 0;
 }
@@ -578,7 +615,8 @@ static const char *const k_peer_reset[] = {"peer", "mode", NULL};
 static const char *const k_peer_policy[] = {"peer", "policy", NULL};
 static const char *const k_route_add[] = {"prefix", "pathgroup", NULL};
 static const char *const k_name[] = {"name", NULL};
-static const char *const k_link_add[] = {"name", "device", "tier", "addresses", "mac", NULL};
+static const char *const k_link_add[] = {"name",      "device",		 "tier", "addresses", "mac",
+					 "exception", "exception_iface", NULL};
 
 #define CMD(i, n, m, k, p, h)                                                                      \
 	[i] = {.name = n, .id = i, .mutating = m, .keys = k, .parse = p, .help = h}

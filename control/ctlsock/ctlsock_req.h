@@ -124,6 +124,10 @@ struct ctlsock_link {
 	struct rte_ether_addr mac;
 	unsigned n_addrs;
 	struct prefix addrs[CTLSOCK_MAX_ADDRS];
+	/* an exception path (control/daemon/exception.h): default for PCI;
+	 * its TAP's name ("pf-" and the name unless given) */
+	bool exception;
+	char exception_iface[CTLSOCK_IFACE_LEN];
 };
 
 /* Validate a link object: link.add's request, or an entry of links.json

@@ -480,6 +480,11 @@ static json_t *link_json(const struct cfg_port *p)
 		rte_ether_format_addr(buf, sizeof(buf), &p->mac);
 		json_object_set_new(o, "mac", json_string(buf));
 	}
+	if (o != NULL) { /* explicit both ways: a PCI device's default is on */
+		json_object_set_new(o, "exception", json_boolean(p->exception));
+		if (p->exception)
+			json_object_set_new(o, "exception_iface", json_string(p->kiface));
+	}
 	return o;
 }
 

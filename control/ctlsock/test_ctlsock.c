@@ -676,6 +676,22 @@ static void link_requests(void **state)
 		      "\"tier\":\"none\",\"addresses\":[]}",
 		      CTLSOCK_CMD_LINK_ADD);
 	assert_true(r->link_add.is_pci);
+	/* a PCI device gets an exception path unless told not to; its TAP
+	 * "pf-" + name unless named */
+	assert_true(r->link_add.exception);
+	assert_string_equal(r->link_add.exception_iface, "pf-pci");
+	assert_false(expect_ok("{\"cmd\":\"link.add\",\"name\":\"pci\",\"device\":\"0000:3b:00.1\","
+			       "\"exception\":false}",
+			       CTLSOCK_CMD_LINK_ADD)
+			     ->link_add.exception);
+	r = expect_ok("{\"cmd\":\"link.add\",\"name\":\"pn\",\"device\":\"net_null0\","
+		      "\"exception\":true,\"exception_iface\":\"tap.9\"}",
+		      CTLSOCK_CMD_LINK_ADD);
+	assert_true(r->link_add.exception);
+	assert_string_equal(r->link_add.exception_iface, "tap.9");
+	assert_false(expect_ok("{\"cmd\":\"link.add\",\"name\":\"pn\",\"device\":\"net_null0\"}",
+			       CTLSOCK_CMD_LINK_ADD)
+			     ->link_add.exception);
 	r = expect_ok("{\"cmd\":\"link.remove\",\"name\":\"px\"}", CTLSOCK_CMD_LINK_REMOVE);
 	assert_string_equal(r->link_add.name, "px");
 
@@ -698,6 +714,21 @@ static void link_requests(void **state)
 	/* Values. */
 	expect_err("{\"cmd\":\"link.add\",\"name\":\"\",\"device\":\"net_null0\"}",
 		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\",\"device\":\"net_null0\","
+		   "\"exception_iface\":\"t0\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT); /* without exception */
+	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\",\"device\":\"net_null0\","
+		   "\"exception\":true,\"exception_iface\":\"t0,mac=x\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT); /* would reach the TAP's devargs */
+	expect_err(
+		"{\"cmd\":\"link.add\",\"name\":\"a-long-link-name\",\"device\":\"0000:3b:00.1\"}",
+		CTLSOCK_E_INVALID_ARGUMENT); /* pf-a-long-link-name does not fit */
+	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\",\"device\":\"net_af_packet1,iface=e1\","
+		   "\"exception\":true,\"exception_iface\":\"e1\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\",\"device\":\"net_null0\","
+		   "\"exception\":\"yes\"}",
+		   CTLSOCK_E_BAD_REQUEST);
 	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\",\"device\":\"eth0\"}",
 		   CTLSOCK_E_INVALID_ARGUMENT);
 	expect_err("{\"cmd\":\"link.add\",\"name\":\"p\",\"device\":\"net_\"}",

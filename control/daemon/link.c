@@ -130,6 +130,14 @@ int daemon_link_add(struct daemon *d, const struct cfg_port *p, char *err, size_
 				 d->cfg.ports[k].name);
 			return -EEXIST;
 		}
+	for (k = 0; p->exception && k < d->cfg.n_ports; k++)
+		if (config_port_present(&d->cfg, k) &&
+		    (strcmp(d->cfg.ports[k].kiface, p->kiface) == 0 ||
+		     strcmp(d->cfg.ports[k].iface, p->kiface) == 0)) {
+			snprintf(err, len, "interface %s is port '%s''s", p->kiface,
+				 d->cfg.ports[k].name);
+			return -EEXIST;
+		}
 	if (i >= PF_MAX_PORTS) {
 		snprintf(err, len, "%u ports: no room for another", PF_MAX_PORTS);
 		return -ENOSPC;
@@ -182,7 +190,17 @@ int daemon_link_add(struct daemon *d, const struct cfg_port *p, char *err, size_
 	pthread_mutex_lock(&d->lock); /* telemetry reads the slots */
 	d->cfg.ports[i] = np;
 	pthread_mutex_unlock(&d->lock);
-	ret = port_start(&d->cfg, i, 1, (uint16_t)d->n_workers, d->mp, &rt, err, len);
+	ret = port_start(&d->cfg, i, 1, (uint16_t)(d->n_workers + exception_txqs(d, i)), d->mp, &rt,
+			 err, len);
+	if (ret == 0) {
+		pthread_mutex_lock(&d->lock);
+		d->port[i] = rt; /* exception_start reads it; the slot is still removed */
+		pthread_mutex_unlock(&d->lock);
+		if ((ret = exception_start(d, i, err, len)) < 0) {
+			port_stop(&rt);
+			probed = false; /* closed: the vdev stays, like a failed start */
+		}
+	}
 	if (ret < 0) {
 		pthread_mutex_lock(&d->lock);
 		d->cfg.ports[i] = old;
@@ -202,6 +220,7 @@ int daemon_link_add(struct daemon *d, const struct cfg_port *p, char *err, size_
 		d->cfg.ports[i] = old;
 		pthread_mutex_unlock(&d->lock);
 		snprintf(err, len, "address of port %s: %s", p->name, strerror(-ret));
+		exception_stop(d, i);
 		port_stop(&rt);
 		probed = false; /* closed: the vdev stays, like a failed start */
 		goto unprobe;

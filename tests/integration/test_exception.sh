@@ -269,5 +269,25 @@ if dx ip link show "$TAP" >/dev/null 2>&1; then fail "$TAP still exists after li
 	ok "$TAP is gone with the removed port"
 fi
 jq_is "$(pj ports)" '.ports | map(.name) | join(",")' in "the daemon runs on without it"
+
+# ---- 10: link add with an exception path, kept across a restart ----
+A=$(pj link add new device=net_af_packet2,iface=exloc,qpairs=2 tier=local \
+	addresses=198.51.100.13/30 exception=yes exception_iface=pf-new)
+jq_is "$A" .ok true "link add with exception=yes answers ok"
+new_tap() {
+	local a
+	a=$(dx ip -br addr show dev pf-new 2>&1)
+	if [[ $a == *198.51.100.13/30* ]]; then ok "$1: TAP pf-new carries 198.51.100.13/30"; else
+		fail "$1: no TAP pf-new with 198.51.100.13/30: $a"
+	fi
+}
+new_tap "link add"
+jq_is "$(pj ports)" '.ports[] | select(.name == "new") | .exception.iface' pf-new \
+	"peerctl ports shows the new port's exception path"
+jq_is "$(cat "$TMP/state/links.json")" '.links[] | select(.name == "new") |
+	"\(.exception) \(.exception_iface)"' "true pf-new" "links.json keeps it"
+stop_daemon
+start_daemon
+new_tap "after a restart (links.json)"
 stop_daemon
 finish "BIRD's log" "$BIRD_LOG"

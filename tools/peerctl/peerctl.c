@@ -772,7 +772,7 @@ static const struct verb verbs[] = {
 	 1,
 	 print_link_add,
 	 "link add NAME device=DEVICE [tier=primary|local|geo|none] [addresses=A/LEN,B/LEN] "
-	 "[mac=MAC]   (durable: STATE_DIR/links.json)"},
+	 "[mac=MAC] [exception=yes|no] [exception_iface=TAP]   (durable: STATE_DIR/links.json)"},
 	{"link remove", "link.remove", {"name"}, 1, print_link_remove, "link remove NAME"},
 	{"failover history",
 	 "failover.history",
@@ -886,7 +886,7 @@ static bool int_key(const char *k)
 
 static bool bool_key(const char *k)
 {
-	static const char *const keys[] = {"passive", "ttl_security", NULL};
+	static const char *const keys[] = {"passive", "ttl_security", "exception", NULL};
 	return key_in(k, keys);
 }
 
