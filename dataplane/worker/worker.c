@@ -115,21 +115,25 @@ static inline void drop(struct burst *b, struct rte_mbuf *m, enum pf_drop why)
 	b->dead[b->n_dead++] = m;
 }
 
-/* GCRA: one punt per punt_interval cycles, up to WORKER_PUNT_BURST at once. */
+/* GCRA on the TSC: one event per interval cycles (> 0), burst cycles of
+ * credit; *tat is the theoretical arrival time of the next. The control
+ * thread may change interval and burst at any time (worker_gcra_set). */
+static bool gcra_take(uint64_t *tat, uint64_t interval, const uint64_t *burst)
+{
+	const uint64_t now = rte_rdtsc(), t = RTE_MAX(*tat, now);
+
+	if (t - now > __atomic_load_n(burst, __ATOMIC_RELAXED))
+		return false;
+	*tat = t + interval;
+	return true;
+}
+
+/* One punt per punt_interval cycles, up to WORKER_PUNT_BURST at once. */
 static bool punt_allow(struct worker *w)
 {
-	/* the control thread may change the rate (worker_set_punt_rate) */
 	const uint64_t interval = __atomic_load_n(&w->punt_interval, __ATOMIC_RELAXED);
-	uint64_t now, tat;
 
-	if (interval == 0)
-		return true;
-	now = rte_rdtsc();
-	tat = RTE_MAX(w->punt_tat, now);
-	if (tat - now > __atomic_load_n(&w->punt_burst, __ATOMIC_RELAXED))
-		return false;
-	w->punt_tat = tat + interval;
-	return true;
+	return interval == 0 || gcra_take(&w->punt_tat, interval, &w->punt_burst);
 }
 
 /* BGP (TCP 179 either way) or BFD (UDP to 3784 single hop, 4784 multihop):
@@ -484,21 +488,12 @@ static __rte_always_inline int pg_run_queue(struct burst *b, struct rte_mbuf *m,
 	return -1;
 }
 
-/* GCRA: one error per icmp_interval cycles, up to WORKER_ICMP_BURST at once. */
+/* One error per icmp_interval cycles, up to WORKER_ICMP_BURST at once. */
 static bool icmp_allow(struct worker *w)
 {
-	/* the control thread may change the rate (worker_set_icmp_rate) */
 	const uint64_t interval = __atomic_load_n(&w->icmp_interval, __ATOMIC_RELAXED);
-	uint64_t now, tat;
 
-	if (interval == 0)
-		return false;
-	now = rte_rdtsc();
-	tat = RTE_MAX(w->icmp_tat, now);
-	if (tat - now > __atomic_load_n(&w->icmp_burst, __ATOMIC_RELAXED))
-		return false;
-	w->icmp_tat = tat + interval;
-	return true;
+	return interval != 0 && gcra_take(&w->icmp_tat, interval, &w->icmp_burst);
 }
 
 /*

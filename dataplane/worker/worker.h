@@ -117,12 +117,19 @@ struct worker_tx {
  * up to WORKER_ICMP_BURST. Control thread, also while the worker runs
  * (config reload): the two words change one store each.
  */
-static inline void worker_set_icmp_rate(struct worker *w, uint32_t per_s)
+/* A worker GCRA's interval (TSC cycles per event at per_s a second; 0 for
+ * 0) and credit for bursts of n: one store each. */
+static inline void worker_gcra_set(uint64_t *interval, uint64_t *burst, uint32_t per_s, unsigned n)
 {
 	const uint64_t iv = per_s == 0 ? 0 : RTE_MAX(rte_get_tsc_hz() / per_s, (uint64_t)1);
 
-	__atomic_store_n(&w->icmp_burst, iv * (WORKER_ICMP_BURST - 1), __ATOMIC_RELAXED);
-	__atomic_store_n(&w->icmp_interval, iv, __ATOMIC_RELAXED);
+	__atomic_store_n(burst, iv * (n - 1), __ATOMIC_RELAXED);
+	__atomic_store_n(interval, iv, __ATOMIC_RELAXED);
+}
+
+static inline void worker_set_icmp_rate(struct worker *w, uint32_t per_s)
+{
+	worker_gcra_set(&w->icmp_interval, &w->icmp_burst, per_s, WORKER_ICMP_BURST);
 }
 
 /*
@@ -136,10 +143,7 @@ static inline void worker_set_icmp_rate(struct worker *w, uint32_t per_s)
  */
 static inline void worker_set_punt_rate(struct worker *w, uint32_t per_s)
 {
-	const uint64_t iv = per_s == 0 ? 0 : RTE_MAX(rte_get_tsc_hz() / per_s, (uint64_t)1);
-
-	__atomic_store_n(&w->punt_burst, iv * (WORKER_PUNT_BURST - 1), __ATOMIC_RELAXED);
-	__atomic_store_n(&w->punt_interval, iv, __ATOMIC_RELAXED);
+	worker_gcra_set(&w->punt_interval, &w->punt_burst, per_s, WORKER_PUNT_BURST);
 }
 
 /*
