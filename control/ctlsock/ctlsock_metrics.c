@@ -69,6 +69,23 @@ static void ports(struct metrics *m)
 		const char *l[] = {"port", d->cfg.ports[p].name, NULL};
 		prom_sample(&m->t, "peerfwd_link_changes_total", l, d->link[p].changes);
 	}
+	/* Ports with an exception path only (no series for the others). */
+	prom_family(&m->t, "peerfwd_exception_frames_total", "counter",
+		    "Frames through a port's exception TAP: to_kernel (punted into it), "
+		    "from_kernel (sent out of the port), dropped (a queue was full, or another "
+		    "VLAN's)");
+	for (unsigned p = 0; p < d->n_ports; p++) {
+		const struct pf_exception *x = &d->exc[p];
+		if (!config_port_present(&d->cfg, p) || !x->on)
+			continue;
+		const char *to[] = {"port", d->cfg.ports[p].name, "direction", "to_kernel", NULL};
+		const char *from[] = {"port", d->cfg.ports[p].name, "direction", "from_kernel",
+				      NULL};
+		const char *drop[] = {"port", d->cfg.ports[p].name, "direction", "dropped", NULL};
+		prom_sample(&m->t, "peerfwd_exception_frames_total", to, x->to_kernel);
+		prom_sample(&m->t, "peerfwd_exception_frames_total", from, x->from_kernel);
+		prom_sample(&m->t, "peerfwd_exception_frames_total", drop, x->dropped);
+	}
 }
 
 static void nexthops(struct metrics *m)

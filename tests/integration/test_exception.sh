@@ -179,6 +179,10 @@ reaches "pings from the sender reach RTR1" 4 "$RTR1" "$RTR2"
 X=$(pj ports | jq -c '.ports[] | select(.name == "pri") | .exception')
 jq_is "$X" '"\(.iface) \(.to_kernel > 0) \(.from_kernel > 0) \(.dropped)"' "$TAP true true 0" \
 	"the exception path's counters: $X"
+MX=$(pc metrics | sed -n 's/^peerfwd_exception_frames_total{port="pri",direction="to_kernel"} //p')
+if [[ -n $MX ]] && ((MX > 0)); then ok "metrics: peerfwd_exception_frames_total, $MX frames to the kernel"; else
+	fail "metrics: no peerfwd_exception_frames_total to_kernel sample for pri ('$MX')"
+fi
 RP1=$(rp_filter_drops)
 if ((RP1 > RP0)); then
 	ok "the DUT kernel dropped its own copies on expri ($((RP1 - RP0)) by the reverse path check)"
