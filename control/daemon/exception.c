@@ -17,8 +17,11 @@
 #include "control/daemon/exception.h"
 #include "control/daemon/log.h"
 
-#define TAP_DESC  512
-#define TAP_BURST 32
+#define TAP_DESC 512
+/* Each turn of the control loop moves up to EXC_ROUNDS bursts of EXC_BURST
+ * frames each way (per TAP), then lets the rest of the loop run. */
+#define EXC_BURST  64
+#define EXC_ROUNDS 16
 
 static void tap_name(unsigned i, char *buf, size_t len)
 {
@@ -209,14 +212,11 @@ static bool exception_to_kernel(struct daemon *d, struct rte_mbuf *m)
 	return false;
 }
 
-void exception_drain_punt(struct daemon *d)
+/* Up to EXC_BURST frames off the punt ring: how many. */
+static unsigned drain_burst(struct daemon *d)
 {
-	struct rte_mbuf *m[64];
-	unsigned n;
-
-	if (d->punt == NULL)
-		return;
-	n = rte_ring_dequeue_burst(d->punt, (void **)m, RTE_DIM(m), NULL);
+	struct rte_mbuf *m[EXC_BURST];
+	unsigned n = rte_ring_dequeue_burst(d->punt, (void **)m, RTE_DIM(m), NULL);
 	/* Counted, then into the port's exception TAP; the kernel interfaces of
 	 * af_packet/af_xdp ports see control traffic themselves (BGP, ARP, ND
 	 * run there), so the copy punted from those is dropped. */
@@ -232,38 +232,54 @@ void exception_drain_punt(struct daemon *d)
 			rte_pktmbuf_free(m[i]);
 	}
 	d->punted += n;
+	return n;
+}
+
+void exception_drain_punt(struct daemon *d)
+{
+	if (d->punt == NULL)
+		return;
+	for (unsigned k = 0; k < EXC_ROUNDS; k++)
+		if (drain_burst(d) < EXC_BURST)
+			break;
+}
+
+/* Up to EXC_BURST frames the kernel sent on port i's TAP, out of the port. */
+static unsigned poll_burst(struct daemon *d, unsigned i)
+{
+	struct pf_exception *x = &d->exc[i];
+	struct rte_mbuf *m[EXC_BURST];
+	const uint16_t vlan = d->cfg.ports[i].vlan;
+	uint16_t n = rte_eth_rx_burst(x->tap_id, 0, m, EXC_BURST), got = n;
+
+	if (n == 0)
+		return 0;
+	if (vlan != 0) {
+		uint16_t k = 0;
+		for (uint16_t j = 0; j < n; j++) {
+			m[j]->vlan_tci = vlan;
+			if (rte_vlan_insert(&m[j]) == 0) {
+				m[k++] = m[j];
+			} else {
+				x->dropped++;
+				rte_pktmbuf_free(m[j]);
+			}
+		}
+		n = k;
+	}
+	uint16_t sent = rte_eth_tx_burst(d->port[i].port_id, x->txq, m, n);
+	x->from_kernel += sent;
+	if (sent < n) {
+		x->dropped += n - sent;
+		rte_pktmbuf_free_bulk(&m[sent], n - sent);
+	}
+	return got;
 }
 
 void exception_poll(struct daemon *d)
 {
-	struct rte_mbuf *m[TAP_BURST];
-
-	for (unsigned i = 0; i < d->n_ports; i++) {
-		struct pf_exception *x = &d->exc[i];
-		if (!x->on)
-			continue;
-		uint16_t n = rte_eth_rx_burst(x->tap_id, 0, m, TAP_BURST);
-		uint16_t vlan = d->cfg.ports[i].vlan;
-		if (n == 0)
-			continue;
-		if (vlan != 0) {
-			uint16_t k = 0;
-			for (uint16_t j = 0; j < n; j++) {
-				m[j]->vlan_tci = vlan;
-				if (rte_vlan_insert(&m[j]) == 0) {
-					m[k++] = m[j];
-				} else {
-					x->dropped++;
-					rte_pktmbuf_free(m[j]);
-				}
-			}
-			n = k;
-		}
-		uint16_t sent = rte_eth_tx_burst(d->port[i].port_id, x->txq, m, n);
-		x->from_kernel += sent;
-		if (sent < n) {
-			x->dropped += n - sent;
-			rte_pktmbuf_free_bulk(&m[sent], n - sent);
-		}
-	}
+	for (unsigned i = 0; i < d->n_ports; i++)
+		for (unsigned k = 0; d->exc[i].on && k < EXC_ROUNDS; k++)
+			if (poll_burst(d, i) < EXC_BURST)
+				break;
 }

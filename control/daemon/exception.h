@@ -35,13 +35,13 @@ uint16_t exception_txqs(const struct daemon *d, unsigned i);
  * with the port's MAC, MTU and addresses. 0 or -errno with err set. */
 int exception_start(struct daemon *d, unsigned i, char *err, size_t len);
 void exception_stop(struct daemon *d, unsigned i);
-/* Up to 64 frames off the punt ring (d->punt, if any): counted by type,
+/* Up to 1024 frames off the punt ring (d->punt, if any): counted by type,
  * then into their port's TAP, or freed where the port has none (its own
  * kernel interface saw them). BFD calls it too before it declares a
  * neighbour gone, so that packets the workers punted while the control
  * thread was busy count. */
 void exception_drain_punt(struct daemon *d);
-/* What the kernel sent on the TAPs, out of their ports. */
+/* What the kernel sent on the TAPs, out of their ports (up to 1024 a TAP). */
 void exception_poll(struct daemon *d);
 
 #endif
