@@ -183,6 +183,7 @@ static void check_links(struct daemon *d)
 			pthread_mutex_lock(&d->lock);
 			daemon_link_update(d, i, c ? "carrier up" : "carrier lost");
 			pthread_mutex_unlock(&d->lock);
+			exception_carrier(d, i, c);
 		}
 	}
 }

@@ -156,6 +156,25 @@ int exception_start(struct daemon *d, unsigned i, char *err, size_t len)
 	return 0;
 }
 
+void exception_carrier(struct daemon *d, unsigned i, bool up)
+{
+	const struct pf_exception *x = &d->exc[i];
+	const struct cfg_port *cp = &d->cfg.ports[i];
+	char err[160];
+	int ret;
+
+	if (!x->on)
+		return;
+	ret = up ? rte_eth_dev_set_link_up(x->tap_id) : rte_eth_dev_set_link_down(x->tap_id);
+	if (ret == 0 && up)
+		ret = tap_addrs(cp, err, sizeof(err));
+	else if (ret != 0)
+		snprintf(err, sizeof(err), "%s", rte_strerror(-ret));
+	if (ret != 0)
+		PF_LOG(ERR, "port %s: TAP %s not set %s: %s", cp->name, cp->kiface,
+		       up ? "up" : "down", err);
+}
+
 void exception_stop(struct daemon *d, unsigned i)
 {
 	struct pf_exception *x = &d->exc[i];

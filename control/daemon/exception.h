@@ -35,6 +35,11 @@ uint16_t exception_txqs(const struct daemon *d, unsigned i);
  * with the port's MAC, MTU and addresses. 0 or -errno with err set. */
 int exception_start(struct daemon *d, unsigned i, char *err, size_t len);
 void exception_stop(struct daemon *d, unsigned i);
+/* Port i's carrier came or went: its TAP goes up (its addresses given back:
+ * the kernel drops IPv6 ones on down) or down with it, so that the kernel's
+ * routes and neighbours on it follow the link. An operator's link set down
+ * (maintenance) leaves the TAP alone. */
+void exception_carrier(struct daemon *d, unsigned i, bool up);
 /* Up to 1024 frames off the punt ring (d->punt, if any): counted by type,
  * then into their port's TAP, or freed where the port has none (its own
  * kernel interface saw them). BFD calls it too before it declares a

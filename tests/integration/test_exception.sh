@@ -214,6 +214,39 @@ if ((D1 - D0 > 0)); then ok "ARP storm: the workers policed $((D1 - D0)) punts";
 	fail "ARP storm: nothing policed (punt_rate_limited did not grow)"
 fi
 
+# ---- 6c: the TAP follows the port's carrier ----
+tap_state() { dx ip -br link show dev "$TAP" 2>/dev/null | awk '{print $2}'; }
+wait_tap() {
+	local got
+	for _ in $(seq 50); do
+		got=$(tap_state)
+		[[ $got == "$1" ]] && return 0
+		sleep 0.1
+	done
+	echo "     $TAP is '$got', waited for '$1'" >&2
+	return 1
+}
+ip -n "$RTR1" link set exr1 down
+if wait_tap DOWN; then ok "carrier lost on pri: $TAP goes down"; else fail "carrier lost: $TAP not down"; fi
+jq_is "$(pj ports)" '.ports[] | select(.name == "pri") | .link' down "carrier lost: the link is down"
+ip -n "$RTR1" link set exr1 up
+router_addrs 1 2>/dev/null # IPv6 ones went with the down
+if wait_tap UNKNOWN || [[ $(tap_state) == UP ]]; then ok "carrier back: $TAP up again"; else
+	fail "carrier back: $TAP not up"
+fi
+A=$(dx ip -br addr show dev "$TAP" 2>&1)
+if [[ $A == *198.51.100.1/30* && $A == *2001:db8:1::1/64* ]]; then
+	ok "carrier back: $TAP has the port's addresses again"
+else
+	fail "carrier back: $TAP lacks the port's addresses: $A"
+fi
+within 15
+if wait_lookup 198.18.7.1 .matched 198.18.7.0/24; then
+	ok "carrier back: BGP with BIRD again, its route in the FIB"
+else
+	fail "carrier back: BIRD's route not back in the FIB within 15 s"
+fi
+
 # ---- 7: stop: the TAP goes with the daemon ----
 stop_daemon
 if dx ip link show "$TAP" >/dev/null 2>&1; then
