@@ -526,7 +526,7 @@ static int port_exception(struct cfg_parse *p, const config_setting_t *g, const 
 	if (at == NULL)
 		at = g;
 	path_join(path, gpath, "exception");
-	if (rt == 0 && snprintf(tap, sizeof(tap), "pf-%s", port->name) >= (int)sizeof(tap))
+	if (rt == 0 && !config_tap_default(port->name, tap))
 		return cfg_error(p, at, path,
 				 "the TAP's default name pf-%s is longer than %d characters: set "
 				 "exception_iface",
@@ -540,10 +540,9 @@ static int port_exception(struct cfg_parse *p, const config_setting_t *g, const 
 					 "'.')",
 					 tap);
 	}
-	for (unsigned i = 0; i < p->cfg->n_ports; i++)
-		if (strcmp(p->cfg->ports[i].kiface, tap) == 0 ||
-		    strcmp(p->cfg->ports[i].iface, tap) == 0)
-			return cfg_error(p, at, path, "interface %s is also ports[%u]'s", tap, i);
+	int owner = config_iface_owner(p->cfg, tap);
+	if (owner >= 0)
+		return cfg_error(p, at, path, "interface %s is also ports[%d]'s", tap, owner);
 	if (strcmp(port->iface, tap) == 0)
 		return cfg_error(p, at, path, "the TAP cannot be the port's own interface %s", tap);
 	memcpy(port->kiface, tap, sizeof(port->kiface));
@@ -1511,6 +1510,15 @@ void config_free(struct config *cfg)
 	free(cfg->routes);
 	free(cfg->registered);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+int config_iface_owner(const struct config *cfg, const char *ifname)
+{
+	for (unsigned i = 0; i < cfg->n_ports; i++)
+		if (config_port_present(cfg, i) && (strcmp(cfg->ports[i].iface, ifname) == 0 ||
+						    strcmp(cfg->ports[i].kiface, ifname) == 0))
+			return (int)i;
+	return -1;
 }
 
 int config_port_index(const struct config *cfg, const char *name)

@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <net/if.h>
 #include <rte_ether.h>
@@ -189,8 +190,6 @@ struct config {
  */
 int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
 void config_free(struct config *cfg);
-/* Index of the named port / path group / next hop, or -1 (removed ports
- * have no name). */
 /* A name an interface may have and a devargs string may carry: 1..15 of
  * letters, digits, '-', '_', '.' (the control socket checks it too). */
 static inline bool config_iface_name_ok(const char *s)
@@ -204,6 +203,17 @@ static inline bool config_iface_name_ok(const char *s)
 			return false;
 	return true;
 }
+/* The exception TAP's name for a port without exception_iface: "pf-" and
+ * the port's name; false when that is longer than an interface name. */
+static inline bool config_tap_default(const char *port_name, char tap[IF_NAMESIZE])
+{
+	return snprintf(tap, IF_NAMESIZE, "pf-%s", port_name) < IF_NAMESIZE;
+}
+/* The present port whose device interface or control interface (iface,
+ * kiface) is ifname, or -1. */
+int config_iface_owner(const struct config *cfg, const char *ifname);
+/* Index of the named port / path group / next hop, or -1 (removed ports
+ * have no name). */
 int config_port_index(const struct config *cfg, const char *name);
 /* Port i exists and is not removed. */
 static inline bool config_port_present(const struct config *cfg, unsigned i)

@@ -413,8 +413,7 @@ static int link_exception(const json_t *req, struct ctlsock_link *l, struct ctls
 				       "field 'exception_iface' set without exception");
 	if (!l->exception)
 		return 0;
-	if (ret == 0 && snprintf(l->exception_iface, sizeof(l->exception_iface), "pf-%s",
-				 l->name) >= (int)sizeof(l->exception_iface))
+	if (ret == 0 && !config_tap_default(l->name, l->exception_iface))
 		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
 				       "the TAP's default name pf-%s is longer than %d characters: "
 				       "give exception_iface",

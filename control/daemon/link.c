@@ -130,14 +130,12 @@ int daemon_link_add(struct daemon *d, const struct cfg_port *p, char *err, size_
 				 d->cfg.ports[k].name);
 			return -EEXIST;
 		}
-	for (k = 0; p->exception && k < d->cfg.n_ports; k++)
-		if (config_port_present(&d->cfg, k) &&
-		    (strcmp(d->cfg.ports[k].kiface, p->kiface) == 0 ||
-		     strcmp(d->cfg.ports[k].iface, p->kiface) == 0)) {
-			snprintf(err, len, "interface %s is port '%s''s", p->kiface,
-				 d->cfg.ports[k].name);
-			return -EEXIST;
-		}
+	int owner = p->exception ? config_iface_owner(&d->cfg, p->kiface) : -1;
+	if (owner >= 0) {
+		snprintf(err, len, "interface %s is port '%s''s", p->kiface,
+			 d->cfg.ports[owner].name);
+		return -EEXIST;
+	}
 	if (i >= PF_MAX_PORTS) {
 		snprintf(err, len, "%u ports: no room for another", PF_MAX_PORTS);
 		return -ENOSPC;
