@@ -117,7 +117,7 @@ static int start_ports(struct daemon *d)
 			return ret;
 		}
 		d->n_ports = i + 1;
-		if ((ret = exception_start(d, i, err, sizeof(err))) < 0) {
+		if ((ret = exception_start(d, i, &d->port[i], err, sizeof(err))) < 0) {
 			PF_LOG(ERR, "%s", err);
 			return ret;
 		}

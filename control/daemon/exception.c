@@ -109,10 +109,9 @@ static uint16_t tap_mtu(const struct port_rt *rt)
 	return rt->mtu != 0 && rt->mtu < RTE_ETHER_MTU ? rt->mtu : RTE_ETHER_MTU;
 }
 
-int exception_start(struct daemon *d, unsigned i, char *err, size_t len)
+int exception_start(struct daemon *d, unsigned i, const struct port_rt *rt, char *err, size_t len)
 {
 	const struct cfg_port *cp = &d->cfg.ports[i];
-	const struct port_rt *rt = &d->port[i];
 	struct pf_exception *x = &d->exc[i];
 	struct rte_eth_conf conf = {0};
 	char name[32], args[96];

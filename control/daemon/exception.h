@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <rte_mbuf.h>
 
+#include "drivers/port.h"
+
 struct daemon;
 
 struct pf_exception {
@@ -31,9 +33,10 @@ struct pf_exception {
 
 /* The tx queues port i needs beyond the workers' (1 with an exception path). */
 uint16_t exception_txqs(const struct daemon *d, unsigned i);
-/* After port i started with exception_txqs extra tx queues: its TAP, up,
- * with the port's MAC, MTU and addresses. 0 or -errno with err set. */
-int exception_start(struct daemon *d, unsigned i, char *err, size_t len);
+/* After port i (d->cfg.ports[i]) started as rt with exception_txqs extra tx
+ * queues: its TAP, up, with the port's MAC, MTU and addresses. 0 or -errno
+ * with err set. */
+int exception_start(struct daemon *d, unsigned i, const struct port_rt *rt, char *err, size_t len);
 void exception_stop(struct daemon *d, unsigned i);
 /* Port i's carrier came or went: its TAP goes up (its addresses given back:
  * the kernel drops IPv6 ones on down) or down with it, so that the kernel's

@@ -190,14 +190,9 @@ int daemon_link_add(struct daemon *d, const struct cfg_port *p, char *err, size_
 	pthread_mutex_unlock(&d->lock);
 	ret = port_start(&d->cfg, i, 1, (uint16_t)(d->n_workers + exception_txqs(d, i)), d->mp, &rt,
 			 err, len);
-	if (ret == 0) {
-		pthread_mutex_lock(&d->lock);
-		d->port[i] = rt; /* exception_start reads it; the slot is still removed */
-		pthread_mutex_unlock(&d->lock);
-		if ((ret = exception_start(d, i, err, len)) < 0) {
-			port_stop(&rt);
-			probed = false; /* closed: the vdev stays, like a failed start */
-		}
+	if (ret == 0 && (ret = exception_start(d, i, &rt, err, len)) < 0) {
+		port_stop(&rt);
+		probed = false; /* closed: the vdev stays, like a failed start */
 	}
 	if (ret < 0) {
 		pthread_mutex_lock(&d->lock);
