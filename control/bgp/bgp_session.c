@@ -1443,6 +1443,14 @@ static void peer_hard_reset(struct bgp_peer *p, const char *why)
 	peer_note(p, why);
 }
 
+/* The peer BFD speaks of: at addr (addresses are unique) on port. */
+static struct bgp_peer *peer_of_bfd(struct bgp *b, unsigned port, const struct ip_addr *addr)
+{
+	struct bgp_peer *p = peer_by_addr(b, addr);
+
+	return p != NULL && p->cfg->port == port ? p : NULL;
+}
+
 bool bgp_bfd_down(struct bgp *b, unsigned port, const struct ip_addr *addr)
 {
 	bool had = false;
@@ -1450,8 +1458,8 @@ bool bgp_bfd_down(struct bgp *b, unsigned port, const struct ip_addr *addr)
 	if (b == NULL)
 		return false;
 	pthread_mutex_lock(&b->d->lock);
-	struct bgp_peer *p = peer_by_addr(b, addr); /* addresses are unique */
-	if (p != NULL && p->cfg->port == port) {
+	struct bgp_peer *p = peer_of_bfd(b, port, addr);
+	if (p != NULL) {
 		p->bfd_down = true; /* before the close, which would schedule a reconnect */
 		had = peer_end(p, BGP_SUB_BFD_DOWN, "bfd session down");
 		peer_note(p, "bfd session down");
@@ -1467,8 +1475,8 @@ bool bgp_bfd_up(struct bgp *b, unsigned port, const struct ip_addr *addr)
 	if (b == NULL)
 		return false;
 	pthread_mutex_lock(&b->d->lock);
-	struct bgp_peer *p = peer_by_addr(b, addr);
-	if (p != NULL && p->cfg->port == port && p->bfd_down) {
+	struct bgp_peer *p = peer_of_bfd(b, port, addr);
+	if (p != NULL && p->bfd_down) {
 		was = true;
 		p->bfd_down = false;
 		if (!p->cfg->passive && !p->held_down)
