@@ -572,22 +572,17 @@ static void apply_unregistered(struct daemon *d, const struct config *nc,
 	__atomic_store_n(&d->tables.unreg_policy, policy, __ATOMIC_RELEASE);
 }
 
-static void apply_icmp_rate(struct daemon *d, const struct config *nc, struct reload_summary *out)
+/* A per-worker rate (icmp_rate, punt_rate; what are counted, e.g. "errors")
+ * applies without a restart: every worker's limit follows, set. */
+static void apply_rate(struct daemon *d, const char *name, const char *what, uint32_t was,
+		       uint32_t now, void (*set)(struct worker *, uint32_t),
+		       struct reload_summary *out)
 {
-	if (nc->icmp_rate == d->cfg.icmp_rate)
+	if (now == was)
 		return;
 	for (unsigned i = 0; i < d->n_workers; i++)
-		worker_set_icmp_rate(&d->worker[i], nc->icmp_rate);
-	note(out, "icmp_rate %u -> %u errors a second per worker", d->cfg.icmp_rate, nc->icmp_rate);
-}
-
-static void apply_punt_rate(struct daemon *d, const struct config *nc, struct reload_summary *out)
-{
-	if (nc->punt_rate == d->cfg.punt_rate)
-		return;
-	for (unsigned i = 0; i < d->n_workers; i++)
-		worker_set_punt_rate(&d->worker[i], nc->punt_rate);
-	note(out, "punt_rate %u -> %u a second per worker", d->cfg.punt_rate, nc->punt_rate);
+		set(&d->worker[i], now);
+	note(out, "%s %u -> %u %sa second per worker", name, was, now, what);
 }
 
 /* ---- 5: the old config's references ---- */
@@ -709,8 +704,10 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen, struct reload_summ
 			ret = apply_prefixes(&a);
 			if (ret == 0) {
 				apply_unregistered(d, nc, pl, out);
-				apply_icmp_rate(d, nc, out);
-				apply_punt_rate(d, nc, out);
+				apply_rate(d, "icmp_rate", "errors ", d->cfg.icmp_rate,
+					   nc->icmp_rate, worker_set_icmp_rate, out);
+				apply_rate(d, "punt_rate", "", d->cfg.punt_rate, nc->punt_rate,
+					   worker_set_punt_rate, out);
 				commit(d, nc, pl, out);
 				out->applied = true;
 				ret = a.ret;
