@@ -279,50 +279,53 @@ static void config_lists_a_managed_prefix(void **state)
 	assert_int_equal(s.registered_removed, 1);
 }
 
-/* icmp_rate applies without a restart: every worker's limit follows. */
-static void icmp_rate_applies(void **state)
+/*
+ * A per-worker rate (key, in D.cfg at *field, default def, set into the
+ * worker by set, its interval at *interval) applies without a restart:
+ * every worker's limit follows, to rate, to 0 (interval 0), and back to the
+ * default when the file drops it.
+ */
+static void rate_applies(const char *key, const uint32_t *field, uint32_t def,
+			 void (*set)(struct worker *, uint32_t), const uint64_t *interval,
+			 uint32_t rate)
 {
 	struct reload_summary s;
-	(void)state;
+	char rest[1024], note[64];
 
 	D.n_workers = 1;
-	worker_set_icmp_rate(&D.worker[0], D.cfg.icmp_rate);
-	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"), BASE " icmp_rate = 10;");
+	set(&D.worker[0], *field);
+	snprintf(rest, sizeof(rest), "%s %s = %u;", BASE, key, rate);
+	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"), rest);
 	reload_ok(&s);
-	assert_int_equal(D.cfg.icmp_rate, 10);
-	assert_int_equal(D.worker[0].icmp_interval, rte_get_tsc_hz() / 10);
+	assert_int_equal(*field, rate);
+	assert_int_equal(*interval, rte_get_tsc_hz() / rate);
 	assert_int_equal(s.n_notes, 1);
-	assert_non_null(strstr(s.notes[0], "icmp_rate 1000 -> 10"));
-	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"), BASE " icmp_rate = 0;");
+	snprintf(note, sizeof(note), "%s %u -> %u", key, def, rate);
+	assert_non_null(strstr(s.notes[0], note));
+	snprintf(rest, sizeof(rest), "%s %s = 0;", BASE, key);
+	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"), rest);
 	reload_ok(&s);
-	assert_int_equal(D.worker[0].icmp_interval, 0); /* none sent */
+	assert_int_equal(*interval, 0);
 	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"), BASE);
 	reload_ok(&s);
-	assert_int_equal(D.cfg.icmp_rate, CFG_ICMP_RATE);
+	assert_int_equal(*field, def);
 	D.n_workers = 0;
 }
 
-/* So does punt_rate, the control-plane protection. */
+/* icmp_rate (0: no errors sent) */
+static void icmp_rate_applies(void **state)
+{
+	(void)state;
+	rate_applies("icmp_rate", &D.cfg.icmp_rate, CFG_ICMP_RATE, worker_set_icmp_rate,
+		     &D.worker[0].icmp_interval, 10);
+}
+
+/* punt_rate, the control-plane protection (0: no limit) */
 static void punt_rate_applies(void **state)
 {
-	struct reload_summary s;
 	(void)state;
-
-	D.n_workers = 1;
-	worker_set_punt_rate(&D.worker[0], D.cfg.punt_rate);
-	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"), BASE " punt_rate = 50;");
-	reload_ok(&s);
-	assert_int_equal(D.cfg.punt_rate, 50);
-	assert_int_equal(D.worker[0].punt_interval, rte_get_tsc_hz() / 50);
-	assert_int_equal(s.n_notes, 1);
-	assert_non_null(strstr(s.notes[0], "punt_rate 2000 -> 50"));
-	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"), BASE " punt_rate = 0;");
-	reload_ok(&s);
-	assert_int_equal(D.worker[0].punt_interval, 0); /* no limit */
-	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"), BASE);
-	reload_ok(&s);
-	assert_int_equal(D.cfg.punt_rate, CFG_PUNT_RATE);
-	D.n_workers = 0;
+	rate_applies("punt_rate", &D.cfg.punt_rate, CFG_PUNT_RATE, worker_set_punt_rate,
+		     &D.worker[0].punt_interval, 50);
 }
 
 static void restart_required(void **state)
