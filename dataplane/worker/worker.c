@@ -154,7 +154,7 @@ static bool punt_is_session(const struct rte_mbuf *m, const void *l3, bool v6)
 		if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK))
 			return false;
 		proto = ip->next_proto_id;
-		off = (ip->version_ihl & 0xf) * 4u;
+		off = rte_ipv4_hdr_len(ip);
 	}
 	if ((proto != IPPROTO_TCP && proto != IPPROTO_UDP) ||
 	    (uint32_t)(p - rte_pktmbuf_mtod(m, const uint8_t *)) + off + 4 >
