@@ -78,13 +78,17 @@ static void ports(struct metrics *m)
 		const struct pf_exception *x = &d->exc[p];
 		if (!config_port_present(&d->cfg, p) || !x->on)
 			continue;
-		const char *to[] = {"port", d->cfg.ports[p].name, "direction", "to_kernel", NULL};
-		const char *from[] = {"port", d->cfg.ports[p].name, "direction", "from_kernel",
-				      NULL};
-		const char *drop[] = {"port", d->cfg.ports[p].name, "direction", "dropped", NULL};
-		prom_sample(&m->t, "peerfwd_exception_frames_total", to, x->to_kernel);
-		prom_sample(&m->t, "peerfwd_exception_frames_total", from, x->from_kernel);
-		prom_sample(&m->t, "peerfwd_exception_frames_total", drop, x->dropped);
+		const struct {
+			const char *direction;
+			uint64_t frames;
+		} c[] = {{"to_kernel", x->to_kernel},
+			 {"from_kernel", x->from_kernel},
+			 {"dropped", x->dropped}};
+		for (unsigned k = 0; k < RTE_DIM(c); k++) {
+			const char *l[] = {"port", d->cfg.ports[p].name, "direction",
+					   c[k].direction, NULL};
+			prom_sample(&m->t, "peerfwd_exception_frames_total", l, c[k].frames);
+		}
 	}
 }
 
