@@ -11,46 +11,70 @@ static bool icmp4_is_error(uint8_t type)
 	return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
 }
 
-bool pkt_icmp_error_allowed(const struct rte_mbuf *m, const void *l3, bool v6)
+static bool ipv6_is_ext(int proto)
+{
+	return proto == IPPROTO_HOPOPTS || proto == IPPROTO_ROUTING || proto == IPPROTO_FRAGMENT ||
+	       proto == IPPROTO_DSTOPTS || proto == IPPROTO_AH;
+}
+
+int pkt_l4(const struct rte_mbuf *m, const void *l3, bool v6, const uint8_t **l4, uint32_t *avail)
 {
 	const uint8_t *end = rte_pktmbuf_mtod(m, const uint8_t *) + rte_pktmbuf_data_len(m);
+	const uint8_t *p;
+	int proto;
+
+	if (v6) {
+		p = (const uint8_t *)l3 + sizeof(struct rte_ipv6_hdr);
+		proto = ((const struct rte_ipv6_hdr *)l3)->proto;
+		for (unsigned i = 0; ipv6_is_ext(proto); i++) {
+			size_t len = 0;
+			if (i == 8 || p + 8 > end)
+				return -1;
+			/* a later fragment holds no upper-layer header */
+			if (proto == IPPROTO_FRAGMENT && ((p[2] << 8 | p[3]) >> 3) != 0)
+				return -1;
+			proto = rte_ipv6_get_next_ext(p, proto, &len);
+			p += len;
+		}
+	} else {
+		const struct rte_ipv4_hdr *ip = l3;
+		if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK))
+			return -1;
+		p = (const uint8_t *)ip + rte_ipv4_hdr_len(ip);
+		proto = ip->next_proto_id;
+	}
+	*l4 = p;
+	*avail = p < end ? (uint32_t)(end - p) : 0;
+	return proto;
+}
+
+bool pkt_icmp_error_allowed(const struct rte_mbuf *m, const void *l3, bool v6)
+{
+	const uint8_t *icmp;
+	uint32_t avail;
+	int proto;
 
 	if (v6) {
 		const struct rte_ipv6_hdr *ip6 = l3;
-		const uint8_t *p = (const uint8_t *)(ip6 + 1);
 		static const uint8_t unspec[16];
-		int proto = ip6->proto;
 
 		if (ip6->src_addr[0] == 0xff || memcmp(ip6->src_addr, unspec, 16) == 0)
 			return false;
-		/* Past the extension headers (a few, as far as the segment goes)
-		 * to the upper layer: an ICMPv6 error is answered by none. */
-		for (unsigned i = 0; i < 8 && proto != IPPROTO_ICMPV6; i++) {
-			size_t len;
-
-			if (p + 8 > end)
-				return true;
-			/* a later fragment holds no upper-layer header */
-			if (proto == IPPROTO_FRAGMENT && ((p[2] << 8 | p[3]) >> 3) != 0)
-				return true;
-			int next = rte_ipv6_get_next_ext(p, proto, &len);
-			if (next < 0)
-				return true; /* an upper layer other than ICMPv6 */
-			p += len;
-			proto = next;
-		}
-		/* RFC 4443 2.4 (e.1): types below 128 are errors */
-		return !(proto == IPPROTO_ICMPV6 && p < end && p[0] < 128);
+		/* RFC 4443 2.4 (e.1): an ICMPv6 error (type below 128) is
+		 * answered by none; where the upper layer cannot be read, the
+		 * packet is not known to be one. */
+		proto = pkt_l4(m, l3, true, &icmp, &avail);
+		return !(proto == IPPROTO_ICMPV6 && avail > 0 && icmp[0] < 128);
 	}
 	const struct rte_ipv4_hdr *ip = l3;
 	const uint32_t src = rte_be_to_cpu_32(ip->src_addr);
-	const uint8_t *icmp = (const uint8_t *)ip + rte_ipv4_hdr_len(ip);
 
 	if ((src >> 24) == 0 || (src >> 24) == 127 || src >= 0xe0000000)
 		return false;
-	if (rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK)
-		return false;
-	return !(ip->next_proto_id == IPPROTO_ICMP && icmp < end && icmp4_is_error(icmp[0]));
+	proto = pkt_l4(m, l3, false, &icmp, &avail);
+	if (proto < 0)
+		return false; /* RFC 1812 4.3.2.7: only a first fragment */
+	return !(proto == IPPROTO_ICMP && avail > 0 && icmp4_is_error(icmp[0]));
 }
 
 int pkt_icmp_error(struct rte_mbuf *m, const struct pkt_l2 *l2, bool v6, uint16_t type_code,

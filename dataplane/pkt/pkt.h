@@ -347,6 +347,15 @@ static inline void pkt_rewrite_eth_macs(struct rte_ether_hdr *eth, struct pkt_ma
  */
 bool pkt_icmp_error_allowed(const struct rte_mbuf *m, const void *l3, bool v6);
 
+/*
+ * The upper-layer protocol of the packet whose parsed L3 header is l3 (as
+ * above), past up to 8 IPv6 extension headers; *l4 is where its header
+ * starts and *avail how many of its bytes m's first segment holds (maybe
+ * 0). -1 when there is none to read: a fragment other than the first,
+ * extension headers beyond the segment or more than 8.
+ */
+int pkt_l4(const struct rte_mbuf *m, const void *l3, bool v6, const uint8_t **l4, uint32_t *avail);
+
 /* The errors peerfwd sends: type << 8 | code, per family. */
 #define PKT_ICMP4_TIME_EXCEEDED (11u << 8 | 0) /* TTL exceeded in transit */
 #define PKT_ICMP4_FRAG_NEEDED	(3u << 8 | 4)  /* unreachable: fragmentation needed and DF set */
