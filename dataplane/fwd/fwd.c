@@ -7,7 +7,9 @@
  * group word never sees a slot rewritten under it.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_errno.h>
@@ -163,6 +165,7 @@ void fwd_tables_free(struct fwd_tables *t)
 		rte_rcu_qsbr_synchronize(t->qsbr, RTE_QSBR_THRID_INVALID);
 		rte_rcu_qsbr_dq_delete(t->ctl->nh_dq);
 	}
+	rte_free((void *)(uintptr_t)t->nbrs);
 	rte_free(t->ctl);
 	rte_free(t->qsbr);
 	rte_free(t->nexthop);
@@ -283,4 +286,87 @@ bool link_is_alive(const struct fwd_tables *t, uint16_t link_id)
 	if (link_id >= PF_MAX_LINKS)
 		return false;
 	return (__atomic_load_n(&t->link_alive, __ATOMIC_ACQUIRE) >> link_id) & 1;
+}
+
+static int nbr4_cmp(const void *a, const void *b)
+{
+	const uint32_t x = ((const struct fwd_nbr4 *)a)->addr,
+		       y = ((const struct fwd_nbr4 *)b)->addr;
+
+	return (x > y) - (x < y);
+}
+
+static int nbr6_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct fwd_nbr6 *)a)->addr, ((const struct fwd_nbr6 *)b)->addr, 16);
+}
+
+/* Sort the n entries of size sz at v and merge equal ones, or-ing their
+ * flags (the uint32_t at flags_off); returns how many are left. */
+static uint32_t nbrs_sort(void *v, uint32_t n, size_t sz, size_t flags_off,
+			  int (*cmp)(const void *, const void *))
+{
+	uint8_t *e = v, *last = NULL;
+	uint32_t k = 0;
+
+	qsort(v, n, sz, cmp);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t f, lf;
+		if (last != NULL && cmp(last, e + i * sz) == 0) {
+			memcpy(&f, e + i * sz + flags_off, sizeof(f));
+			memcpy(&lf, last + flags_off, sizeof(lf));
+			lf |= f;
+			memcpy(last + flags_off, &lf, sizeof(lf));
+			continue;
+		}
+		last = e + k++ * sz;
+		memmove(last, e + i * sz, sz);
+	}
+	return k;
+}
+
+static bool nbrs_same(const struct fwd_nbrs *a, const struct fwd_nbrs *b)
+{
+	return a != NULL && b != NULL && a->n4 == b->n4 && a->n6 == b->n6 &&
+	       memcmp(a->v4, b->v4, a->n4 * sizeof(*a->v4)) == 0 &&
+	       memcmp(a->v6, b->v6, a->n6 * sizeof(*a->v6)) == 0;
+}
+
+int fwd_nbrs_set(struct fwd_tables *t, const struct fwd_nbr *v, unsigned n)
+{
+	/* One block: the header, then the IPv4 and the IPv6 entries. */
+	const size_t sz =
+		sizeof(struct fwd_nbrs) + n * (sizeof(struct fwd_nbr4) + sizeof(struct fwd_nbr6));
+	struct fwd_nbrs *s = rte_zmalloc("pf_nbrs", sz, RTE_CACHE_LINE_SIZE);
+	const struct fwd_nbrs *old = t->nbrs;
+
+	if (s == NULL)
+		return -ENOMEM;
+	struct fwd_nbr4 *v4 = (struct fwd_nbr4 *)(s + 1);
+	struct fwd_nbr6 *v6 = (struct fwd_nbr6 *)(v4 + n);
+	for (unsigned i = 0; i < n; i++) {
+		if (v[i].v6) {
+			memcpy(v6[s->n6].addr, v[i].addr, 16);
+			v6[s->n6++].flags = v[i].flags;
+		} else {
+			uint32_t a;
+			memcpy(&a, v[i].addr, 4);
+			v4[s->n4].addr = rte_be_to_cpu_32(a);
+			v4[s->n4++].flags = v[i].flags;
+		}
+	}
+	s->n4 = nbrs_sort(v4, s->n4, sizeof(*v4), offsetof(struct fwd_nbr4, flags), nbr4_cmp);
+	s->n6 = nbrs_sort(v6, s->n6, sizeof(*v6), offsetof(struct fwd_nbr6, flags), nbr6_cmp);
+	s->v4 = v4;
+	s->v6 = v6;
+	if (nbrs_same(s, old)) {
+		rte_free(s);
+		return 0;
+	}
+	__atomic_store_n(&t->nbrs, s, __ATOMIC_RELEASE);
+	if (old != NULL) {
+		rte_rcu_qsbr_synchronize(t->qsbr, RTE_QSBR_THRID_INVALID);
+		rte_free((void *)(uintptr_t)old);
+	}
+	return 1;
 }

@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <rte_common.h>
 #include <rte_ether.h>
 #include <rte_rcu_qsbr.h>
@@ -84,6 +85,38 @@ enum pf_unreg_policy {
 
 struct fwd_ctl;
 
+/*
+ * The box's control-plane neighbours: its BGP peers and next hops, whose
+ * BGP, BFD, ARP and ND the workers punt without the punt rate (see
+ * worker_set_punt_rate). Published whole and never changed: fwd_nbrs_set
+ * swaps in a new one and frees the old after a grace period. Sorted, one
+ * entry per address, so a worker finds one by binary search.
+ */
+#define NBR_F_GTSM 0x1 /* a BGP peer with ttl_security: its BGP comes with TTL 255 */
+
+struct fwd_nbr4 {
+	uint32_t addr; /* host order */
+	uint32_t flags;
+};
+
+struct fwd_nbr6 {
+	uint8_t addr[16];
+	uint32_t flags;
+};
+
+struct fwd_nbrs {
+	uint32_t n4, n6;
+	const struct fwd_nbr4 *v4;
+	const struct fwd_nbr6 *v6;
+};
+
+/* fwd_nbrs_set's input: one address (IPv4 in addr[0..3]) and its flags. */
+struct fwd_nbr {
+	bool v6;
+	uint8_t addr[16];
+	uint32_t flags;
+};
+
 struct fwd_tables {
 	struct fib4 *fib4;
 	struct fib6 *fib6;
@@ -91,6 +124,7 @@ struct fwd_tables {
 	uint64_t *pathgroup;	 /* [PF_MAX_PATHGROUPS] */
 	struct nexthop *nexthop; /* [PF_MAX_NEXTHOPS] */
 	struct rte_rcu_qsbr *qsbr;
+	const struct fwd_nbrs *nbrs; /* NULL: none yet; fwd_nbrs_set */
 	/* Control thread only (next-hop slot allocator); the tables own qsbr. */
 	struct fwd_ctl *ctl;
 	/* Hot, read by every worker burst: own cache line. */
@@ -119,6 +153,47 @@ int pathgroup_set(struct fwd_tables *t, uint16_t pg, const uint16_t *members, un
 int dest_set(struct fwd_tables *t, uint32_t dest_id, uint16_t pg, uint16_t flags,
 	     uint32_t prefix_idx);
 int link_set_alive(struct fwd_tables *t, uint16_t link_id, bool alive);
+/* Publish the neighbours in v[0..n) (duplicates merge, flags or-ed) if
+ * they differ from the published ones, and free those after a grace
+ * period (rte_rcu_qsbr_synchronize: the caller waits for the workers'
+ * next quiescent state). 1 published, 0 the same, -ENOMEM unchanged. */
+int fwd_nbrs_set(struct fwd_tables *t, const struct fwd_nbr *v, unsigned n);
+
+/* Worker side: the flags of a neighbour, or -1 when addr is none (s may be
+ * NULL). s is what the worker loaded (acquire) from t->nbrs. */
+static inline int fwd_nbr4_find(const struct fwd_nbrs *s, uint32_t addr)
+{
+	uint32_t lo = 0, hi = s == NULL ? 0 : s->n4;
+
+	while (lo < hi) {
+		const uint32_t mid = (lo + hi) / 2;
+		const uint32_t a = s->v4[mid].addr;
+		if (a == addr)
+			return (int)s->v4[mid].flags;
+		if (a < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static inline int fwd_nbr6_find(const struct fwd_nbrs *s, const uint8_t *addr)
+{
+	uint32_t lo = 0, hi = s == NULL ? 0 : s->n6;
+
+	while (lo < hi) {
+		const uint32_t mid = (lo + hi) / 2;
+		const int c = memcmp(s->v6[mid].addr, addr, 16);
+		if (c == 0)
+			return (int)s->v6[mid].flags;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
 bool link_is_alive(const struct fwd_tables *t, uint16_t link_id);
 
 /*

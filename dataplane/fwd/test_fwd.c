@@ -253,6 +253,69 @@ static void release_deferral(void **state)
 	rte_rcu_qsbr_thread_unregister(T.qsbr, 0);
 }
 
+static struct fwd_nbr nbr4(uint32_t a, uint32_t flags)
+{
+	struct fwd_nbr n = {.v6 = false, .flags = flags};
+	const rte_be32_t be = rte_cpu_to_be_32(a);
+
+	memcpy(n.addr, &be, 4);
+	return n;
+}
+
+static struct fwd_nbr nbr6(uint8_t last, uint32_t flags)
+{
+	struct fwd_nbr n = {.v6 = true, .flags = flags, .addr = {0x20, 0x01, 0x0d, 0xb8}};
+
+	n.addr[15] = last;
+	return n;
+}
+
+/* The neighbour set: sorted and merged whatever the input's order, found
+ * by binary search, republished only when it changes. */
+static void neighbours(void **state)
+{
+	struct fwd_nbr v[] = {
+		nbr4(0xc0000209, 0), nbr6(7, 0),
+		nbr4(0x0a000001, 0), nbr4(0xc0000209, NBR_F_GTSM),
+		nbr6(3, NBR_F_GTSM), nbr4(0xffffffff, 0),
+		nbr6(7, 0),	     nbr4(0, 0),
+	};
+	const unsigned n = RTE_DIM(v);
+	(void)state;
+
+	assert_int_equal(fwd_nbr4_find(T.nbrs, 0x0a000001), -1); /* none yet */
+	assert_int_equal(fwd_nbrs_set(&T, v, n), 1);
+	const struct fwd_nbrs *s = T.nbrs;
+	assert_int_equal(s->n4, 4);
+	assert_int_equal(s->n6, 2);
+	for (unsigned i = 1; i < s->n4; i++)
+		assert_true(s->v4[i - 1].addr < s->v4[i].addr);
+	assert_int_equal(fwd_nbr4_find(s, 0xc0000209), NBR_F_GTSM);
+	assert_int_equal(fwd_nbr4_find(s, 0x0a000001), 0);
+	assert_int_equal(fwd_nbr4_find(s, 0), 0);
+	assert_int_equal(fwd_nbr4_find(s, 0xffffffff), 0);
+	assert_int_equal(fwd_nbr4_find(s, 0xc0000208), -1);
+	assert_int_equal(fwd_nbr4_find(s, 0xfffffffe), -1);
+	assert_int_equal(fwd_nbr6_find(s, nbr6(3, 0).addr), NBR_F_GTSM);
+	assert_int_equal(fwd_nbr6_find(s, nbr6(7, 0).addr), 0);
+	assert_int_equal(fwd_nbr6_find(s, nbr6(5, 0).addr), -1);
+
+	/* the same set in another order: nothing to publish */
+	for (unsigned i = 0; i < n / 2; i++) {
+		struct fwd_nbr x = v[i];
+		v[i] = v[n - 1 - i];
+		v[n - 1 - i] = x;
+	}
+	assert_int_equal(fwd_nbrs_set(&T, v, n), 0);
+	assert_ptr_equal(T.nbrs, s);
+	v[0].flags = NBR_F_GTSM; /* 0.0.0.0 now GTSM */
+	assert_int_equal(fwd_nbrs_set(&T, v, n), 1);
+	assert_int_equal(fwd_nbr4_find(T.nbrs, 0), NBR_F_GTSM);
+	assert_int_equal(fwd_nbrs_set(&T, NULL, 0), 1);
+	assert_int_equal(fwd_nbr4_find(T.nbrs, 0x0a000001), -1);
+	assert_int_equal(fwd_nbr6_find(T.nbrs, nbr6(7, 0).addr), -1);
+}
+
 static void create_errors(void **state)
 {
 	struct fwd_conf conf = {
@@ -297,14 +360,9 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T_(initial_state),
-		T_(bad_arguments),
-		T_(words),
-		T_(member_order),
-		T_(unresolved_member),
-		T_(prefix_independent_failover),
-		T_(release_deferral),
-		cmocka_unit_test(create_errors),
+		T_(initial_state),    T_(bad_arguments),     T_(words),
+		T_(member_order),     T_(unresolved_member), T_(prefix_independent_failover),
+		T_(release_deferral), T_(neighbours),	     cmocka_unit_test(create_errors),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
