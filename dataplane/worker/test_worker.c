@@ -14,6 +14,7 @@
 
 #include <netinet/in.h>
 
+#include <rte_arp.h>
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
@@ -820,37 +821,120 @@ static struct rte_mbuf *l4_to(struct rte_mbuf *m, bool v6, uint8_t proto, uint16
 	return m;
 }
 
-/* The punt rate: WORKER_PUNT_BURST at once, then (at 1 a second) none more
- * in the time this test takes; BGP and BFD to the box pass all the same. */
-static void punt_rate_limit(void **state)
+/* m (from v4 or v6) as sent from src (4 or 16 bytes, network order). */
+static struct rte_mbuf *from(struct rte_mbuf *m, bool v6, const void *src)
+{
+	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, RTE_ETHER_HDR_LEN);
+
+	if (v6) {
+		memcpy(((struct rte_ipv6_hdr *)l3)->src_addr, src, 16);
+	} else {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
+		memcpy(&ip->src_addr, src, 4);
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+	return m;
+}
+
+/* A v6 packet (hop limit hops, from 2001:db8:99::1) as ICMPv6 type with
+ * the 16 bytes at 8 (an NS or NA's target) taken from target. */
+static struct rte_mbuf *icmp6(uint8_t type, uint8_t hops, const uint8_t target[16])
+{
+	uint8_t dst[16];
+	struct rte_mbuf *m;
+
+	v6_addr(dst, 0xff02, 0, 0, 1);
+	m = v6(dst, hops, NULL);
+	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, RTE_ETHER_HDR_LEN);
+	((struct rte_ipv6_hdr *)l3)->proto = IPPROTO_ICMPV6;
+	((struct rte_ipv6_hdr *)l3)->payload_len = RTE_BE16(24);
+	rte_pktmbuf_append(m, 4); /* 40 + 24 */
+	l3[40] = type;
+	memcpy(l3 + 48, target, 16);
+	return m;
+}
+
+/* An ARP request from sender (host order), for 192.0.2.1. */
+static struct rte_mbuf *arp_from(uint32_t sender)
 {
 	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 	const struct eth_opt o = {.dst = bcast};
+	size_t l2 = put_eth(frame, RTE_ETHER_TYPE_ARP, &o);
+	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(frame + l2);
+
+	memset(a, 0, sizeof(*a));
+	a->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+	a->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	a->arp_hlen = 6;
+	a->arp_plen = 4;
+	a->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
+	memcpy(a->arp_data.arp_sha.addr_bytes, PEER_MAC, 6);
+	a->arp_data.arp_sip = rte_cpu_to_be_32(sender);
+	a->arp_data.arp_tip = RTE_BE32(LOCAL4);
+	return mbuf_of(RTE_MAX(l2 + sizeof(*a), (size_t)60));
+}
+
+static struct fwd_nbr nbr(bool v6, const void *addr, uint32_t flags)
+{
+	struct fwd_nbr n = {.v6 = v6, .flags = flags};
+
+	memcpy(n.addr, addr, v6 ? 16 : 4);
+	return n;
+}
+
+/*
+ * The punt rate: WORKER_PUNT_BURST at once, then (at 1 a second) none more
+ * in the time this test takes; the sessions of the neighbours (BGP, BFD,
+ * ARP, ND) pass all the same, and only theirs.
+ */
+static void punt_rate_limit(void **state)
+{
+	const rte_be32_t n4 = RTE_BE32(0x0a000001), gtsm4 = RTE_BE32(0x0a000009),
+			 other4 = RTE_BE32(0x0a000002);
+	uint8_t n6[16], other6[16], nd_target[16], a[16];
 	unsigned punted = 0;
-	uint8_t a[16];
 	(void)state;
+
+	v6_addr(n6, 0x2001, 0xdb8, 0x99, 1); /* v6()'s source */
+	v6_addr(other6, 0x2001, 0xdb8, 0x99, 2);
+	v6_addr(nd_target, 0x2001, 0xdb8, 0x99, 3);
+	const struct fwd_nbr nb[] = {nbr(false, &n4, 0), nbr(false, &gtsm4, NBR_F_GTSM),
+				     nbr(true, n6, 0), nbr(true, nd_target, 0)};
+	assert_int_equal(fwd_nbrs_set(&T, nb, RTE_DIM(nb)), 1);
 
 	worker_set_punt_rate(&W, 1);
 	for (unsigned i = 0; i < WORKER_PUNT_BURST + 20; i++) {
-		put_eth(frame, RTE_ETHER_TYPE_ARP, &o);
-		burst1(mbuf_of(60));
+		burst1(arp_from(0x0a000000 | i << 8)); /* not neighbours */
 		punted += TX.n_punt;
 		tx_release();
 	}
 	assert_in_range(punted, WORKER_PUNT_BURST, WORKER_PUNT_BURST + 1);
 	assert_int_equal(C->drops[PF_DROP_PUNT_LIMITED], WORKER_PUNT_BURST + 20 - punted);
 
-	/* the budget is spent: the sessions still get through */
+	/* the budget is spent: the neighbours' sessions still get through */
 	expect_punt(l4_to(v4(LOCAL4, 64, NULL), false, IPPROTO_TCP, 40000, 179, false));
 	expect_punt(l4_to(v4(LOCAL4, 64, NULL), false, IPPROTO_TCP, 179, 40000, false));
 	expect_punt(l4_to(v4(LOCAL4, 255, NULL), false, IPPROTO_UDP, 49152, 3784, false));
-	expect_punt(l4_to(v4(LOCAL4, 255, NULL), false, IPPROTO_UDP, 49152, 4784, false));
+	expect_punt(l4_to(v4(LOCAL4, 64, NULL), false, IPPROTO_UDP, 49152, 4784, false));
+	expect_punt(from(l4_to(v4(LOCAL4, 255, NULL), false, IPPROTO_TCP, 179, 40000, false), false,
+			 &gtsm4));
+	expect_punt(arp_from(0x0a000001));
 	v6_addr(a, 0x2001, 0xdb8, 0xff, 1);
 	expect_punt(l4_to(v6(a, 64, NULL), true, IPPROTO_TCP, 50000, 179, false));
-	v6_addr(a, 0xfe80, 0, 0, 1); /* BGP between link-local addresses */
+	v6_addr(a, 0xfe80, 0, 0, 1); /* to a link-local address */
 	expect_punt(l4_to(v6(a, 255, NULL), true, IPPROTO_TCP, 179, 50000, false));
+	expect_punt(icmp6(135, 255, other6));			     /* NS from a neighbour */
+	expect_punt(from(icmp6(136, 255, nd_target), true, other6)); /* NA about one */
 
-	/* the rest is policed: other ports, later fragments, multicast, ND */
+	/* BGP behind an IPv6 extension header (destination options, 8 bytes) */
+	struct rte_mbuf *m = l4_to(v6(a, 64, NULL), true, IPPROTO_DSTOPTS, 0, 0, false);
+	uint8_t *ext = rte_pktmbuf_mtod_offset(m, uint8_t *, RTE_ETHER_HDR_LEN + 40);
+	ext[0] = IPPROTO_TCP, ext[1] = 0;
+	ext[8] = 0xc3, ext[9] = 0x50, ext[10] = 0, ext[11] = 179;
+	expect_punt(m);
+
+	/* the rest is policed: other ports, later fragments, multicast */
 	expect_drop(l4_to(v4(LOCAL4, 64, NULL), false, IPPROTO_UDP, 3784, 3785, false),
 		    PF_DROP_PUNT_LIMITED);
 	expect_drop(l4_to(v4(LOCAL4, 64, NULL), false, IPPROTO_TCP, 40000, 179, true),
@@ -860,11 +944,38 @@ static void punt_rate_limit(void **state)
 	expect_drop(v4(0xe0000005, 1, NULL), PF_DROP_PUNT_LIMITED);
 	v6_addr(a, 0xff02, 0, 0, 1);
 	expect_drop(v6(a, 255, NULL), PF_DROP_PUNT_LIMITED);
+	/* BGP, BFD and ARP from anyone else */
+	expect_drop(from(l4_to(v4(LOCAL4, 64, NULL), false, IPPROTO_TCP, 40000, 179, false), false,
+			 &other4),
+		    PF_DROP_PUNT_LIMITED);
+	expect_drop(from(l4_to(v4(LOCAL4, 255, NULL), false, IPPROTO_UDP, 49152, 3784, false),
+			 false, &other4),
+		    PF_DROP_PUNT_LIMITED);
+	v6_addr(a, 0x2001, 0xdb8, 0xff, 1);
+	expect_drop(
+		from(l4_to(v6(a, 64, NULL), true, IPPROTO_TCP, 50000, 179, false), true, other6),
+		PF_DROP_PUNT_LIMITED);
+	expect_drop(arp_from(0x0a000002), PF_DROP_PUNT_LIMITED);
+	/* a GTSM peer's BGP below TTL 255; single-hop BFD below 255 (RFC 5881) */
+	expect_drop(from(l4_to(v4(LOCAL4, 254, NULL), false, IPPROTO_TCP, 179, 40000, false), false,
+			 &gtsm4),
+		    PF_DROP_PUNT_LIMITED);
+	expect_drop(l4_to(v4(LOCAL4, 254, NULL), false, IPPROTO_UDP, 49152, 3784, false),
+		    PF_DROP_PUNT_LIMITED);
+	/* ND off the link (hop limit), and about and from no neighbour */
+	expect_drop(icmp6(135, 254, other6), PF_DROP_PUNT_LIMITED);
+	expect_drop(from(icmp6(136, 255, other6), true, other6), PF_DROP_PUNT_LIMITED);
+	expect_drop(from(icmp6(128, 255, nd_target), true, other6), PF_DROP_PUNT_LIMITED);
+
+	/* with no neighbours, none of it is a session */
+	assert_int_equal(fwd_nbrs_set(&T, NULL, 0), 1);
+	expect_drop(l4_to(v4(LOCAL4, 64, NULL), false, IPPROTO_TCP, 40000, 179, false),
+		    PF_DROP_PUNT_LIMITED);
+	expect_drop(arp_from(0x0a000001), PF_DROP_PUNT_LIMITED);
 
 	/* 0: no limit */
 	worker_set_punt_rate(&W, 0);
-	put_eth(frame, RTE_ETHER_TYPE_ARP, &o);
-	expect_punt(mbuf_of(60));
+	expect_punt(arp_from(0x0a000002));
 }
 
 /* One burst of everything: order kept per port, every packet accounted. */

@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_arp.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_prefetch.h>
@@ -136,35 +137,57 @@ static bool punt_allow(struct worker *w)
 	return interval == 0 || gcra_take(&w->punt_tat, interval, &w->punt_burst);
 }
 
-/* BGP (TCP 179 either way) or BFD (UDP to 3784 single hop, 4784 multihop):
- * the sessions a storm of anything else must not starve. l3 is a parsed
- * header (pkt_parse_ipv4/6) in m; the ports are read only when they are
- * in the first segment, of a first fragment, right after the header. */
-static bool punt_is_session(const struct rte_mbuf *m, const void *l3, bool v6)
+/*
+ * The punts a storm of anything else must not starve, from the box's
+ * control-plane neighbours (fwd_nbrs: BGP peers, next hops) only: BGP (TCP
+ * 179 either way; TTL 255 from a GTSM peer, RFC 5082, as its socket takes
+ * no other), BFD (UDP to 3784 with TTL 255, RFC 5881 5; to 4784, multihop)
+ * and ND (RFC 4861: hop limit 255) from a neighbour or about one (the
+ * target of an NS or NA). l3 is a parsed header (pkt_parse_ipv4/6) in m.
+ */
+static bool punt_is_session(const struct fwd_nbrs *s, const struct rte_mbuf *m, const void *l3,
+			    bool v6)
 {
-	const uint8_t *p = l3;
-	uint8_t proto;
-	uint32_t off;
+	const uint8_t *l4;
+	uint32_t avail;
+	uint8_t ttl;
+	int flags;
 
 	if (v6) {
-		proto = ((const struct rte_ipv6_hdr *)l3)->proto;
-		off = sizeof(struct rte_ipv6_hdr);
+		const struct rte_ipv6_hdr *ip6 = l3;
+		flags = fwd_nbr6_find(s, ip6->src_addr);
+		ttl = ip6->hop_limits;
 	} else {
 		const struct rte_ipv4_hdr *ip = l3;
-		if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK))
-			return false;
-		proto = ip->next_proto_id;
-		off = rte_ipv4_hdr_len(ip);
+		flags = fwd_nbr4_find(s, rte_be_to_cpu_32(ip->src_addr));
+		ttl = ip->time_to_live;
 	}
-	if ((proto != IPPROTO_TCP && proto != IPPROTO_UDP) ||
-	    (uint32_t)(p - rte_pktmbuf_mtod(m, const uint8_t *)) + off + 4 >
-		    rte_pktmbuf_data_len(m))
+	const int proto = pkt_l4(m, l3, v6, &l4, &avail);
+	if (v6 && proto == IPPROTO_ICMPV6 && ttl == 255 && avail >= 24 &&
+	    (l4[0] == 135 || l4[0] == 136)) /* NS, NA: the target at 8 */
+		return flags >= 0 || fwd_nbr6_find(s, l4 + 8) >= 0;
+	if (flags < 0 || avail < 4)
 		return false;
-	const uint16_t sport = (uint16_t)(p[off] << 8 | p[off + 1]);
-	const uint16_t dport = (uint16_t)(p[off + 2] << 8 | p[off + 3]);
+	const uint16_t sport = (uint16_t)(l4[0] << 8 | l4[1]);
+	const uint16_t dport = (uint16_t)(l4[2] << 8 | l4[3]);
 	if (proto == IPPROTO_TCP)
-		return sport == 179 || dport == 179;
-	return dport == 3784 || dport == 4784;
+		return (sport == 179 || dport == 179) && (!(flags & NBR_F_GTSM) || ttl == 255);
+	if (proto == IPPROTO_UDP)
+		return (dport == 3784 && ttl == 255) || dport == 4784;
+	return false;
+}
+
+/* An ARP request or reply whose sender is a neighbour (fwd_nbrs): the
+ * answers the box's own requests for its next hops and peers get. */
+static bool arp_is_session(const struct fwd_nbrs *s, const struct rte_mbuf *m, uint16_t l2_len)
+{
+	const struct rte_arp_hdr *a;
+
+	if (rte_pktmbuf_data_len(m) < l2_len + sizeof(*a))
+		return false;
+	a = rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *, l2_len);
+	return a->arp_protocol == RTE_BE16(RTE_ETHER_TYPE_IPV4) && a->arp_plen == 4 &&
+	       fwd_nbr4_find(s, rte_be_to_cpu_32(a->arp_data.arp_sip)) >= 0;
 }
 
 static inline void punt(struct burst *b, struct rte_mbuf *m)
@@ -179,7 +202,8 @@ static inline void punt(struct burst *b, struct rte_mbuf *m)
 	tx->punt[tx->n_punt++] = m;
 }
 
-/* Anything for the box but BGP and BFD goes through the punt rate. */
+/* Anything for the box but the neighbours' sessions goes through the
+ * punt rate. */
 static inline void punt_policed(struct burst *b, struct rte_mbuf *m)
 {
 	if (!punt_allow(b->w)) {
@@ -189,9 +213,14 @@ static inline void punt_policed(struct burst *b, struct rte_mbuf *m)
 	punt(b, m);
 }
 
+static inline const struct fwd_nbrs *nbrs(const struct burst *b)
+{
+	return __atomic_load_n(&b->w->tables->nbrs, __ATOMIC_ACQUIRE);
+}
+
 static inline void punt_l3(struct burst *b, struct rte_mbuf *m, const void *l3, bool v6)
 {
-	if (punt_is_session(m, l3, v6))
+	if (punt_is_session(nbrs(b), m, l3, v6))
 		punt(b, m);
 	else
 		punt_policed(b, m);
@@ -297,7 +326,10 @@ static void classify_slow(struct burst *b, struct rte_mbuf *m)
 		return;
 	}
 	case RTE_ETHER_TYPE_ARP:
-		punt_policed(b, m);
+		if (arp_is_session(nbrs(b), m, l2.l2_len))
+			punt(b, m);
+		else
+			punt_policed(b, m);
 		return;
 	default:
 		drop(b, m, PF_DROP_NOT_IP);

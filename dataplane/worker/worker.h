@@ -22,7 +22,8 @@
 /* ICMP errors a worker may send at once after a quiet spell, as Linux's
  * net.ipv4.icmp_msgs_burst. */
 #define WORKER_ICMP_BURST 50
-/* Punts other than BGP and BFD a worker lets through at once (punt rate). */
+/* Punts other than the neighbours' sessions a worker lets through at once
+ * (punt rate). */
 #define WORKER_PUNT_BURST 64
 
 /* One word, so the control thread can replace an entry a worker may be
@@ -63,7 +64,7 @@ struct worker {
 	uint64_t icmp_burst;	/* cycles of credit: WORKER_ICMP_BURST - 1 errors */
 	uint64_t icmp_tat;	/* theoretical arrival time of the next error */
 	/* Control-plane protection (worker_set_punt_rate): a GCRA on what is
-	 * punted, except BGP and BFD; interval 0: no limit. */
+	 * punted, except the neighbours' sessions; interval 0: no limit. */
 	uint64_t punt_interval, punt_burst, punt_tat;
 	struct fwd_tables *tables;
 	struct rte_ring *punt; /* to the control thread; multi-producer */
@@ -133,13 +134,14 @@ static inline void worker_set_icmp_rate(struct worker *w, uint32_t per_s)
 }
 
 /*
- * What this worker punts to the control thread besides BGP (TCP port 179)
- * and BFD (UDP 3784, 4784) to the box's addresses: ARP, ND, ICMP,
- * multicast, anything else for the box, at most per_s a second in bursts
- * of up to WORKER_PUNT_BURST (0: no limit); the rest is dropped as
- * punt_rate_limited. A storm from a neighbour (ARP, ND, pings) then cannot
- * crowd the sessions' packets out of the punt ring, where an exception
- * path's BFD and BGP travel. Control thread, also while the worker runs.
+ * What this worker punts to the control thread besides the sessions of the
+ * box's neighbours (tables->nbrs: their BGP, BFD, ARP and ND): other ARP
+ * and ND, ICMP, multicast, anyone else's BGP, anything else for the box, at
+ * most per_s a second in bursts of up to WORKER_PUNT_BURST (0: no limit);
+ * the rest is dropped as punt_rate_limited. A storm then cannot crowd the
+ * sessions' packets out of the punt ring, where an exception path's BFD,
+ * BGP and neighbour resolution travel. Control thread, also while the
+ * worker runs.
  */
 static inline void worker_set_punt_rate(struct worker *w, uint32_t per_s)
 {
