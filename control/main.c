@@ -312,6 +312,7 @@ static int control_loop(struct daemon *d, int sigfd)
 			close(link_fd);
 		link_fd = -1;
 	}
+	daemon_nbrs_update(d);	      /* the next hops; bgp_start adds the peers */
 	ctlsock_state_start_links(d); /* links added at run time before the last stop */
 	poll_links(d->ev, links, d);
 	if ((rc = neigh_start(d)) < 0)

@@ -133,6 +133,8 @@ int bgp_peer_add(struct bgp *b, const struct cfg_bgp_peer *p, char *err, size_t 
 		snprintf(err, errlen, "%s", strerror(-ret));
 out:
 	pthread_mutex_unlock(&b->d->lock);
+	if (ret == 0)
+		bgp_nbrs_publish(b);
 	return ret;
 }
 
@@ -147,6 +149,8 @@ int bgp_peer_remove(struct bgp *b, const char *name)
 	else
 		bgp_peer_close(p);
 	pthread_mutex_unlock(&b->d->lock);
+	if (ret == 0)
+		bgp_nbrs_publish(b);
 	return ret;
 }
 

@@ -1379,8 +1379,28 @@ struct bgp *bgp_start(struct daemon *d)
 			peer_schedule(p, 0);
 	}
 	pthread_mutex_unlock(&d->lock);
+	bgp_nbrs_publish(b);
 	bgp_telemetry_init(b);
 	return b;
+}
+
+void bgp_nbrs_publish(struct bgp *b)
+{
+	struct daemon *d = b->d;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < b->n_peers; i++) {
+		const struct cfg_bgp_peer *c = b->peer[i].cfg;
+		if (b->peer[i].removed)
+			continue;
+		d->bgp_nbr[n] = (struct fwd_nbr){
+			.v6 = c->addr.family == AF_INET6,
+			.flags = c->ttl_security ? NBR_F_GTSM : 0,
+		};
+		memcpy(d->bgp_nbr[n++].addr, c->addr.bytes, sizeof(c->addr.bytes));
+	}
+	d->n_bgp_nbr = n;
+	daemon_nbrs_update(d);
 }
 
 void bgp_stop(struct bgp *b)

@@ -89,6 +89,9 @@ struct bgp {
 	int listen_fd[BGP_MAX_LISTEN];
 };
 
+/* The live peers' addresses to d->bgp_nbr (GTSM ones flagged), then
+ * daemon_nbrs_update: after peers come or go. Without d->lock. */
+void bgp_nbrs_publish(struct bgp *b);
 /* The speaker without sockets: RIB, peers with their timers and ranks.
  * bgp_start adds listeners, connects and telemetry; bgp_stop frees both. */
 struct bgp *bgp_create(struct daemon *d);

@@ -149,7 +149,7 @@ struct cfg_bgp {
 /* Carriers are polled this often (ms) besides the kernel's link events. */
 #define CFG_LINK_POLL_MS 10
 #define CFG_ICMP_RATE	 1000 /* ICMP errors a second per worker (Linux's icmp_msgs_per_sec) */
-#define CFG_PUNT_RATE	 2000 /* punts other than BGP/BFD a second per worker */
+#define CFG_PUNT_RATE	 2000 /* punts other than the neighbours' sessions a second per worker */
 
 struct config {
 	char path[4096];
@@ -161,7 +161,7 @@ struct config {
 	uint32_t n_mbufs;      /* packet buffers; 0: sized from ports and workers */
 	uint32_t link_poll_ms; /* carrier poll interval (CFG_LINK_POLL_MS) */
 	uint32_t icmp_rate;    /* time exceeded errors a second per worker; 0: none */
-	uint32_t punt_rate;    /* punts but BGP/BFD a second per worker; 0: no limit */
+	uint32_t punt_rate;    /* punts but neighbours' sessions a second per worker; 0: no limit */
 
 	uint32_t max_routes4, n_tbl8_4, max_routes6, n_groups6;
 

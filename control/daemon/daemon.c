@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "control/daemon/daemon.h"
@@ -203,4 +204,32 @@ int daemon_program(struct daemon *d, char *err, size_t errlen)
 			d->tables.unreg_policy = UNREG_DROP;
 	}
 	return 0;
+}
+
+void daemon_nbrs_update(struct daemon *d)
+{
+	const struct config *c = &d->cfg;
+	struct fwd_nbr *v = calloc(c->n_nexthops + d->n_bgp_nbr + 1, sizeof(*v));
+	unsigned n = 0;
+	int ret;
+
+	if (v == NULL) {
+		PF_LOG(ERR, "control-plane neighbours: out of memory: the set in use stays");
+		return;
+	}
+	for (unsigned i = 0; i < c->n_nexthops; i++, n++) {
+		v[n].v6 = c->nexthops[i].addr.family == AF_INET6;
+		memcpy(v[n].addr, c->nexthops[i].addr.bytes, sizeof(v[n].addr));
+	}
+	memcpy(v + n, d->bgp_nbr, d->n_bgp_nbr * sizeof(*v));
+	n += d->n_bgp_nbr;
+	ret = fwd_nbrs_set(&d->tables, v, n);
+	free(v);
+	if (ret < 0)
+		PF_LOG(ERR, "control-plane neighbours: %s: the set in use stays", strerror(-ret));
+	else if (ret > 0)
+		PF_LOG(NOTICE,
+		       "control-plane neighbours: %u IPv4, %u IPv6 (their sessions pass the punt "
+		       "rate)",
+		       d->tables.nbrs->n4, d->tables.nbrs->n6);
 }

@@ -67,6 +67,10 @@ struct daemon {
 	volatile bool workers_quit;
 
 	uint64_t punted, punt_arp, punt_ipv4, punt_ipv6, punt_other;
+	/* The BGP peers' addresses, kept by control/bgp (bgp_nbrs_publish)
+	 * for daemon_nbrs_update. */
+	unsigned n_bgp_nbr;
+	struct fwd_nbr bgp_nbr[CFG_BGP_MAX_PEERS];
 	struct pf_failover_event history[PF_FAILOVER_HISTORY];
 	uint64_t n_history;
 	time_t started;
@@ -113,6 +117,12 @@ void daemon_nexthop_make(const struct daemon *d, const struct config *cfg, unsig
  * A change of usable or not goes to the failover history with why.
  * Takes d->lock. */
 int daemon_nexthop_refresh(struct daemon *d, unsigned i, const char *why);
+
+/* Publish the control-plane neighbours (fwd_nbrs_set: their BGP, BFD, ARP
+ * and ND pass the punt rate): every next hop of d->cfg and d->bgp_nbr.
+ * Call after either changes, without d->lock (it waits for the workers'
+ * next quiescent state when the set changed). */
+void daemon_nbrs_update(struct daemon *d);
 
 /* Sum every worker's counters (control or telemetry thread). */
 void daemon_counters(const struct daemon *d, struct pf_lcore_counters *out);

@@ -718,7 +718,9 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen, struct reload_summ
 		}
 		pthread_mutex_unlock(&d->lock);
 	}
-	config_free(nc); /* the old lists after a commit */
+	if (out->applied)
+		daemon_nbrs_update(d); /* next hops may have come or gone */
+	config_free(nc);	       /* the old lists after a commit */
 	free(nc);
 	free(pl);
 	return ret;

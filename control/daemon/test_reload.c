@@ -328,6 +328,31 @@ static void punt_rate_applies(void **state)
 		     &D.worker[0].punt_interval, 50);
 }
 
+/* The control-plane neighbours whose sessions pass the punt rate follow
+ * the file's next hops. */
+static void neighbours_follow_nexthops(void **state)
+{
+	struct reload_summary s;
+
+	(void)state;
+	daemon_nbrs_update(&D); /* as the daemon does before it runs */
+	assert_int_equal(fwd_nbr4_find(D.tables.nbrs, 0xc6336402), 0);	/* pri-rtr */
+	assert_int_equal(fwd_nbr4_find(D.tables.nbrs, 0xc6336406), 0);	/* loc-rtr */
+	assert_int_equal(fwd_nbr4_find(D.tables.nbrs, 0xc6336401), -1); /* ours */
+	write_cfg("net_null1",
+		  "{ name = \"pri-rtr\"; port = \"pri\"; address = \"198.51.100.2\"; "
+		  "mac = \"02:00:00:00:01:02\"; }",
+		  "pathgroups = ( { name = \"carrier\"; members = [\"pri-rtr\"]; } );"
+		  " routes = ( { prefix = \"0.0.0.0/0\"; pathgroup = \"carrier\"; } );");
+	reload_ok(&s);
+	assert_int_equal(s.nexthops_removed, 1);
+	assert_int_equal(fwd_nbr4_find(D.tables.nbrs, 0xc6336402), 0);
+	assert_int_equal(fwd_nbr4_find(D.tables.nbrs, 0xc6336406), -1);
+	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"), BASE);
+	reload_ok(&s);
+	assert_int_equal(fwd_nbr4_find(D.tables.nbrs, 0xc6336406), 0);
+}
+
 static void restart_required(void **state)
 {
 	struct reload_summary s;
@@ -420,6 +445,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(config_lists_a_managed_prefix),
 		cmocka_unit_test(icmp_rate_applies),
 		cmocka_unit_test(punt_rate_applies),
+		cmocka_unit_test(neighbours_follow_nexthops),
 		cmocka_unit_test(restart_required),
 		cmocka_unit_test(ports_changed_at_run_time),
 		cmocka_unit_test(invalid_file_changes_nothing),
