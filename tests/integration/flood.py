@@ -1,33 +1,73 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""An ARP storm: arp_flood.py IFACE TARGET_IP PPS SECONDS.
+"""A storm at a router's control plane, from a raw socket:
 
-Broadcasts ARP requests for TARGET_IP from IFACE's MAC at about PPS frames a
-second (paced every millisecond) for SECONDS, each from another sender
-address in 10.0.0.0/8, then prints "sent N". Stops by itself.
+  flood.py arp IFACE TARGET_IP PPS SECONDS
+      broadcast ARP requests for TARGET_IP;
+  flood.py syn IFACE TARGET_IP PPS SECONDS DST_MAC
+      TCP SYNs to TARGET_IP port 179 (BGP), sent to DST_MAC.
+
+Each frame comes from IFACE's MAC and another sender address in 10.0.0.0/8
+(no neighbour of the target's), about PPS a second (paced every
+millisecond) for SECONDS; then prints "sent N". Stops by itself. The SYNs'
+IPv4 header checksum is right and their TCP checksum zero, so a kernel
+that gets one drops it and answers none.
 """
 import socket
 import struct
 import sys
 import time
 
-ifc, target, pps, secs = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
-s.bind((ifc, 0))
-mac = s.getsockname()[4]
-head = b"\xff" * 6 + mac + b"\x08\x06" + struct.pack("!HHBBH6s", 1, 0x0800, 6, 4, 1, mac)
-tail = b"\0" * 6 + socket.inet_aton(target) + b"\0" * 18
-per_ms = max(1, pps // 1000)
-sent = 0
-start = time.monotonic()
-while True:
-    now = time.monotonic()
-    if now - start >= secs:
-        break
-    due = int((now - start) * pps)
-    while sent < due:
-        for _ in range(per_ms):
-            s.send(head + struct.pack("!I", 0x0a000000 | (sent & 0xffffff)) + tail)
-            sent += 1
-    time.sleep(0.001)
-print("sent", sent)
+
+def ipv4_csum(h):
+    s = sum(struct.unpack("!10H", h))
+    s = (s & 0xFFFF) + (s >> 16)
+    s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def arp_frame(mac, target):
+    head = b"\xff" * 6 + mac + b"\x08\x06" + struct.pack("!HHBBH6s", 1, 0x0800, 6, 4, 1, mac)
+    tail = b"\0" * 6 + socket.inet_aton(target) + b"\0" * 18
+    return lambda n: head + struct.pack("!I", 0x0A000000 | (n & 0xFFFFFF)) + tail
+
+
+def syn_frame(mac, target, dst_mac):
+    eth = bytes.fromhex(dst_mac.replace(":", "")) + mac + b"\x08\x00"
+    dst = socket.inet_aton(target)
+    tcp = struct.pack("!HHIIBBHHH", 40000, 179, 1, 0, 5 << 4, 0x02, 64240, 0, 0)
+
+    def frame(n):
+        src = struct.pack("!I", 0x0A000000 | (n & 0xFFFFFF))
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, n & 0xFFFF, 0, 64, 6, 0, src, dst)
+        ip = ip[:10] + struct.pack("!H", ipv4_csum(ip)) + ip[12:]
+        return eth + ip + tcp
+
+    return frame
+
+
+def main():
+    kind, ifc, target = sys.argv[1], sys.argv[2], sys.argv[3]
+    pps, secs = int(sys.argv[4]), float(sys.argv[5])
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+    s.bind((ifc, 0))
+    mac = s.getsockname()[4]
+    frame = arp_frame(mac, target) if kind == "arp" else syn_frame(mac, target, sys.argv[6])
+    per_ms = max(1, pps // 1000)
+    sent = 0
+    start = time.monotonic()
+    while True:
+        now = time.monotonic()
+        if now - start >= secs:
+            break
+        due = int((now - start) * pps)
+        while sent < due:
+            for _ in range(per_ms):
+                s.send(frame(sent))
+                sent += 1
+        time.sleep(0.001)
+    print("sent", sent)
+
+
+if __name__ == "__main__":
+    main()
