@@ -23,13 +23,29 @@ static void dev_name(const struct cfg_port *cp, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)n, cp->device);
 }
 
+int port_devargs(const struct config *cfg, const struct cfg_port *cp, char *buf, size_t len)
+{
+	int n;
+
+	if (config_xdp_ours(cfg, cp))
+		n = snprintf(buf, len, "%s,xdp_prog=%s", cp->device, cfg->xdp_program);
+	else
+		n = snprintf(buf, len, "%s", cp->device);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 int port_eal_args(const struct config *cfg, char **argv, int *argc, int max)
 {
+	/* argv keeps pointers into it until the EAL has parsed them */
+	static char devargs[PF_MAX_PORTS][PORT_DEVARGS_LEN];
+
 	for (unsigned i = 0; i < cfg->n_ports; i++) {
 		if (*argc + 2 > max)
 			return -E2BIG;
+		if (port_devargs(cfg, &cfg->ports[i], devargs[i], sizeof(devargs[i])) < 0)
+			return -E2BIG;
 		argv[(*argc)++] = cfg->ports[i].is_pci ? "-a" : "--vdev";
-		argv[(*argc)++] = (char *)cfg->ports[i].device;
+		argv[(*argc)++] = devargs[i];
 	}
 	return 0;
 }

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <rte_common.h>
 #include <rte_ether.h>
 #include <rte_mempool.h>
 
@@ -24,9 +25,22 @@ struct port_rt {
 	char driver[32];
 };
 
+/*
+ * The devargs that make port cp exist: its device string, and for an
+ * af_xdp vdev that names no program of its own, ",xdp_prog=" and
+ * cfg->xdp_program (unless that is ""): peerfwd's XDP program, which keeps
+ * the port's control traffic in the kernel (drivers/xdp.h). 0, or
+ * -ENAMETOOLONG when it does not fit in len.
+ */
+int port_devargs(const struct config *cfg, const struct cfg_port *cp, char *buf, size_t len);
+
 /* EAL arguments that make the ports of cfg exist: "--vdev X" per vdev,
  * "-a BDF" per PCI NIC. Appends to argv from *argc; returns 0 or -E2BIG. */
 int port_eal_args(const struct config *cfg, char **argv, int *argc, int max);
+
+#define PORT_DEVARGS_LEN                                                                           \
+	(RTE_SIZEOF_FIELD(struct cfg_port, device) + sizeof(",xdp_prog=") +                        \
+	 RTE_SIZEOF_FIELD(struct config, xdp_program))
 
 /* Configure and start cfg->ports[i]. Errors are explained in err. */
 int port_start(const struct config *cfg, unsigned i, uint16_t n_rxq, uint16_t n_txq,

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <libconfig.h>
 
@@ -348,6 +349,20 @@ static int absolute_path(struct cfg_parse *p, const config_setting_t *g, const c
 	return rc < 0 ? rc : 0;
 }
 
+/* xdp_program: an absolute path, or "" for the af_xdp PMD's own program. */
+static int parse_xdp_program(struct cfg_parse *p, const config_setting_t *root)
+{
+	const config_setting_t *s = config_setting_get_member(root, "xdp_program");
+
+	if (s != NULL && config_setting_type(s) == CONFIG_TYPE_STRING &&
+	    *config_setting_get_string(s) == '\0') {
+		p->cfg->xdp_program[0] = '\0';
+		return 0;
+	}
+	return absolute_path(p, root, "xdp_program", p->cfg->xdp_program,
+			     sizeof(p->cfg->xdp_program));
+}
+
 static int parse_globals(struct cfg_parse *p, const config_setting_t *root)
 {
 	struct config *cfg = p->cfg;
@@ -362,7 +377,8 @@ static int parse_globals(struct cfg_parse *p, const config_setting_t *root)
 	    (rc = get_u32(p, root, "", "mbufs", 0, 1u << 26, &cfg->n_mbufs)) < 0 ||
 	    (rc = get_u32(p, root, "", "link_poll_ms", 1, 60000, &cfg->link_poll_ms)) < 0 ||
 	    (rc = get_u32(p, root, "", "icmp_rate", 0, 1000000, &cfg->icmp_rate)) < 0 ||
-	    (rc = get_u32(p, root, "", "punt_rate", 0, 10000000, &cfg->punt_rate)) < 0)
+	    (rc = get_u32(p, root, "", "punt_rate", 0, 10000000, &cfg->punt_rate)) < 0 ||
+	    (rc = parse_xdp_program(p, root)) < 0)
 		return rc;
 	cfg->main_lcore = lcore;
 	rc = each_string(p, root, "", "eal_args", CFG_MAX_EAL_ARGS, eal_arg_add, NULL);
@@ -451,6 +467,12 @@ static int port_device(struct cfg_parse *p, const config_setting_t *g, const cha
 	for (unsigned i = 0; i < p->cfg->n_ports; i++)
 		if (strcmp(p->cfg->ports[i].device, port->device) == 0)
 			return cfg_error(p, s, path, "device also used by ports[%u]", i);
+	if (config_xdp_ours(p->cfg, port) && access(p->cfg->xdp_program, R_OK) != 0)
+		return cfg_error(
+			p, s, path,
+			"af_xdp loads the XDP program %s (xdp_program; \"\" for the af_xdp "
+			"PMD's own): %s",
+			p->cfg->xdp_program, strerror(errno));
 	return 0;
 }
 
@@ -1395,25 +1417,11 @@ static int parse_sections(struct cfg_parse *p, const config_setting_t *root)
 static int parse_root(struct cfg_parse *p, const config_setting_t *top)
 {
 	static const char *const top_keys[] = {"peerfwd", NULL};
-	static const char *const keys[] = {"ctl_socket",
-					   "state_dir",
-					   "main_lcore",
-					   "mbufs",
-					   "eal_args",
-					   "fib",
-					   "link_poll_ms",
-					   "ports",
-					   "workers",
-					   "nexthops",
-					   "pathgroups",
-					   "routes",
-					   "registered",
-					   "unregistered",
-					   "bgp",
-					   "route_files",
-					   "icmp_rate",
-					   "punt_rate",
-					   NULL};
+	static const char *const keys[] = {
+		"ctl_socket",  "state_dir",    "main_lcore", "mbufs",	     "eal_args",
+		"fib",	       "link_poll_ms", "ports",	     "workers",	     "nexthops",
+		"pathgroups",  "routes",       "registered", "unregistered", "bgp",
+		"route_files", "icmp_rate",    "punt_rate",  "xdp_program",  NULL};
 	const config_setting_t *root = config_setting_get_member(top, "peerfwd");
 	int rc;
 
@@ -1465,6 +1473,7 @@ static void config_defaults(struct config *cfg)
 	cfg->link_poll_ms = CFG_LINK_POLL_MS;
 	cfg->icmp_rate = CFG_ICMP_RATE;
 	cfg->punt_rate = CFG_PUNT_RATE;
+	snprintf(cfg->xdp_program, sizeof(cfg->xdp_program), "%s", PEERFWD_XDP_PROG);
 }
 
 int config_load(const char *path, struct config *cfg, char *err, size_t errlen)

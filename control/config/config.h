@@ -149,7 +149,11 @@ struct cfg_bgp {
 /* Carriers are polled this often (ms) besides the kernel's link events. */
 #define CFG_LINK_POLL_MS 10
 #define CFG_ICMP_RATE	 1000 /* ICMP errors a second per worker (Linux's icmp_msgs_per_sec) */
-#define CFG_PUNT_RATE	 2000 /* punts other than the neighbours' sessions a second per worker */
+/* The XDP program's object as built (meson defines it), for xdp_program. */
+#ifndef PEERFWD_XDP_PROG
+#define PEERFWD_XDP_PROG "/usr/local/lib/peerfwd/peerfwd_xdp.o"
+#endif
+#define CFG_PUNT_RATE 2000 /* punts other than the neighbours' sessions a second per worker */
 
 struct config {
 	char path[4096];
@@ -162,6 +166,9 @@ struct config {
 	uint32_t link_poll_ms; /* carrier poll interval (CFG_LINK_POLL_MS) */
 	uint32_t icmp_rate;    /* time exceeded errors a second per worker; 0: none */
 	uint32_t punt_rate;    /* punts but neighbours' sessions a second per worker; 0: no limit */
+	/* The XDP program af_xdp ports load (drivers/xdp.h), an absolute path;
+	 * "": the af_xdp PMD's own, which gives every frame to the workers. */
+	char xdp_program[256];
 
 	uint32_t max_routes4, n_tbl8_4, max_routes6, n_groups6;
 
@@ -216,6 +223,14 @@ int config_iface_owner(const struct config *cfg, const char *ifname);
  * have no name). */
 int config_port_index(const struct config *cfg, const char *name);
 /* Port i exists and is not removed. */
+/* Whether port cp is an af_xdp vdev that loads cfg->xdp_program: it names
+ * no xdp_prog= of its own, and the config does not turn it off (""). */
+static inline bool config_xdp_ours(const struct config *cfg, const struct cfg_port *cp)
+{
+	return strncmp(cp->device, "net_af_xdp", 10) == 0 &&
+	       strstr(cp->device, ",xdp_prog=") == NULL && cfg->xdp_program[0] != '\0';
+}
+
 static inline bool config_port_present(const struct config *cfg, unsigned i)
 {
 	return i < cfg->n_ports && !cfg->ports[i].removed;

@@ -281,6 +281,34 @@ static void test_punt_rate(void **state)
 	expect_error(5, "  main_lcore = 0; punt_rate = true;", 5, "punt_rate");
 }
 
+/* xdp_program: the built program by default, "" for the af_xdp PMD's own;
+ * an af_xdp port that would load one that is not there names it. */
+static void test_xdp_program(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	load_ok(0, NULL, &cfg);
+	assert_string_equal(cfg.xdp_program, PEERFWD_XDP_PROG);
+	assert_true(config_xdp_ours(&cfg, &cfg.ports[2]));  /* loc: af_xdp */
+	assert_false(config_xdp_ours(&cfg, &cfg.ports[0])); /* af_packet */
+	config_free(&cfg);
+	load_ok(5, "  main_lcore = 0; xdp_program = \"\";", &cfg);
+	assert_string_equal(cfg.xdp_program, "");
+	assert_false(config_xdp_ours(&cfg, &cfg.ports[2]));
+	config_free(&cfg);
+	load_ok(13,
+		"    { name = \"loc\"; device = \"net_af_xdp0,iface=pf-loc,xdp_prog=/mine.o\"; "
+		"tier = \"local\"; }",
+		&cfg);
+	assert_false(config_xdp_ours(&cfg, &cfg.ports[2])); /* its own */
+	config_free(&cfg);
+	expect_error(5, "  main_lcore = 0; xdp_program = \"peerfwd_xdp.o\";", 5, "xdp_program");
+	expect_error(5, "  main_lcore = 0; xdp_program = 1;", 5, "xdp_program");
+	expect_error(5, "  main_lcore = 0; xdp_program = \"/nonexistent/peerfwd_xdp.o\";", 13,
+		     "ports[2].device");
+}
+
 static void test_bfd(void **state)
 {
 	struct config cfg;
@@ -891,6 +919,7 @@ int main(void)
 		cmocka_unit_test(test_link_poll),
 		cmocka_unit_test(test_icmp_rate),
 		cmocka_unit_test(test_punt_rate),
+		cmocka_unit_test(test_xdp_program),
 		cmocka_unit_test(test_bfd),
 		cmocka_unit_test(test_shipped_configs),
 	};

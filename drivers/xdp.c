@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "drivers/xdp.h"
+
+/* The maps the program uses, as many as it has (three). */
+#define PROG_MAX_MAPS 8
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+int xdp_port_open(const char *iface, struct xdp_port *x)
+{
+	const unsigned ifindex = if_nametoindex(iface);
+	struct bpf_prog_info info = {0};
+	__u32 ids[PROG_MAX_MAPS], len = sizeof(info), prog_id = 0;
+	int pfd, ret;
+
+	xdp_port_init(x);
+	if (ifindex == 0)
+		return -errno;
+	if ((ret = bpf_xdp_query_id((int)ifindex, 0, &prog_id)) < 0)
+		return ret;
+	if (prog_id == 0)
+		return -ENOENT;
+	if ((pfd = bpf_prog_get_fd_by_id(prog_id)) < 0)
+		return -errno;
+	info.nr_map_ids = PROG_MAX_MAPS;
+	info.map_ids = (__u64)(uintptr_t)ids;
+	ret = bpf_obj_get_info_by_fd(pfd, &info, &len);
+	close(pfd);
+	if (ret < 0)
+		return -errno;
+	if (strcmp(info.name, XDP_PROG_NAME) != 0)
+		return -ENOENT;
+	for (__u32 i = 0; i < info.nr_map_ids && i < PROG_MAX_MAPS; i++) {
+		struct bpf_map_info mi = {0};
+		__u32 mlen = sizeof(mi);
+		int mfd = bpf_map_get_fd_by_id(ids[i]);
+		if (mfd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(mfd, &mi, &mlen) < 0) {
+			close(mfd);
+			continue;
+		}
+		if (strcmp(mi.name, "pf_local") == 0 && x->local_fd < 0)
+			x->local_fd = mfd;
+		else if (strcmp(mi.name, "pf_xdp_stats") == 0 && x->stats_fd < 0)
+			x->stats_fd = mfd;
+		else
+			close(mfd);
+	}
+	if (x->local_fd < 0 || x->stats_fd < 0) {
+		xdp_port_close(x);
+		return -ENOENT; /* a program of that name, but not ours */
+	}
+	return 0;
+}
+
+void xdp_port_close(struct xdp_port *x)
+{
+	close_fd(&x->local_fd);
+	close_fd(&x->stats_fd);
+}
+
+static struct xdp_local_key local_key(const struct ip_addr *a)
+{
+	struct xdp_local_key k = {{0}};
+
+	if (a->family == AF_INET6) {
+		memcpy(k.addr, a->bytes, 16);
+	} else {
+		k.addr[10] = k.addr[11] = 0xff;
+		memcpy(&k.addr[12], a->bytes, 4);
+	}
+	return k;
+}
+
+int xdp_local_set(const struct xdp_port *x, const struct ip_addr *a, unsigned n)
+{
+	struct xdp_local_key have[XDP_MAX_LOCAL], k, *prev = NULL;
+	const __u8 one = 1;
+	unsigned n_have = 0;
+
+	/* What is there and should not be goes first: the map is full at
+	 * XDP_MAX_LOCAL. */
+	while (n_have < XDP_MAX_LOCAL && bpf_map_get_next_key(x->local_fd, prev, &k) == 0) {
+		have[n_have] = k;
+		prev = &have[n_have++];
+	}
+	for (unsigned i = 0; i < n_have; i++) {
+		bool keep = false;
+		for (unsigned j = 0; j < n && !keep; j++) {
+			const struct xdp_local_key w = local_key(&a[j]);
+			keep = memcmp(&w, &have[i], sizeof(w)) == 0;
+		}
+		if (!keep && bpf_map_delete_elem(x->local_fd, &have[i]) < 0)
+			return -errno;
+	}
+	for (unsigned j = 0; j < n; j++) {
+		k = local_key(&a[j]);
+		if (bpf_map_update_elem(x->local_fd, &k, &one, BPF_ANY) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+int xdp_stats(const struct xdp_port *x, uint64_t out[XDP_STAT__MAX])
+{
+	const int ncpu = libbpf_num_possible_cpus();
+	uint64_t *v;
+
+	if (ncpu <= 0)
+		return ncpu < 0 ? ncpu : -EINVAL;
+	if ((v = calloc((size_t)ncpu, sizeof(*v))) == NULL)
+		return -ENOMEM;
+	for (__u32 s = 0; s < XDP_STAT__MAX; s++) {
+		out[s] = 0;
+		if (bpf_map_lookup_elem(x->stats_fd, &s, v) < 0) {
+			free(v);
+			return -errno;
+		}
+		for (int c = 0; c < ncpu; c++)
+			out[s] += v[c];
+	}
+	free(v);
+	return 0;
+}
