@@ -37,6 +37,7 @@
 #include "control/daemon/daemon.h"
 #include "control/daemon/exception.h"
 #include "control/daemon/log.h"
+#include "control/daemon/xdp_local.h"
 #include "control/daemon/neigh.h"
 
 #define EXIT_CONFIG    2
@@ -117,7 +118,8 @@ static int start_ports(struct daemon *d)
 			return ret;
 		}
 		d->n_ports = i + 1;
-		if ((ret = exception_start(d, i, &d->port[i], err, sizeof(err))) < 0) {
+		if ((ret = exception_start(d, i, &d->port[i], err, sizeof(err))) < 0 ||
+		    (ret = xdp_local_start(d, i, err, sizeof(err))) < 0) {
 			PF_LOG(ERR, "%s", err);
 			return ret;
 		}
@@ -355,6 +357,7 @@ static void shutdown_all(struct daemon *d)
 	for (unsigned i = 0; i < d->n_ports; i++)
 		if (config_port_present(&d->cfg, i)) {
 			exception_stop(d, i);
+			xdp_port_close(&d->xdp[i]);
 			port_stop(&d->port[i]);
 		}
 	routes_free(d->routes);
@@ -441,6 +444,7 @@ int main(int argc, char **argv)
 	if (rte_vect_get_max_simd_bitwidth() < RTE_VECT_SIMD_512)
 		rte_vect_set_max_simd_bitwidth(RTE_VECT_SIMD_512);
 	pthread_mutex_init(&D.lock, NULL);
+	xdp_local_init(&D);
 	D.started = time(NULL);
 	D.ev = ev_loop_create();
 	if (D.ev == NULL || sigfd < 0 || start_ports(&D) < 0 || tables_init(&D) < 0 ||

@@ -20,6 +20,7 @@
 #include "dataplane/fwd/fwd.h"
 #include "dataplane/worker/worker.h"
 #include "drivers/port.h"
+#include "drivers/xdp.h"
 
 #define PF_FAILOVER_HISTORY 256
 
@@ -58,6 +59,7 @@ struct daemon {
 	struct port_rt port[PF_MAX_PORTS];
 	struct pf_link link[PF_MAX_PORTS];
 	struct pf_exception exc[PF_MAX_PORTS]; /* exception.h: TAPs of PCI ports */
+	struct xdp_port xdp[PF_MAX_PORTS];     /* xdp_local.h: af_xdp ports' XDP maps */
 	uint16_t nh_id[PF_MAX_NEXTHOPS];       /* config next hop -> fwd next hop, NH_NONE */
 	uint16_t pg_id[PF_MAX_PATHGROUPS];     /* config path group -> fwd path group */
 

@@ -21,6 +21,7 @@
 #include "control/daemon/daemon.h"
 #include "control/daemon/exception.h"
 #include "control/daemon/log.h"
+#include "control/daemon/xdp_local.h"
 
 #define LINK_RX_DESC 1024 /* drivers/port.c */
 
@@ -155,8 +156,15 @@ int daemon_link_add(struct daemon *d, const struct cfg_port *p, char *err, size_
 
 	dev_name(p->device, name, sizeof(name));
 	if (rte_eth_dev_get_port_by_name(name, &pid) != 0) {
-		/* PCI: the BDF with its devargs; vdev: the whole string. */
-		if ((ret = rte_dev_probe(p->device)) < 0) {
+		/* PCI: the BDF with its devargs; vdev: the whole string, with
+		 * the XDP program for af_xdp. */
+		char devargs[PORT_DEVARGS_LEN];
+		if ((ret = port_devargs(&d->cfg, p, devargs, sizeof(devargs))) < 0) {
+			snprintf(err, len, "device %s: with xdp_prog=%s: too long", p->device,
+				 d->cfg.xdp_program);
+			return ret;
+		}
+		if ((ret = rte_dev_probe(devargs)) < 0) {
 			snprintf(err, len, "device %s: probe failed: %s", p->device,
 				 rte_strerror(-ret));
 			return ret;
@@ -194,6 +202,11 @@ int daemon_link_add(struct daemon *d, const struct cfg_port *p, char *err, size_
 		port_stop(&rt);
 		probed = false; /* closed: the vdev stays, like a failed start */
 	}
+	if (ret == 0 && (ret = xdp_local_start(d, i, err, len)) < 0) {
+		exception_stop(d, i);
+		port_stop(&rt);
+		probed = false;
+	}
 	if (ret < 0) {
 		pthread_mutex_lock(&d->lock);
 		d->cfg.ports[i] = old;
@@ -214,6 +227,7 @@ int daemon_link_add(struct daemon *d, const struct cfg_port *p, char *err, size_
 		pthread_mutex_unlock(&d->lock);
 		snprintf(err, len, "address of port %s: %s", p->name, strerror(-ret));
 		exception_stop(d, i);
+		xdp_port_close(&d->xdp[i]);
 		port_stop(&rt);
 		probed = false; /* closed: the vdev stays, like a failed start */
 		goto unprobe;
@@ -231,6 +245,7 @@ int daemon_link_add(struct daemon *d, const struct cfg_port *p, char *err, size_
 	}
 	d->cfg.ports[i].removed = false;
 	pthread_mutex_unlock(&d->lock);
+	xdp_local_sync(d); /* its addresses, now that it is present */
 	/* port_mac is written before the entry that makes the worker read it
 	 * (release store of n_rxq). */
 	worker_rxq_add(w, rt.port_id, 0);
@@ -323,6 +338,7 @@ int daemon_link_remove(struct daemon *d, const char *pname, char *err, size_t le
 	pthread_mutex_unlock(&d->lock);
 
 	exception_stop(d, (unsigned)i); /* its TAP, if it has one, goes first */
+	xdp_local_stop(d, (unsigned)i); /* the other programs forget its addresses */
 	rte_eth_dev_stop(rt.port_id);
 	char devname[RTE_DEV_NAME_MAX_LEN] = "";
 	if (rte_eth_dev_info_get(rt.port_id, &di) == 0 && di.device != NULL &&

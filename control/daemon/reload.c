@@ -272,6 +272,8 @@ static int reload_compare(const struct config *o, const struct config *n, bool b
 		return restart(err, errlen, "ctl_socket changed");
 	if (strcmp(o->state_dir, n->state_dir) != 0)
 		return restart(err, errlen, "state_dir changed");
+	if (strcmp(o->xdp_program, n->xdp_program) != 0)
+		return restart(err, errlen, "xdp_program changed");
 	return 0;
 }
 

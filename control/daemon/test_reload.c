@@ -369,6 +369,20 @@ static void restart_required(void **state)
 	assert_int_equal(D.cfg.nexthops[0].mac.addr_bytes[5], 0x02);
 }
 
+/* The XDP program is loaded when a port starts: another one needs a restart. */
+static void xdp_program_needs_restart(void **state)
+{
+	struct reload_summary s;
+	char err[1024];
+
+	(void)state;
+	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"), BASE " xdp_program = \"\";");
+	assert_int_equal(daemon_reload(&D, err, sizeof(err), &s), -EOPNOTSUPP);
+	assert_non_null(strstr(err, "xdp_program changed"));
+	assert_false(s.applied);
+	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"), BASE);
+}
+
 /*
  * Ports changed at run time (link add / link remove): the file's ports map
  * to the running slots by name, and what refers to a port follows.
@@ -447,6 +461,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(punt_rate_applies),
 		cmocka_unit_test(neighbours_follow_nexthops),
 		cmocka_unit_test(restart_required),
+		cmocka_unit_test(xdp_program_needs_restart),
 		cmocka_unit_test(ports_changed_at_run_time),
 		cmocka_unit_test(invalid_file_changes_nothing),
 	};
