@@ -23,6 +23,8 @@ int pkt_l4(const struct rte_mbuf *m, const void *l3, bool v6, const uint8_t **l4
 	const uint8_t *p;
 	int proto;
 
+	*l4 = NULL;
+	*avail = 0;
 	if (v6) {
 		p = (const uint8_t *)l3 + sizeof(struct rte_ipv6_hdr);
 		proto = ((const struct rte_ipv6_hdr *)l3)->proto;

@@ -352,7 +352,7 @@ bool pkt_icmp_error_allowed(const struct rte_mbuf *m, const void *l3, bool v6);
  * above), past up to 8 IPv6 extension headers; *l4 is where its header
  * starts and *avail how many of its bytes m's first segment holds (maybe
  * 0). -1 when there is none to read: a fragment other than the first,
- * extension headers beyond the segment or more than 8.
+ * extension headers beyond the segment or more than 8 (*l4 NULL, *avail 0).
  */
 int pkt_l4(const struct rte_mbuf *m, const void *l3, bool v6, const uint8_t **l4, uint32_t *avail);
 

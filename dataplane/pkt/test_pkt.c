@@ -488,7 +488,8 @@ static void rewrite_eth_macs_same(void **state)
 	tx_offload = a->tx_offload;
 	assert_int_equal(pkt_parse_l2(a, &l2), PKT_OK);
 	assert_int_equal(pkt_rewrite_l2(a, &l2, &nh_untagged), 0);
-	pkt_rewrite_eth_macs(rte_pktmbuf_mtod(b, struct rte_ether_hdr *), pkt_macs_of(&nh_untagged));
+	pkt_rewrite_eth_macs(rte_pktmbuf_mtod(b, struct rte_ether_hdr *),
+			     pkt_macs_of(&nh_untagged));
 	assert_int_equal(rte_pktmbuf_pkt_len(a), rte_pktmbuf_pkt_len(b));
 	assert_int_equal(a->data_off, b->data_off);
 	assert_memory_equal(rte_pktmbuf_mtod(a, void *), rte_pktmbuf_mtod(b, void *), len);
@@ -728,8 +729,54 @@ static void icmp_error_allowed(void **state)
 	/* behind extension headers */
 	assert_false(icmp6_ext_allowed_for(IPPROTO_HOPOPTS, 0, 1));
 	assert_true(icmp6_ext_allowed_for(IPPROTO_HOPOPTS, 0, 128));
-	assert_false(icmp6_ext_allowed_for(IPPROTO_FRAGMENT, 0, 2)); /* first fragment */
+	assert_false(icmp6_ext_allowed_for(IPPROTO_FRAGMENT, 0, 2));  /* first fragment */
 	assert_true(icmp6_ext_allowed_for(IPPROTO_FRAGMENT, 100, 2)); /* no ICMPv6 header in it */
+}
+
+/* pkt_l4 on a 24-byte IPv6 payload behind ext (hop-by-hop: 8 bytes, or a
+ * fragment header at offset frag_off): the protocol, and in *off / *avail
+ * where the upper layer starts (from the IPv6 header) and what is left. */
+static int l4_of6(uint8_t ext, uint16_t frag_off, uint32_t *off, uint32_t *avail)
+{
+	size_t l2 = put_eth(frame, RTE_ETHER_TYPE_IPV6, NULL, 0);
+	size_t len = l2 + put_ipv6(frame + l2, 1, 24);
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(frame + l2);
+	uint8_t *h = (uint8_t *)(ip6 + 1);
+	const uint8_t *l4 = frame; /* anything but NULL */
+	struct pkt_l2 l2h;
+	void *l3;
+
+	ip6->proto = ext;
+	h[0] = IPPROTO_TCP;
+	h[1] = 0;
+	h[2] = (uint8_t)(frag_off >> 5);
+	h[3] = (uint8_t)(frag_off << 3);
+	struct rte_mbuf *m = icmp_case(len, 0, true, &l2h, &l3);
+	*avail = 999;
+	int proto = pkt_l4(m, l3, true, &l4, avail);
+	*off = l4 == NULL ? UINT32_MAX : (uint32_t)(l4 - (const uint8_t *)l3);
+	rte_pktmbuf_free(m);
+	return proto;
+}
+
+/* The upper layer past the extension headers; none in a later fragment,
+ * where nothing is left to read. */
+static void upper_layer(void **state)
+{
+	uint32_t off, avail;
+	(void)state;
+
+	assert_int_equal(l4_of6(IPPROTO_HOPOPTS, 0, &off, &avail), IPPROTO_TCP);
+	assert_int_equal(off, 48);
+	assert_int_equal(avail, 16);
+	assert_int_equal(l4_of6(IPPROTO_UDP, 0, &off, &avail), IPPROTO_UDP);
+	assert_int_equal(off, 40);
+	assert_int_equal(avail, 24);
+	assert_int_equal(l4_of6(IPPROTO_FRAGMENT, 0, &off, &avail), IPPROTO_TCP);
+	assert_int_equal(off, 48);
+	assert_int_equal(l4_of6(IPPROTO_FRAGMENT, 100, &off, &avail), -1);
+	assert_int_equal(off, UINT32_MAX); /* *l4 NULL */
+	assert_int_equal(avail, 0);
 }
 
 static void icmp_no_headroom(void **state)
@@ -801,6 +848,7 @@ int main(void)
 		cmocka_unit_test(icmp6_time_exceeded),
 		cmocka_unit_test(icmp_error_allowed),
 		cmocka_unit_test(icmp_no_headroom),
+		cmocka_unit_test(upper_layer),
 		cmocka_unit_test(fault_names),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -166,7 +166,7 @@ static bool punt_is_session(const struct fwd_nbrs *s, const struct rte_mbuf *m, 
 	if (v6 && proto == IPPROTO_ICMPV6 && ttl == 255 && avail >= 24 &&
 	    (l4[0] == 135 || l4[0] == 136)) /* NS, NA: the target at 8 */
 		return flags >= 0 || fwd_nbr6_find(s, l4 + 8) >= 0;
-	if (flags < 0 || avail < 4)
+	if (flags < 0 || proto < 0 || avail < 4)
 		return false;
 	const uint16_t sport = (uint16_t)(l4[0] << 8 | l4[1]);
 	const uint16_t dport = (uint16_t)(l4[2] << 8 | l4[3]);
