@@ -118,6 +118,62 @@ protocol bgp dut4 {
 EOF
 }
 
+# bird_rtr1 [NAME]: RTR1's BIRD config (BFD protocol NAME, default unnamed):
+# BFD to the daemon's 198.51.100.1 on RTR1's link, 100 ms x 3, and BGP dut4
+# (bird_bgp_dut4); its log to $BIRD_LOG
+bird_rtr1() {
+	cat <<EOF
+log "$BIRD_LOG" all;
+router id 198.51.100.2;
+protocol device {}
+protocol bfd ${1:-} {
+	debug { states, events };
+	interface "${ROUTERS_PFX}r1" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; };
+	neighbor 198.51.100.1;
+}
+$(bird_bgp_dut4)
+EOF
+}
+
+# cfg_nexthops [R1_MAC]: the config's next hops for cfg_carrier_bgp: pri-rtr
+# (198.51.100.2, with BFD at 100 ms x 3; its MAC from the kernel's
+# neighbour table unless R1_MAC) and loc-rtr (198.51.100.6 at $R2_MAC)
+cfg_nexthops() {
+	local mac=
+	[[ -n ${1:-} ]] && mac=" mac = \"$1\";"
+	cat <<EOF
+	nexthops = (
+		{ name = "pri-rtr"; port = "pri"; address = "198.51.100.2";$mac
+		  bfd = true; bfd_interval_ms = 100; bfd_multiplier = 3; },
+		{ name = "loc-rtr"; port = "loc"; address = "198.51.100.6"; mac = "$R2_MAC"; }
+	);
+EOF
+}
+
+# wait_diag: what wait_lookup prints when it gives up: port pri, the
+# peerings and BIRD's protocols (tests with other concerns define their own)
+wait_diag() {
+	echo "     ports: $(pj ports | jq -c '.ports[] | select(.name == "pri")')"
+	echo "     peerings: $(pj peering list | jq -c '.peerings[]? | {name, state, last_error}')"
+	echo "     birdc show protocols (RTR1):"
+	birdc -s "$BIRD_SOCK" show protocols 2>&1 | sed 's/^/       /'
+}
+
+# bfd_bgp_up HOW: BFD with BIRD up, BGP Established and BIRD's 198.18.7.0/24
+# in the FIB (deadline from within); HOW says how they run, for the checks
+bfd_bgp_up() {
+	if wait_lookup 203.0.113.5 "$(member pri-rtr) | .bfd" up; then ok "BFD with BIRD up $1"; else
+		fail "BFD with BIRD not up $1"
+	fi
+	if wait_lookup 198.18.7.1 .matched 198.18.7.0/24; then
+		ok "BGP with BIRD $1: its 198.18.7.0/24 is in the FIB"
+	else
+		fail "BIRD's 198.18.7.0/24 not in the FIB ($1)"
+	fi
+	jq_is "$(pj peering list)" '.peerings[] | select(.name == "pri4") | .state' Established \
+		"the BGP peering is Established"
+}
+
 routers_del() {
 	local ns
 	for ns in "$DUT" "$SNS" "$RTR1" "$RTR2"; do ip netns del "$ns" 2>/dev/null; done

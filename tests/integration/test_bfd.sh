@@ -77,17 +77,7 @@ R1_MAC=$(ip netns exec "$RTR1" cat /sys/class/net/bdr1/address)
 R2_MAC=$(ip netns exec "$RTR2" cat /sys/class/net/bdr2/address)
 
 # ---- BIRD in RTR1: BFD to the DUT's pri address, 100 ms x 3 ----
-cat >"$BIRD_CONF" <<EOF
-log "$BIRD_LOG" all;
-router id 198.51.100.2;
-protocol device {}
-protocol bfd $BFD_PROTO {
-	debug { states, events };
-	interface "bdr1" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; };
-	neighbor 198.51.100.1;
-}
-$(bird_bgp_dut4)
-EOF
+bird_rtr1 "$BFD_PROTO" >"$BIRD_CONF"
 bird -p -c "$BIRD_CONF" || exit 1
 # bird_start: BIRD in RTR1, until birdc answers (5 s at most)
 bird_start() {
@@ -111,11 +101,7 @@ $(cfg_head)
 		  addresses = ["198.51.100.5/30"]; }
 	);
 	workers = ( { lcore = $WORKER_LCORE; rx = ["in:0", "pri:0", "loc:0"]; } );
-	nexthops = (
-		{ name = "pri-rtr"; port = "pri"; address = "198.51.100.2"; mac = "$R1_MAC";
-		  bfd = true; bfd_interval_ms = 100; bfd_multiplier = 3; },
-		{ name = "loc-rtr"; port = "loc"; address = "198.51.100.6"; mac = "$R2_MAC"; }
-	);
+$(cfg_nexthops "$R1_MAC")
 $(cfg_carrier_bgp)
 };
 EOF

@@ -41,7 +41,6 @@ FAILED=0
 PASSED=0
 
 dx() { ip netns exec "$DUT" "$@"; }
-bc() { birdc -s "$BIRD_SOCK" "$@"; }
 
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
@@ -74,16 +73,7 @@ rp_filter_drops() {
 		/proc/net/netstat
 }
 
-cat >"$BIRD_CONF" <<EOF
-log "$BIRD_LOG" all;
-router id 198.51.100.2;
-protocol device {}
-protocol bfd {
-	interface "exr1" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; };
-	neighbor 198.51.100.1;
-}
-$(bird_bgp_dut4)
-EOF
+bird_rtr1 "" >"$BIRD_CONF"
 bird -p -c "$BIRD_CONF" || exit 1
 ip netns exec "$RTR1" bird -c "$BIRD_CONF" -s "$BIRD_SOCK" -P "$BIRD_PID" || exit 1
 
@@ -103,21 +93,10 @@ $(cfg_head)
 		  addresses = ["198.51.100.5/30", "2001:db8:2::1/64"]; }
 	);
 	workers = ( { lcore = $WORKER_LCORE; rx = ["in:0", "pri:0", "pri:1", "loc:0"]; } );
-	nexthops = (
-		{ name = "pri-rtr"; port = "pri"; address = "198.51.100.2";
-		  bfd = true; bfd_interval_ms = 100; bfd_multiplier = 3; },
-		{ name = "loc-rtr"; port = "loc"; address = "198.51.100.6"; mac = "$R2_MAC"; }
-	);
+$(cfg_nexthops "")
 $(cfg_carrier_bgp)
 };
 EOF
-
-wait_diag() {
-	echo "     ports: $(pj ports | jq -c '.ports[] | select(.name == "pri")')"
-	echo "     peerings: $(pj peering list | jq -c '.peerings[]? | {name, state, last_error}')"
-	echo "     birdc show protocols (RTR1):"
-	bc show protocols 2>&1 | sed 's/^/       /'
-}
 
 RP0=$(rp_filter_drops)
 start_daemon
@@ -158,18 +137,7 @@ else
 fi
 
 # ---- 4: BFD and BGP with BIRD over the TAP ----
-if wait_lookup 203.0.113.5 "$(member pri-rtr) | .bfd" up; then
-	ok "BFD with BIRD up over $TAP"
-else
-	fail "BFD with BIRD not up"
-fi
-if wait_lookup 198.18.7.1 .matched 198.18.7.0/24; then
-	ok "BGP with BIRD over $TAP: its 198.18.7.0/24 is in the FIB"
-else
-	fail "BIRD's 198.18.7.0/24 not in the FIB"
-fi
-jq_is "$(pj peering list)" '.peerings[] | select(.name == "pri4") | .state' Established \
-	"the BGP peering is Established"
+bfd_bgp_up "over $TAP"
 
 # ---- 5: traffic through the daemon to RTR1, with the learned MAC ----
 jq_is "$(lookup)" .active.nexthop pri-rtr "pri-rtr is the active member"

@@ -38,7 +38,6 @@ FAILED=0
 PASSED=0
 
 dx() { ip netns exec "$DUT" "$@"; }
-bc() { birdc -s "$BIRD_SOCK" "$@"; }
 # xdp_prog IFACE: the name of the XDP program attached to IFACE in the DUT, or ""
 xdp_prog() { dx ip -j -d link show dev "$1" | jq -r '.[0].xdp.prog.name // ""'; }
 # port_field NAME FILTER: FILTER on port NAME of peerctl ports
@@ -61,16 +60,7 @@ R2_MAC=$(ip netns exec "$RTR2" cat /sys/class/net/xdr2/address)
 # not: RTR1 computes its own, as a wire would carry them.
 ip netns exec "$RTR1" ethtool -K xdr1 tx off >/dev/null 2>&1
 
-cat >"$BIRD_CONF" <<EOF
-log "$BIRD_LOG" all;
-router id 198.51.100.2;
-protocol device {}
-protocol bfd {
-	interface "xdr1" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; };
-	neighbor 198.51.100.1;
-}
-$(bird_bgp_dut4)
-EOF
+bird_rtr1 "" >"$BIRD_CONF"
 ip netns exec "$RTR1" bird -c "$BIRD_CONF" -s "$BIRD_SOCK" -P "$BIRD_PID" || exit 1
 
 cat >"$CFG" <<EOF
@@ -85,21 +75,10 @@ $(cfg_head)
 		  addresses = ["198.51.100.5/30", "2001:db8:2::1/64"]; }
 	);
 	workers = ( { lcore = $WORKER_LCORE; rx = ["in:0", "pri:0", "loc:0"]; } );
-	nexthops = (
-		{ name = "pri-rtr"; port = "pri"; address = "198.51.100.2";
-		  bfd = true; bfd_interval_ms = 100; bfd_multiplier = 3; },
-		{ name = "loc-rtr"; port = "loc"; address = "198.51.100.6"; mac = "$R2_MAC"; }
-	);
+$(cfg_nexthops "")
 $(cfg_carrier_bgp)
 };
 EOF
-
-wait_diag() {
-	echo "     ports: $(pj ports | jq -c '.ports[] | select(.name == "pri")')"
-	echo "     peerings: $(pj peering list | jq -c '.peerings[]? | {name, state, last_error}')"
-	echo "     birdc show protocols (RTR1):"
-	bc show protocols 2>&1 | sed 's/^/       /'
-}
 
 start_daemon
 within 10
@@ -124,16 +103,7 @@ done
 jq_is "$(port_field pri .punted)" . "$PUNTED0" "the worker punted nothing of it"
 
 # ---- 3: BFD and BGP with BIRD, through the kernel on xdpri ----
-if wait_lookup 203.0.113.5 "$(member pri-rtr) | .bfd" up; then ok "BFD with BIRD up"; else
-	fail "BFD with BIRD not up"
-fi
-if wait_lookup 198.18.7.1 .matched 198.18.7.0/24; then
-	ok "BGP with BIRD: its 198.18.7.0/24 is in the FIB"
-else
-	fail "BIRD's 198.18.7.0/24 not in the FIB"
-fi
-jq_is "$(pj peering list)" '.peerings[] | select(.name == "pri4") | .state' Established \
-	"the BGP peering is Established"
+bfd_bgp_up "through the kernel on xdpri"
 
 # ---- 4: traffic out of the af_xdp port, and transit into it ----
 reaches "pings from the sender reach RTR1 through the af_xdp port" 4 "$RTR1" "$RTR2"
