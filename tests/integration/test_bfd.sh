@@ -368,6 +368,11 @@ fi
 # brings the session up (100 ms x 3) and keeps it up; when the flag file
 # appears it sends AdminDown for 2 s, then goes silent and exits.
 bird_kill
+# BIRD's session times out first (300 ms), so that the "up" peer_start waits
+# for is the scripted peer's and not what is left of BIRD's: a peer that
+# came up later than the flag would send its AdminDown into the timeout.
+within 2
+wait_bfd down >/dev/null || fail "BIRD killed again: pri-rtr's bfd did not time out"
 read -r -d '' PEER_PY <<'EOF'
 import os, select, socket, struct, sys, time
 flag = sys.argv[1]
