@@ -9,7 +9,9 @@
 
 #include <rte_ethdev.h>
 
+#include "control/daemon/log.h"
 #include "drivers/port.h"
+#include "drivers/xdp.h"
 
 #define RX_DESC 1024
 #define TX_DESC 1024
@@ -87,6 +89,17 @@ int port_start(const struct config *cfg, unsigned i, uint16_t n_rxq, uint16_t n_
 			 cp->name, n_rxq, n_txq, di.driver_name, di.max_rx_queues,
 			 di.max_tx_queues);
 		return -EINVAL;
+	}
+	/* A daemon that died left its XDP program on the interface, where the
+	 * PMD would attach none (rx queue setup would fail). */
+	if (config_xdp_ours(cfg, cp) && (ret = xdp_detach_stale(cp->iface)) != 0) {
+		if (ret < 0) {
+			snprintf(err, errlen, "port %s: the XDP program left on %s: %s", cp->name,
+				 cp->iface, strerror(-ret));
+			return ret;
+		}
+		PF_LOG(NOTICE, "port %s: took the XDP program a previous run left off %s", cp->name,
+		       cp->iface);
 	}
 	rss_conf(&di, n_rxq, &conf);
 	/* Fast-free is safe: one mempool, no refcounted mbufs on tx. */

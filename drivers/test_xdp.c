@@ -203,10 +203,29 @@ static void another_program_is_not_ours(void **state)
 	LIBBPF_OPTS(bpf_xdp_attach_opts, o, .old_prog_fd = prog_fd);
 	assert_int_equal(bpf_xdp_attach(lo, fd, XDP_FLAGS_SKB_MODE | XDP_FLAGS_REPLACE, &o), 0);
 	assert_int_equal(xdp_port_open("lo", &x), -ENOENT);
+	assert_int_equal(xdp_detach_stale("lo"), 0); /* not ours: it stays */
+	__u32 id = 0;
+	assert_int_equal(bpf_xdp_query_id(lo, 0, &id), 0);
+	assert_true(id != 0);
 	bpf_xdp_detach(lo, XDP_FLAGS_SKB_MODE, NULL);
 	assert_int_equal(xdp_port_open("lo", &x), -ENOENT); /* none */
 	assert_int_equal(bpf_xdp_attach(lo, prog_fd, XDP_FLAGS_SKB_MODE, NULL), 0);
 	close(fd);
+}
+
+/* Ours, left by a daemon that died, is taken off; then none is there. */
+static void stale_program_detached(void **state)
+{
+	const int lo = (int)if_nametoindex("lo");
+	__u32 id = 1;
+	(void)state;
+
+	assert_int_equal(xdp_detach_stale("lo"), 1);
+	assert_int_equal(bpf_xdp_query_id(lo, 0, &id), 0);
+	assert_int_equal(id, 0);
+	assert_int_equal(xdp_detach_stale("lo"), 0);
+	assert_int_equal(xdp_detach_stale("no-such-if0"), -ENODEV);
+	assert_int_equal(bpf_xdp_attach(lo, prog_fd, XDP_FLAGS_SKB_MODE, NULL), 0);
 }
 
 static void devargs(void **state)
@@ -247,6 +266,7 @@ int main(void)
 		cmocka_unit_test(control_traffic_stays_in_the_kernel),
 		cmocka_unit_test(transit_goes_to_the_workers),
 		cmocka_unit_test(another_program_is_not_ours),
+		cmocka_unit_test(stale_program_detached),
 		cmocka_unit_test(devargs),
 	};
 

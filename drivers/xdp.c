@@ -8,6 +8,8 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/if_link.h>
+#include <rte_common.h>
 
 #include "drivers/xdp.h"
 
@@ -21,12 +23,57 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* Whether the program prog_id is called XDP_PROG_NAME; with its map ids
+ * in ids[0..*n_ids) when ids is not NULL. 1, 0, or -errno. */
+static int prog_is_ours(__u32 prog_id, __u32 *ids, __u32 *n_ids)
+{
+	struct bpf_prog_info info = {0};
+	__u32 len = sizeof(info);
+	int pfd, ret;
+
+	if ((pfd = bpf_prog_get_fd_by_id(prog_id)) < 0)
+		return -errno;
+	if (ids != NULL) {
+		info.nr_map_ids = *n_ids;
+		info.map_ids = (__u64)(uintptr_t)ids;
+	}
+	ret = bpf_obj_get_info_by_fd(pfd, &info, &len);
+	close(pfd);
+	if (ret < 0)
+		return -errno;
+	if (ids != NULL)
+		*n_ids = RTE_MIN(info.nr_map_ids, *n_ids);
+	return strcmp(info.name, XDP_PROG_NAME) == 0;
+}
+
+int xdp_detach_stale(const char *iface)
+{
+	const unsigned ifindex = if_nametoindex(iface);
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int ret, n = 0;
+
+	if (ifindex == 0)
+		return -errno;
+	if ((ret = bpf_xdp_query((int)ifindex, 0, &q)) < 0)
+		return ret;
+	/* a program is attached in one mode: native (driver) or generic */
+	const __u32 id[] = {q.drv_prog_id, q.skb_prog_id};
+	const __u32 mode[] = {XDP_FLAGS_DRV_MODE, XDP_FLAGS_SKB_MODE};
+	for (unsigned m = 0; m < RTE_DIM(id); m++) {
+		if (id[m] == 0 || (ret = prog_is_ours(id[m], NULL, NULL)) == 0)
+			continue;
+		if (ret < 0 || (ret = bpf_xdp_detach((int)ifindex, mode[m], NULL)) < 0)
+			return ret;
+		n = 1;
+	}
+	return n;
+}
+
 int xdp_port_open(const char *iface, struct xdp_port *x)
 {
 	const unsigned ifindex = if_nametoindex(iface);
-	struct bpf_prog_info info = {0};
-	__u32 ids[PROG_MAX_MAPS], len = sizeof(info), prog_id = 0;
-	int pfd, ret;
+	__u32 ids[PROG_MAX_MAPS], n_ids = PROG_MAX_MAPS, prog_id = 0;
+	int ret;
 
 	xdp_port_init(x);
 	if (ifindex == 0)
@@ -35,17 +82,9 @@ int xdp_port_open(const char *iface, struct xdp_port *x)
 		return ret;
 	if (prog_id == 0)
 		return -ENOENT;
-	if ((pfd = bpf_prog_get_fd_by_id(prog_id)) < 0)
-		return -errno;
-	info.nr_map_ids = PROG_MAX_MAPS;
-	info.map_ids = (__u64)(uintptr_t)ids;
-	ret = bpf_obj_get_info_by_fd(pfd, &info, &len);
-	close(pfd);
-	if (ret < 0)
-		return -errno;
-	if (strcmp(info.name, XDP_PROG_NAME) != 0)
-		return -ENOENT;
-	for (__u32 i = 0; i < info.nr_map_ids && i < PROG_MAX_MAPS; i++) {
+	if ((ret = prog_is_ours(prog_id, ids, &n_ids)) <= 0)
+		return ret < 0 ? ret : -ENOENT;
+	for (__u32 i = 0; i < n_ids; i++) {
 		struct bpf_map_info mi = {0};
 		__u32 mlen = sizeof(mi);
 		int mfd = bpf_map_get_fd_by_id(ids[i]);

@@ -38,6 +38,10 @@ static inline bool xdp_port_on(const struct xdp_port *x)
  * program there is none or another one, other -errno. */
 int xdp_port_open(const char *iface, struct xdp_port *x);
 void xdp_port_close(struct xdp_port *x);
+/* Take peerfwd's program off iface where a daemon that died left it (the
+ * af_xdp PMD attaches only where no program is): 1 one was taken off, 0
+ * none of ours was there, -errno. Programs of other names stay. */
+int xdp_detach_stale(const char *iface);
 /* pf_local := a[0..n) (IPv4 and IPv6). 0 or -errno (then partly set). */
 int xdp_local_set(const struct xdp_port *x, const struct ip_addr *a, unsigned n);
 /* The frames the program sent each way, over all CPUs. 0 or -errno. */

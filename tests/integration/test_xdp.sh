@@ -13,8 +13,9 @@
 # BFD and BGP with BIRD; traffic forwarded to RTR1 out of the af_xdp port;
 # transit from RTR1 goes to the worker (the program's counters, the port's
 # rx); the metrics; a link added at run time gets the program and its
-# address answers, and loses the program when removed; the program is gone
-# after the daemon stops.
+# address answers, and loses the program when removed; a daemon killed
+# leaves its program, and the next one takes it off and starts; the program
+# is gone after the daemon stops.
 #
 #   PEERFWD_BUILDDIR  build directory with peerfwd and tools/peerctl/peerctl
 #   TEST_LCORES       "MAIN WORKER" lcores for the daemon (default "0 1")
@@ -153,6 +154,28 @@ jq_is "$(pj link remove ext)" .ok true "link remove of the af_xdp port answers o
 P=$(xdp_prog xdext)
 if [[ -z $P ]]; then ok "link remove: no XDP program left on xdext"; else
 	fail "link remove: '$P' still on xdext"
+fi
+
+# ---- 6: a daemon that dies leaves its program; the next one starts all the same ----
+kill -9 "$PID"
+wait "$PID" 2>/dev/null
+PID=
+P=$(xdp_prog xdpri)
+if [[ $P == peerfwd_xdp ]]; then ok "killed: the dead daemon's program stays on xdpri"; else
+	fail "killed: the program on xdpri is '$P'"
+fi
+if ip netns exec "$RTR1" ping -q -c 2 -i 0.2 -W 1 198.51.100.1 >/dev/null 2>&1; then
+	ok "killed: with no socket bound, the program still passes the kernel its traffic"
+else
+	fail "killed: the daemon's address does not answer with the program left alone"
+fi
+start_daemon
+has "$(cat "$TMP/daemon.log")" "took the XDP program a previous run left off xdpri" \
+	"restarted: the daemon takes the stale program off"
+if ip netns exec "$RTR1" ping -q -c 3 -i 0.2 -W 1 198.51.100.1 >/dev/null 2>&1; then
+	ok "restarted: the daemon's address answers through its new program"
+else
+	fail "restarted: 198.51.100.1 does not answer"
 fi
 
 stop_daemon
