@@ -39,8 +39,13 @@ FAILED=0
 PASSED=0
 
 dx() { ip netns exec "$DUT" "$@"; }
-# xdp_prog IFACE: the name of the XDP program attached to IFACE in the DUT, or ""
-xdp_prog() { dx ip -j -d link show dev "$1" | jq -r '.[0].xdp.prog.name // ""'; }
+# prog_is IFACE NAME DESCRIPTION: a check that the XDP program attached to
+# IFACE in the DUT is NAME ("": none)
+prog_is() {
+	local p
+	p=$(dx ip -j -d link show dev "$1" | jq -r '.[0].xdp.prog.name // ""')
+	if [[ $p == "$2" ]]; then ok "$3"; else fail "$3: the XDP program on $1 is '$p'"; fi
+}
 # port_field NAME FILTER: FILTER on port NAME of peerctl ports
 port_field() { pj ports | jq -r ".ports[] | select(.name == \"$1\") | $2"; }
 
@@ -85,10 +90,7 @@ start_daemon
 within 10
 
 # ---- 1: the program on the port's interface ----
-P=$(xdp_prog xdpri)
-if [[ $P == peerfwd_xdp ]]; then ok "peerfwd_xdp is attached to xdpri"; else
-	fail "the XDP program on xdpri is '$P', not peerfwd_xdp"
-fi
+prog_is xdpri peerfwd_xdp "peerfwd_xdp is attached to xdpri"
 jq_is "$(pj ports)" '.ports[] | select(.name == "pri") | .xdp.program | test("peerfwd_xdp.o$")' \
 	true "peerctl ports shows the port's XDP program"
 
@@ -140,10 +142,7 @@ ip -n "$SNS" link set xdextr up
 ip -n "$SNS" addr add 100.64.0.2/30 dev xdextr
 jq_is "$(pj link add ext device=net_af_xdp5,iface=xdext tier=local addresses=100.64.0.1/30)" \
 	.ok true "link add of an af_xdp port answers ok"
-P=$(xdp_prog xdext)
-if [[ $P == peerfwd_xdp ]]; then ok "link add: peerfwd_xdp is attached to xdext"; else
-	fail "link add: the XDP program on xdext is '$P'"
-fi
+prog_is xdext peerfwd_xdp "link add: peerfwd_xdp is attached to xdext"
 # the kernel answers only if the program knows 100.64.0.1 is the box's
 if ip netns exec "$SNS" ping -q -c 3 -i 0.2 -W 1 100.64.0.1 >/dev/null 2>&1; then
 	ok "link add: the new port's address answers (in the program's pf_local)"
@@ -151,19 +150,13 @@ else
 	fail "link add: 100.64.0.1 does not answer through xdext"
 fi
 jq_is "$(pj link remove ext)" .ok true "link remove of the af_xdp port answers ok"
-P=$(xdp_prog xdext)
-if [[ -z $P ]]; then ok "link remove: no XDP program left on xdext"; else
-	fail "link remove: '$P' still on xdext"
-fi
+prog_is xdext "" "link remove: no XDP program left on xdext"
 
 # ---- 6: a daemon that dies leaves its program; the next one starts all the same ----
 kill -9 "$PID"
 wait "$PID" 2>/dev/null
 PID=
-P=$(xdp_prog xdpri)
-if [[ $P == peerfwd_xdp ]]; then ok "killed: the dead daemon's program stays on xdpri"; else
-	fail "killed: the program on xdpri is '$P'"
-fi
+prog_is xdpri peerfwd_xdp "killed: the dead daemon's program stays on xdpri"
 if ip netns exec "$RTR1" ping -q -c 2 -i 0.2 -W 1 198.51.100.1 >/dev/null 2>&1; then
 	ok "killed: with no socket bound, the program still passes the kernel its traffic"
 else
@@ -179,8 +172,5 @@ else
 fi
 
 stop_daemon
-P=$(xdp_prog xdpri)
-if [[ -z $P ]]; then ok "after the daemon stopped: no XDP program left on xdpri"; else
-	fail "after the daemon stopped: '$P' still on xdpri"
-fi
+prog_is xdpri "" "after the daemon stopped: no XDP program left on xdpri"
 finish "BIRD's log" "$BIRD_LOG"
