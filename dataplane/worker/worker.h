@@ -112,12 +112,6 @@ struct worker_tx {
 	struct rte_mbuf *icmp[WORKER_BURST];
 };
 
-/*
- * The ICMP errors (time exceeded, too big) this worker may send: at most
- * per_s a second (0: none; the drops are counted either way), in bursts of
- * up to WORKER_ICMP_BURST. Control thread, also while the worker runs
- * (config reload): the two words change one store each.
- */
 /* A worker GCRA's interval (TSC cycles per event at per_s a second; 0 for
  * 0) and credit for bursts of n: one store each. */
 static inline void worker_gcra_set(uint64_t *interval, uint64_t *burst, uint32_t per_s, unsigned n)
@@ -128,6 +122,12 @@ static inline void worker_gcra_set(uint64_t *interval, uint64_t *burst, uint32_t
 	__atomic_store_n(interval, iv, __ATOMIC_RELAXED);
 }
 
+/*
+ * The ICMP errors (time exceeded, too big) this worker may send: at most
+ * per_s a second (0: none; the drops are counted either way), in bursts of
+ * up to WORKER_ICMP_BURST. Control thread, also while the worker runs
+ * (config reload): the two words change one store each.
+ */
 static inline void worker_set_icmp_rate(struct worker *w, uint32_t per_s)
 {
 	worker_gcra_set(&w->icmp_interval, &w->icmp_burst, per_s, WORKER_ICMP_BURST);
