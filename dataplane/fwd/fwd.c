@@ -301,6 +301,25 @@ static int nbr6_cmp(const void *a, const void *b)
 	return memcmp(((const struct fwd_nbr6 *)a)->addr, ((const struct fwd_nbr6 *)b)->addr, 16);
 }
 
+int fwd_nbr4_find(const struct fwd_nbrs *s, uint32_t addr)
+{
+	const struct fwd_nbr4 key = {.addr = addr};
+	const struct fwd_nbr4 *e =
+		s == NULL ? NULL : bsearch(&key, s->v4, s->n4, sizeof(key), nbr4_cmp);
+
+	return e == NULL ? -1 : (int)e->flags;
+}
+
+int fwd_nbr6_find(const struct fwd_nbrs *s, const uint8_t *addr)
+{
+	struct fwd_nbr6 key = {.flags = 0};
+	const struct fwd_nbr6 *e;
+
+	memcpy(key.addr, addr, sizeof(key.addr));
+	e = s == NULL ? NULL : bsearch(&key, s->v6, s->n6, sizeof(key), nbr6_cmp);
+	return e == NULL ? -1 : (int)e->flags;
+}
+
 /* Sort the n entries of size sz at v and merge equal ones, or-ing their
  * flags (the uint32_t at flags_off); returns how many are left. */
 static uint32_t nbrs_sort(void *v, uint32_t n, size_t sz, size_t flags_off,

@@ -21,7 +21,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <string.h>
 #include <rte_common.h>
 #include <rte_ether.h>
 #include <rte_rcu_qsbr.h>
@@ -159,41 +158,11 @@ int link_set_alive(struct fwd_tables *t, uint16_t link_id, bool alive);
  * next quiescent state). 1 published, 0 the same, -ENOMEM unchanged. */
 int fwd_nbrs_set(struct fwd_tables *t, const struct fwd_nbr *v, unsigned n);
 
-/* Worker side: the flags of a neighbour, or -1 when addr is none (s may be
- * NULL). s is what the worker loaded (acquire) from t->nbrs. */
-static inline int fwd_nbr4_find(const struct fwd_nbrs *s, uint32_t addr)
-{
-	uint32_t lo = 0, hi = s == NULL ? 0 : s->n4;
-
-	while (lo < hi) {
-		const uint32_t mid = (lo + hi) / 2;
-		const uint32_t a = s->v4[mid].addr;
-		if (a == addr)
-			return (int)s->v4[mid].flags;
-		if (a < addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
-static inline int fwd_nbr6_find(const struct fwd_nbrs *s, const uint8_t *addr)
-{
-	uint32_t lo = 0, hi = s == NULL ? 0 : s->n6;
-
-	while (lo < hi) {
-		const uint32_t mid = (lo + hi) / 2;
-		const int c = memcmp(s->v6[mid].addr, addr, 16);
-		if (c == 0)
-			return (int)s->v6[mid].flags;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
+/* Worker side (punts only): the flags of a neighbour, or -1 when addr is
+ * none (s may be NULL); a binary search with fwd_nbrs_set's order. s is
+ * what the worker loaded (acquire) from t->nbrs. addr4 in host order. */
+int fwd_nbr4_find(const struct fwd_nbrs *s, uint32_t addr);
+int fwd_nbr6_find(const struct fwd_nbrs *s, const uint8_t *addr);
 bool link_is_alive(const struct fwd_tables *t, uint16_t link_id);
 
 /*
