@@ -129,10 +129,14 @@ static struct xdp_local_key local_key(const struct ip_addr *a)
 
 int xdp_local_set(const struct xdp_port *x, const struct ip_addr *a, unsigned n)
 {
-	struct xdp_local_key have[XDP_MAX_LOCAL], k, *prev = NULL;
+	struct xdp_local_key want[XDP_MAX_LOCAL], have[XDP_MAX_LOCAL], k, *prev = NULL;
 	const __u8 one = 1;
 	unsigned n_have = 0;
 
+	if (n > XDP_MAX_LOCAL)
+		return -E2BIG;
+	for (unsigned j = 0; j < n; j++)
+		want[j] = local_key(&a[j]);
 	/* What is there and should not be goes first: the map is full at
 	 * XDP_MAX_LOCAL. */
 	while (n_have < XDP_MAX_LOCAL && bpf_map_get_next_key(x->local_fd, prev, &k) == 0) {
@@ -141,18 +145,14 @@ int xdp_local_set(const struct xdp_port *x, const struct ip_addr *a, unsigned n)
 	}
 	for (unsigned i = 0; i < n_have; i++) {
 		bool keep = false;
-		for (unsigned j = 0; j < n && !keep; j++) {
-			const struct xdp_local_key w = local_key(&a[j]);
-			keep = memcmp(&w, &have[i], sizeof(w)) == 0;
-		}
+		for (unsigned j = 0; j < n && !keep; j++)
+			keep = memcmp(&want[j], &have[i], sizeof(want[j])) == 0;
 		if (!keep && bpf_map_delete_elem(x->local_fd, &have[i]) < 0)
 			return -errno;
 	}
-	for (unsigned j = 0; j < n; j++) {
-		k = local_key(&a[j]);
-		if (bpf_map_update_elem(x->local_fd, &k, &one, BPF_ANY) < 0)
+	for (unsigned j = 0; j < n; j++)
+		if (bpf_map_update_elem(x->local_fd, &want[j], &one, BPF_ANY) < 0)
 			return -errno;
-	}
 	return 0;
 }
 

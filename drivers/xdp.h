@@ -42,7 +42,8 @@ void xdp_port_close(struct xdp_port *x);
  * af_xdp PMD attaches only where no program is): 1 one was taken off, 0
  * none of ours was there, -errno. Programs of other names stay. */
 int xdp_detach_stale(const char *iface);
-/* pf_local := a[0..n) (IPv4 and IPv6). 0 or -errno (then partly set). */
+/* pf_local := a[0..n) (IPv4 and IPv6). 0, -E2BIG above XDP_MAX_LOCAL, or
+ * -errno (then partly set). */
 int xdp_local_set(const struct xdp_port *x, const struct ip_addr *a, unsigned n);
 /* The frames the program sent each way, over all CPUs. 0 or -errno. */
 int xdp_stats(const struct xdp_port *x, uint64_t out[XDP_STAT__MAX]);
