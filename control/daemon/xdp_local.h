@@ -16,8 +16,9 @@ struct daemon;
 
 /* Before any port starts: no port has the program's maps open. */
 void xdp_local_init(struct daemon *d);
-/* After port i started: its program's maps, when it loads peerfwd's, and
- * every such port's addresses refilled. 0 (also for a port without the
+/* After port i started: its program's maps, when it loads peerfwd's, with
+ * the present ports' addresses (a port link.add starts is not present
+ * yet: xdp_local_sync once it is). 0 (also for a port without the
  * program) or -errno with err set: the program is not on its interface. */
 int xdp_local_start(struct daemon *d, unsigned i, char *err, size_t len);
 /* Before port i stops: its maps closed, the others' addresses refilled
