@@ -156,6 +156,17 @@ int xdp_local_set(const struct xdp_port *x, const struct ip_addr *a, unsigned n)
 	return 0;
 }
 
+const char *xdp_stat_name(unsigned stat)
+{
+	static const char *const names[XDP_STAT__MAX] = {
+		[XDP_STAT_KERNEL] = "to_kernel",
+		[XDP_STAT_DATAPLANE] = "to_workers",
+		[XDP_STAT_NO_SOCKET] = "no_socket",
+	};
+
+	return stat < XDP_STAT__MAX ? names[stat] : "unknown";
+}
+
 int xdp_stats(const struct xdp_port *x, uint64_t out[XDP_STAT__MAX])
 {
 	const int ncpu = libbpf_num_possible_cpus();

@@ -45,6 +45,9 @@ int xdp_detach_stale(const char *iface);
 /* pf_local := a[0..n) (IPv4 and IPv6). 0, -E2BIG above XDP_MAX_LOCAL, or
  * -errno (then partly set). */
 int xdp_local_set(const struct xdp_port *x, const struct ip_addr *a, unsigned n);
+/* A verdict's name in peerctl ports and the metrics: "to_kernel",
+ * "to_workers", "no_socket". */
+const char *xdp_stat_name(unsigned stat);
 /* The frames the program sent each way, over all CPUs. 0 or -errno. */
 int xdp_stats(const struct xdp_port *x, uint64_t out[XDP_STAT__MAX]);
 

@@ -234,12 +234,13 @@ static json_t *port_json(const struct daemon *d, unsigned i, const struct pf_lco
 					      (json_int_t)x->from_kernel, "dropped",
 					      (json_int_t)x->dropped));
 	uint64_t xs[XDP_STAT__MAX];
-	if (r != NULL && xdp_port_on(&d->xdp[i]) && xdp_stats(&d->xdp[i], xs) == 0)
-		json_object_set_new(r, "xdp",
-				    json_pack("{s:s,s:I,s:I,s:I}", "program", d->cfg.xdp_program,
-					      "to_kernel", (json_int_t)xs[XDP_STAT_KERNEL],
-					      "to_workers", (json_int_t)xs[XDP_STAT_DATAPLANE],
-					      "no_socket", (json_int_t)xs[XDP_STAT_NO_SOCKET]));
+	json_t *o;
+	if (r != NULL && xdp_port_on(&d->xdp[i]) && xdp_stats(&d->xdp[i], xs) == 0 &&
+	    (o = json_pack("{s:s}", "program", d->cfg.xdp_program)) != NULL) {
+		for (unsigned k = 0; k < XDP_STAT__MAX; k++)
+			json_object_set_new(o, xdp_stat_name(k), json_integer((json_int_t)xs[k]));
+		json_object_set_new(r, "xdp", o);
+	}
 	return r;
 }
 

@@ -96,17 +96,13 @@ static void ports(struct metrics *m)
 		    "to_workers (its AF_XDP socket), no_socket (for the workers, but the queue "
 		    "had no socket: to the kernel)");
 	for (unsigned p = 0; p < d->n_ports; p++) {
-		static const char *const verdict[XDP_STAT__MAX] = {
-			[XDP_STAT_KERNEL] = "to_kernel",
-			[XDP_STAT_DATAPLANE] = "to_workers",
-			[XDP_STAT_NO_SOCKET] = "no_socket"};
 		uint64_t xs[XDP_STAT__MAX];
 		if (!config_port_present(&d->cfg, p) || !xdp_port_on(&d->xdp[p]) ||
 		    xdp_stats(&d->xdp[p], xs) < 0)
 			continue;
 		for (unsigned k = 0; k < XDP_STAT__MAX; k++) {
-			const char *l[] = {"port", d->cfg.ports[p].name, "verdict", verdict[k],
-					   NULL};
+			const char *l[] = {"port", d->cfg.ports[p].name, "verdict",
+					   xdp_stat_name(k), NULL};
 			prom_sample(&m->t, "peerfwd_xdp_frames_total", l, xs[k]);
 		}
 	}
