@@ -1393,11 +1393,7 @@ void bgp_nbrs_publish(struct bgp *b)
 		const struct cfg_bgp_peer *c = b->peer[i].cfg;
 		if (b->peer[i].removed)
 			continue;
-		d->bgp_nbr[n] = (struct fwd_nbr){
-			.v6 = c->addr.family == AF_INET6,
-			.flags = c->ttl_security ? NBR_F_GTSM : 0,
-		};
-		memcpy(d->bgp_nbr[n++].addr, c->addr.bytes, sizeof(c->addr.bytes));
+		d->bgp_nbr[n++] = daemon_nbr(&c->addr, c->ttl_security ? NBR_F_GTSM : 0);
 	}
 	d->n_bgp_nbr = n;
 	daemon_nbrs_update(d);

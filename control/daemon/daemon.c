@@ -217,10 +217,8 @@ void daemon_nbrs_update(struct daemon *d)
 		PF_LOG(ERR, "control-plane neighbours: out of memory: the set in use stays");
 		return;
 	}
-	for (unsigned i = 0; i < c->n_nexthops; i++, n++) {
-		v[n].v6 = c->nexthops[i].addr.family == AF_INET6;
-		memcpy(v[n].addr, c->nexthops[i].addr.bytes, sizeof(v[n].addr));
-	}
+	for (unsigned i = 0; i < c->n_nexthops; i++)
+		v[n++] = daemon_nbr(&c->nexthops[i].addr, 0);
 	memcpy(v + n, d->bgp_nbr, d->n_bgp_nbr * sizeof(*v));
 	n += d->n_bgp_nbr;
 	ret = fwd_nbrs_set(&d->tables, v, n);

@@ -11,7 +11,9 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 
 #include "control/config/config.h"
 #include "control/daemon/exception.h"
@@ -119,6 +121,15 @@ void daemon_nexthop_make(const struct daemon *d, const struct config *cfg, unsig
  * A change of usable or not goes to the failover history with why.
  * Takes d->lock. */
 int daemon_nexthop_refresh(struct daemon *d, unsigned i, const char *why);
+
+/* One neighbour for daemon_nbrs_update, at address a. */
+static inline struct fwd_nbr daemon_nbr(const struct ip_addr *a, uint32_t flags)
+{
+	struct fwd_nbr n = {.v6 = a->family == AF_INET6, .flags = flags};
+
+	memcpy(n.addr, a->bytes, sizeof(n.addr));
+	return n;
+}
 
 /* Publish the control-plane neighbours (fwd_nbrs_set: their BGP, BFD, ARP
  * and ND pass the punt rate): every next hop of d->cfg and d->bgp_nbr.
