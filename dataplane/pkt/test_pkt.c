@@ -682,25 +682,32 @@ static bool icmp6_allowed_for(uint8_t src0, uint8_t proto, uint8_t type)
 	return ok;
 }
 
-/* An ICMPv6 message of type behind a hop-by-hop header (8 bytes), or a
- * fragment header with offset frag_off (in 8-byte units). */
-static bool icmp6_ext_allowed_for(uint8_t ext, uint16_t frag_off, uint8_t type)
+/* An IPv6 packet with a 24-byte payload: an extension header ext (8 bytes
+ * of hop-by-hop, or a fragment header with offset frag_off in 8-byte units)
+ * whose next header is next, and first_l4 the first byte after it. */
+static struct rte_mbuf *ext6_case(uint8_t ext, uint16_t frag_off, uint8_t next, uint8_t first_l4,
+				  void **l3)
 {
 	size_t l2 = put_eth(frame, RTE_ETHER_TYPE_IPV6, NULL, 0);
 	size_t len = l2 + put_ipv6(frame + l2, 1, 24);
 	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(frame + l2);
 	uint8_t *h = (uint8_t *)(ip6 + 1);
 	struct pkt_l2 l2h;
-	void *l3;
 
 	ip6->proto = ext;
-	h[0] = IPPROTO_ICMPV6;
+	h[0] = next;
 	h[1] = 0;
 	h[2] = (uint8_t)(frag_off >> 5);
 	h[3] = (uint8_t)(frag_off << 3);
-	h[8] = type;
+	h[8] = first_l4;
+	return icmp_case(len, 0, true, &l2h, l3);
+}
 
-	struct rte_mbuf *m = icmp_case(len, 0, true, &l2h, &l3);
+/* An ICMPv6 message of type behind ext (as ext6_case). */
+static bool icmp6_ext_allowed_for(uint8_t ext, uint16_t frag_off, uint8_t type)
+{
+	void *l3;
+	struct rte_mbuf *m = ext6_case(ext, frag_off, IPPROTO_ICMPV6, type, &l3);
 	bool ok = pkt_icmp_error_allowed(m, l3, true);
 
 	rte_pktmbuf_free(m);
@@ -733,25 +740,15 @@ static void icmp_error_allowed(void **state)
 	assert_true(icmp6_ext_allowed_for(IPPROTO_FRAGMENT, 100, 2)); /* no ICMPv6 header in it */
 }
 
-/* pkt_l4 on a 24-byte IPv6 payload behind ext (hop-by-hop: 8 bytes, or a
- * fragment header at offset frag_off): the protocol, and in *off / *avail
- * where the upper layer starts (from the IPv6 header) and what is left. */
+/* pkt_l4 on TCP behind ext (as ext6_case): the protocol, and in *off /
+ * *avail where the upper layer starts (from the IPv6 header) and what is
+ * left. */
 static int l4_of6(uint8_t ext, uint16_t frag_off, uint32_t *off, uint32_t *avail)
 {
-	size_t l2 = put_eth(frame, RTE_ETHER_TYPE_IPV6, NULL, 0);
-	size_t len = l2 + put_ipv6(frame + l2, 1, 24);
-	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(frame + l2);
-	uint8_t *h = (uint8_t *)(ip6 + 1);
 	const uint8_t *l4 = frame; /* anything but NULL */
-	struct pkt_l2 l2h;
 	void *l3;
+	struct rte_mbuf *m = ext6_case(ext, frag_off, IPPROTO_TCP, 0, &l3);
 
-	ip6->proto = ext;
-	h[0] = IPPROTO_TCP;
-	h[1] = 0;
-	h[2] = (uint8_t)(frag_off >> 5);
-	h[3] = (uint8_t)(frag_off << 3);
-	struct rte_mbuf *m = icmp_case(len, 0, true, &l2h, &l3);
 	*avail = 999;
 	int proto = pkt_l4(m, l3, true, &l4, avail);
 	*off = l4 == NULL ? UINT32_MAX : (uint32_t)(l4 - (const uint8_t *)l3);
