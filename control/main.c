@@ -160,6 +160,7 @@ static int start_workers(struct daemon *d)
 		w->quit = &d->workers_quit;
 		worker_set_icmp_rate(w, cfg->icmp_rate);
 		worker_set_punt_rate(w, cfg->punt_rate);
+		worker_set_peer_punt_rate(w, cfg->peer_punt_rate);
 	}
 	d->n_workers = cfg->n_workers;
 	for (unsigned i = 0; i < d->n_workers; i++) {

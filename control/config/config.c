@@ -378,6 +378,7 @@ static int parse_globals(struct cfg_parse *p, const config_setting_t *root)
 	    (rc = get_u32(p, root, "", "link_poll_ms", 1, 60000, &cfg->link_poll_ms)) < 0 ||
 	    (rc = get_u32(p, root, "", "icmp_rate", 0, 1000000, &cfg->icmp_rate)) < 0 ||
 	    (rc = get_u32(p, root, "", "punt_rate", 0, 10000000, &cfg->punt_rate)) < 0 ||
+	    (rc = get_u32(p, root, "", "peer_punt_rate", 0, 10000000, &cfg->peer_punt_rate)) < 0 ||
 	    (rc = parse_xdp_program(p, root)) < 0)
 		return rc;
 	cfg->main_lcore = lcore;
@@ -1418,10 +1419,11 @@ static int parse_root(struct cfg_parse *p, const config_setting_t *top)
 {
 	static const char *const top_keys[] = {"peerfwd", NULL};
 	static const char *const keys[] = {
-		"ctl_socket",  "state_dir",    "main_lcore", "mbufs",	     "eal_args",
-		"fib",	       "link_poll_ms", "ports",	     "workers",	     "nexthops",
-		"pathgroups",  "routes",       "registered", "unregistered", "bgp",
-		"route_files", "icmp_rate",    "punt_rate",  "xdp_program",  NULL};
+		"ctl_socket",  "state_dir",    "main_lcore", "mbufs",	       "eal_args",
+		"fib",	       "link_poll_ms", "ports",	     "workers",	       "nexthops",
+		"pathgroups",  "routes",       "registered", "unregistered",   "bgp",
+		"route_files", "icmp_rate",    "punt_rate",  "peer_punt_rate", "xdp_program",
+		NULL};
 	const config_setting_t *root = config_setting_get_member(top, "peerfwd");
 	int rc;
 
@@ -1473,6 +1475,7 @@ static void config_defaults(struct config *cfg)
 	cfg->link_poll_ms = CFG_LINK_POLL_MS;
 	cfg->icmp_rate = CFG_ICMP_RATE;
 	cfg->punt_rate = CFG_PUNT_RATE;
+	cfg->peer_punt_rate = CFG_PEER_PUNT_RATE;
 	snprintf(cfg->xdp_program, sizeof(cfg->xdp_program), "%s", PEERFWD_XDP_PROG);
 }
 

@@ -154,6 +154,9 @@ struct cfg_bgp {
 #define PEERFWD_XDP_PROG "/usr/local/lib/peerfwd/peerfwd_xdp.o"
 #endif
 #define CFG_PUNT_RATE 2000 /* punts other than the neighbours' sessions a second per worker */
+/* The neighbours' sessions that may come from off the link (BGP without TTL
+ * 255, multihop BFD) a second per worker. */
+#define CFG_PEER_PUNT_RATE 50000
 
 struct config {
 	char path[4096];
@@ -166,6 +169,7 @@ struct config {
 	uint32_t link_poll_ms; /* carrier poll interval (CFG_LINK_POLL_MS) */
 	uint32_t icmp_rate;    /* time exceeded errors a second per worker; 0: none */
 	uint32_t punt_rate;    /* punts but neighbours' sessions a second per worker; 0: no limit */
+	uint32_t peer_punt_rate; /* neighbours' sessions maybe from off the link, the same */
 	/* The XDP program af_xdp ports load (drivers/xdp.h), an absolute path;
 	 * "": the af_xdp PMD's own, which gives every frame to the workers. */
 	char xdp_program[256];

@@ -263,22 +263,35 @@ static void test_icmp_rate(void **state)
 	expect_error(5, "  main_lcore = 0; icmp_rate = \"fast\";", 5, "icmp_rate");
 }
 
+/* punt_rate and peer_punt_rate: 0 (no limit) to 10M a second per worker */
 static void test_punt_rate(void **state)
 {
+	static const char *const keys[] = {"punt_rate", "peer_punt_rate"};
+	char line[96];
 	struct config cfg;
 
 	(void)state;
 	load_ok(0, NULL, &cfg);
 	assert_int_equal(cfg.punt_rate, CFG_PUNT_RATE);
+	assert_int_equal(cfg.peer_punt_rate, CFG_PEER_PUNT_RATE);
 	config_free(&cfg);
-	load_ok(5, "  main_lcore = 0; punt_rate = 0;", &cfg);
-	assert_int_equal(cfg.punt_rate, 0);
-	config_free(&cfg);
-	load_ok(5, "  main_lcore = 0; punt_rate = 10000000;", &cfg);
-	assert_int_equal(cfg.punt_rate, 10000000);
-	config_free(&cfg);
-	expect_error(5, "  main_lcore = 0; punt_rate = 10000001;", 5, "punt_rate");
-	expect_error(5, "  main_lcore = 0; punt_rate = true;", 5, "punt_rate");
+	for (unsigned k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		uint32_t *field = k == 0 ? &cfg.punt_rate : &cfg.peer_punt_rate;
+		uint32_t *other = k == 0 ? &cfg.peer_punt_rate : &cfg.punt_rate;
+		snprintf(line, sizeof(line), "  main_lcore = 0; %s = 0;", keys[k]);
+		load_ok(5, line, &cfg);
+		assert_int_equal(*field, 0);
+		assert_int_equal(*other, k == 0 ? CFG_PEER_PUNT_RATE : CFG_PUNT_RATE);
+		config_free(&cfg);
+		snprintf(line, sizeof(line), "  main_lcore = 0; %s = 10000000;", keys[k]);
+		load_ok(5, line, &cfg);
+		assert_int_equal(*field, 10000000);
+		config_free(&cfg);
+		snprintf(line, sizeof(line), "  main_lcore = 0; %s = 10000001;", keys[k]);
+		expect_error(5, line, 5, keys[k]);
+		snprintf(line, sizeof(line), "  main_lcore = 0; %s = true;", keys[k]);
+		expect_error(5, line, 5, keys[k]);
+	}
 }
 
 /* xdp_program: the built program by default, "" for the af_xdp PMD's own;

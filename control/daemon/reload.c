@@ -574,7 +574,7 @@ static void apply_unregistered(struct daemon *d, const struct config *nc,
 	__atomic_store_n(&d->tables.unreg_policy, policy, __ATOMIC_RELEASE);
 }
 
-/* A per-worker rate (icmp_rate, punt_rate; what are counted, e.g. "errors")
+/* A per-worker rate (icmp_rate, punt_rate, peer_punt_rate; what are counted, e.g. "errors")
  * applies without a restart: every worker's limit follows, set. */
 static void apply_rate(struct daemon *d, const char *name, const char *what, uint32_t was,
 		       uint32_t now, void (*set)(struct worker *, uint32_t),
@@ -645,6 +645,7 @@ static void commit(struct daemon *d, struct config *nc, const struct reload_plan
 	SWAP(unreg_pathgroup);
 	SWAP(icmp_rate);
 	SWAP(punt_rate);
+	SWAP(peer_punt_rate);
 #undef SWAP
 	/* old ids no new next hop kept, and those held back last time */
 	n_held = 0;
@@ -710,6 +711,8 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen, struct reload_summ
 					   nc->icmp_rate, worker_set_icmp_rate, out);
 				apply_rate(d, "punt_rate", "", d->cfg.punt_rate, nc->punt_rate,
 					   worker_set_punt_rate, out);
+				apply_rate(d, "peer_punt_rate", "", d->cfg.peer_punt_rate,
+					   nc->peer_punt_rate, worker_set_peer_punt_rate, out);
 				commit(d, nc, pl, out);
 				out->applied = true;
 				ret = a.ret;

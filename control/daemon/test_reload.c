@@ -328,6 +328,14 @@ static void punt_rate_applies(void **state)
 		     &D.worker[0].punt_interval, 50);
 }
 
+/* peer_punt_rate, for the neighbours' sessions from maybe off the link */
+static void peer_punt_rate_applies(void **state)
+{
+	(void)state;
+	rate_applies("peer_punt_rate", &D.cfg.peer_punt_rate, CFG_PEER_PUNT_RATE,
+		     worker_set_peer_punt_rate, &D.worker[0].peer_interval, 500);
+}
+
 /* The control-plane neighbours whose sessions pass the punt rate follow
  * the file's next hops. */
 static void neighbours_follow_nexthops(void **state)
@@ -459,6 +467,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(config_lists_a_managed_prefix),
 		cmocka_unit_test(icmp_rate_applies),
 		cmocka_unit_test(punt_rate_applies),
+		cmocka_unit_test(peer_punt_rate_applies),
 		cmocka_unit_test(neighbours_follow_nexthops),
 		cmocka_unit_test(restart_required),
 		cmocka_unit_test(xdp_program_needs_restart),

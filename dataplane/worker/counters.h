@@ -29,6 +29,7 @@
 	X(NO_LIVE_PATH, "no_live_path")                                                            \
 	X(PUNT_FULL, "punt_ring_full")                                                             \
 	X(PUNT_LIMITED, "punt_rate_limited")                                                       \
+	X(PEER_LIMITED, "peer_punt_rate_limited")                                                  \
 	X(TX_FULL, "tx_full")
 
 enum pf_drop {

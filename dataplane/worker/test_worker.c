@@ -978,6 +978,69 @@ static void punt_rate_limit(void **state)
 	expect_punt(arp_from(0x0a000002));
 }
 
+/*
+ * The peer punt rate: the neighbours' BGP below TTL 255 (no GTSM) and
+ * multihop BFD, which a forged neighbour address could bring from off the
+ * link, WORKER_PEER_BURST at once and then (at 1 a second) none more; what
+ * carries TTL 255 from them, and everything the punt rate polices, is not
+ * held by it.
+ */
+static void peer_punt_rate_limit(void **state)
+{
+	const rte_be32_t n4 = RTE_BE32(0x0a000001), gtsm4 = RTE_BE32(0x0a000009);
+	uint8_t n6[16], other6[16], a[16];
+	unsigned punted = 0;
+	(void)state;
+
+	v6_addr(n6, 0x2001, 0xdb8, 0x99, 1); /* v6()'s source */
+	v6_addr(other6, 0x2001, 0xdb8, 0x99, 2);
+	const struct fwd_nbr nb[] = {nbr(false, &n4, 0), nbr(false, &gtsm4, NBR_F_GTSM),
+				     nbr(true, n6, 0)};
+	assert_int_equal(fwd_nbrs_set(&T, nb, RTE_DIM(nb)), 1);
+
+	worker_set_punt_rate(&W, 0);
+	worker_set_peer_punt_rate(&W, 1);
+	for (unsigned i = 0; i < WORKER_PEER_BURST + 20; i++) { /* SYNs from the neighbour */
+		burst1(l4_to(v4(LOCAL4, 64, NULL), false, IPPROTO_TCP, (uint16_t)(1024 + i), 179,
+			     false));
+		punted += TX.n_punt;
+		tx_release();
+	}
+	assert_in_range(punted, WORKER_PEER_BURST, WORKER_PEER_BURST + 1);
+	assert_int_equal(C->drops[PF_DROP_PEER_LIMITED], WORKER_PEER_BURST + 20 - punted);
+	assert_int_equal(C->drops[PF_DROP_PUNT_LIMITED], 0);
+
+	/* the budget is spent: more of the same, either way, and IPv6 */
+	expect_drop(l4_to(v4(LOCAL4, 64, NULL), false, IPPROTO_TCP, 179, 40000, false),
+		    PF_DROP_PEER_LIMITED);
+	expect_drop(l4_to(v4(LOCAL4, 1, NULL), false, IPPROTO_TCP, 40000, 179, false),
+		    PF_DROP_PEER_LIMITED);
+	v6_addr(a, 0x2001, 0xdb8, 0xff, 1);
+	expect_drop(l4_to(v6(a, 64, NULL), true, IPPROTO_TCP, 50000, 179, false),
+		    PF_DROP_PEER_LIMITED);
+	/* multihop BFD, whatever its TTL */
+	expect_drop(l4_to(v4(LOCAL4, 255, NULL), false, IPPROTO_UDP, 49152, 4784, false),
+		    PF_DROP_PEER_LIMITED);
+
+	/* from on the link: TTL 255 BGP (with GTSM or not), BFD, ARP, ND */
+	expect_punt(l4_to(v4(LOCAL4, 255, NULL), false, IPPROTO_TCP, 40000, 179, false));
+	expect_punt(from(l4_to(v4(LOCAL4, 255, NULL), false, IPPROTO_TCP, 179, 40000, false), false,
+			 &gtsm4));
+	expect_punt(l4_to(v6(a, 255, NULL), true, IPPROTO_TCP, 179, 50000, false));
+	expect_punt(l4_to(v4(LOCAL4, 255, NULL), false, IPPROTO_UDP, 49152, 3784, false));
+	expect_punt(arp_from(0x0a000001));
+	expect_punt(icmp6(135, 255, other6));
+	/* a GTSM peer's BGP below 255 is the punt rate's (here none), not this */
+	expect_punt(from(l4_to(v4(LOCAL4, 254, NULL), false, IPPROTO_TCP, 179, 40000, false), false,
+			 &gtsm4));
+	expect_punt(arp_from(0x0a000002));
+	assert_int_equal(C->drops[PF_DROP_PUNT_LIMITED], 0);
+
+	/* 0: no limit */
+	worker_set_peer_punt_rate(&W, 0);
+	expect_punt(l4_to(v4(LOCAL4, 64, NULL), false, IPPROTO_TCP, 40000, 179, false));
+}
+
 /* One burst of everything: order kept per port, every packet accounted. */
 static void mixed_burst(void **state)
 {
@@ -1414,6 +1477,7 @@ int main(void)
 		T_(own_mac_echo),
 		T_(punts),
 		T_(punt_rate_limit),
+		T_(peer_punt_rate_limit),
 		T_(mixed_burst),
 		T_(bursts_match_single_packets),
 		T_(counters_sum_and_names),

@@ -129,24 +129,36 @@ static bool gcra_take(uint64_t *tat, uint64_t interval, const uint64_t *burst)
 	return true;
 }
 
-/* One punt per punt_interval cycles, up to WORKER_PUNT_BURST at once. */
-static bool punt_allow(struct worker *w)
+/* One punt per *interval cycles, up to a burst at once (punt_interval and
+ * punt_burst, or the peer_ pair). */
+static bool punt_allow(uint64_t *tat, const uint64_t *interval, const uint64_t *burst)
 {
-	const uint64_t interval = __atomic_load_n(&w->punt_interval, __ATOMIC_RELAXED);
+	const uint64_t iv = __atomic_load_n(interval, __ATOMIC_RELAXED);
 
-	return interval == 0 || gcra_take(&w->punt_tat, interval, &w->punt_burst);
+	return iv == 0 || gcra_take(tat, iv, burst);
 }
 
+/* What a punt is, for the rate it takes. */
+enum punt_class {
+	PUNT_OTHER,  /* punt_rate */
+	PUNT_ONLINK, /* a neighbour's session from on the link: no rate */
+	PUNT_PEER,   /* a neighbour's session maybe from off it: peer_punt_rate */
+};
+
 /*
- * The punts a storm of anything else must not starve, from the box's
+ * The punts a storm of anything else must not starve come from the box's
  * control-plane neighbours (fwd_nbrs: BGP peers, next hops) only: BGP (TCP
  * 179 either way; TTL 255 from a GTSM peer, RFC 5082, as its socket takes
  * no other), BFD (UDP to 3784 with TTL 255, RFC 5881 5; to 4784, multihop)
  * and ND (RFC 4861: hop limit 255) from a neighbour or about one (the
- * target of an NS or NA). l3 is a parsed header (pkt_parse_ipv4/6) in m.
+ * target of an NS or NA). Of those, what carries TTL 255 cannot have
+ * crossed a router (RFC 5082): PUNT_ONLINK. BGP with a lower TTL from a
+ * peer without GTSM, and multihop BFD, may be forged from anywhere with a
+ * neighbour's address: PUNT_PEER. l3 is a parsed header (pkt_parse_ipv4/6)
+ * in m.
  */
-static bool punt_is_session(const struct fwd_nbrs *s, const struct rte_mbuf *m, const void *l3,
-			    bool v6)
+static enum punt_class punt_class(const struct fwd_nbrs *s, const struct rte_mbuf *m,
+				  const void *l3, bool v6)
 {
 	const uint8_t *l4;
 	uint32_t avail;
@@ -165,16 +177,21 @@ static bool punt_is_session(const struct fwd_nbrs *s, const struct rte_mbuf *m, 
 	const int proto = pkt_l4(m, l3, v6, &l4, &avail);
 	if (v6 && proto == IPPROTO_ICMPV6 && ttl == 255 && avail >= 24 &&
 	    (l4[0] == 135 || l4[0] == 136)) /* NS, NA: the target at 8 */
-		return flags >= 0 || fwd_nbr6_find(s, l4 + 8) >= 0;
+		return flags >= 0 || fwd_nbr6_find(s, l4 + 8) >= 0 ? PUNT_ONLINK : PUNT_OTHER;
 	if (flags < 0 || proto < 0 || avail < 4)
-		return false;
+		return PUNT_OTHER;
 	const uint16_t sport = (uint16_t)(l4[0] << 8 | l4[1]);
 	const uint16_t dport = (uint16_t)(l4[2] << 8 | l4[3]);
-	if (proto == IPPROTO_TCP)
-		return (sport == 179 || dport == 179) && (!(flags & NBR_F_GTSM) || ttl == 255);
-	if (proto == IPPROTO_UDP)
-		return (dport == 3784 && ttl == 255) || dport == 4784;
-	return false;
+	if (proto == IPPROTO_TCP && (sport == 179 || dport == 179)) {
+		if (ttl == 255)
+			return PUNT_ONLINK;
+		return flags & NBR_F_GTSM ? PUNT_OTHER : PUNT_PEER;
+	}
+	if (proto == IPPROTO_UDP && dport == 3784 && ttl == 255)
+		return PUNT_ONLINK;
+	if (proto == IPPROTO_UDP && dport == 4784)
+		return PUNT_PEER;
+	return PUNT_OTHER;
 }
 
 /* An ARP request or reply whose sender is a neighbour (fwd_nbrs): the
@@ -206,7 +223,9 @@ static inline void punt(struct burst *b, struct rte_mbuf *m)
  * punt rate. */
 static inline void punt_policed(struct burst *b, struct rte_mbuf *m)
 {
-	if (!punt_allow(b->w)) {
+	struct worker *w = b->w;
+
+	if (!punt_allow(&w->punt_tat, &w->punt_interval, &w->punt_burst)) {
 		drop(b, m, PF_DROP_PUNT_LIMITED);
 		return;
 	}
@@ -220,10 +239,22 @@ static inline const struct fwd_nbrs *nbrs(const struct burst *b)
 
 static inline void punt_l3(struct burst *b, struct rte_mbuf *m, const void *l3, bool v6)
 {
-	if (punt_is_session(nbrs(b), m, l3, v6))
+	struct worker *w = b->w;
+
+	switch (punt_class(nbrs(b), m, l3, v6)) {
+	case PUNT_ONLINK:
 		punt(b, m);
-	else
-		punt_policed(b, m);
+		return;
+	case PUNT_PEER:
+		if (punt_allow(&w->peer_tat, &w->peer_interval, &w->peer_burst))
+			punt(b, m);
+		else
+			drop(b, m, PF_DROP_PEER_LIMITED);
+		return;
+	case PUNT_OTHER:
+		break;
+	}
+	punt_policed(b, m);
 }
 
 /* Multicast/broadcast at L2 or L3 is for the box, never forwarded (RFC 1812 5.3.4). */

@@ -25,6 +25,9 @@
 /* Punts other than the neighbours' sessions a worker lets through at once
  * (punt rate). */
 #define WORKER_PUNT_BURST 64
+/* The neighbours' sessions that may come from off the link a worker lets
+ * through at once (peer punt rate). */
+#define WORKER_PEER_BURST 256
 
 /* One word, so the control thread can replace an entry a worker may be
  * reading (link.add / link.remove) with a single 32-bit store. */
@@ -66,6 +69,9 @@ struct worker {
 	/* Control-plane protection (worker_set_punt_rate): a GCRA on what is
 	 * punted, except the neighbours' sessions; interval 0: no limit. */
 	uint64_t punt_interval, punt_burst, punt_tat;
+	/* The same for the neighbours' BGP without TTL 255 and multihop BFD
+	 * (worker_set_peer_punt_rate). */
+	uint64_t peer_interval, peer_burst, peer_tat;
 	struct fwd_tables *tables;
 	struct rte_ring *punt; /* to the control thread; multi-producer */
 	struct pf_lcore_counters *ctr;
@@ -146,6 +152,21 @@ static inline void worker_set_icmp_rate(struct worker *w, uint32_t per_s)
 static inline void worker_set_punt_rate(struct worker *w, uint32_t per_s)
 {
 	worker_gcra_set(&w->punt_interval, &w->punt_burst, per_s, WORKER_PUNT_BURST);
+}
+
+/*
+ * The neighbours' sessions that may come from off the link: BGP from a
+ * neighbour (not GTSM) without TTL 255, and multihop BFD (UDP 4784). A
+ * forged neighbour address gets a storm past the punt rate; this rate keeps
+ * it from the punt ring and the control thread, at per_s a second in bursts
+ * of up to WORKER_PEER_BURST (0: no limit); the rest is dropped as
+ * peer_punt_rate_limited. BFD (TTL 255), GTSM BGP, ARP and ND from the
+ * neighbours cannot be forged from off the link and take no rate.
+ * Control thread, also while the worker runs.
+ */
+static inline void worker_set_peer_punt_rate(struct worker *w, uint32_t per_s)
+{
+	worker_gcra_set(&w->peer_interval, &w->peer_burst, per_s, WORKER_PEER_BURST);
 }
 
 /*

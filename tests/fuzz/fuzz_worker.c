@@ -128,6 +128,7 @@ static void tables(void)
 	worker_set_icmp_rate(&W, 1000000);
 	/* low enough that a run's punts soon meet the limit: both ways taken */
 	worker_set_punt_rate(&W, 1000);
+	worker_set_peer_punt_rate(&W, 1000);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
