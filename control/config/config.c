@@ -1476,7 +1476,20 @@ static void config_defaults(struct config *cfg)
 	cfg->icmp_rate = CFG_ICMP_RATE;
 	cfg->punt_rate = CFG_PUNT_RATE;
 	cfg->peer_punt_rate = CFG_PEER_PUNT_RATE;
-	snprintf(cfg->xdp_program, sizeof(cfg->xdp_program), "%s", PEERFWD_XDP_PROG);
+	config_xdp_default(cfg->xdp_program, sizeof(cfg->xdp_program));
+}
+
+void config_xdp_default(char *buf, size_t len)
+{
+	char exe[4096], *build = realpath(PEERFWD_BUILD_DIR, NULL);
+	const ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	const size_t bl = build == NULL ? 0 : strlen(build);
+	bool in_build;
+
+	exe[n > 0 ? n : 0] = '\0';
+	in_build = bl > 0 && strncmp(exe, build, bl) == 0 && exe[bl] == '/';
+	free(build);
+	snprintf(buf, len, "%s", in_build ? PEERFWD_XDP_PROG : PEERFWD_XDP_PROG_INSTALLED);
 }
 
 int config_load(const char *path, struct config *cfg, char *err, size_t errlen)

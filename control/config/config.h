@@ -149,9 +149,16 @@ struct cfg_bgp {
 /* Carriers are polled this often (ms) besides the kernel's link events. */
 #define CFG_LINK_POLL_MS 10
 #define CFG_ICMP_RATE	 1000 /* ICMP errors a second per worker (Linux's icmp_msgs_per_sec) */
-/* The XDP program's object as built (meson defines it), for xdp_program. */
+/* The XDP program's object as built in PEERFWD_BUILD_DIR and as installed
+ * (meson defines them), for xdp_program's default (config_xdp_default). */
+#ifndef PEERFWD_XDP_PROG_INSTALLED
+#define PEERFWD_XDP_PROG_INSTALLED "/usr/local/lib/peerfwd/peerfwd_xdp.o"
+#endif
 #ifndef PEERFWD_XDP_PROG
-#define PEERFWD_XDP_PROG "/usr/local/lib/peerfwd/peerfwd_xdp.o"
+#define PEERFWD_XDP_PROG PEERFWD_XDP_PROG_INSTALLED
+#endif
+#ifndef PEERFWD_BUILD_DIR
+#define PEERFWD_BUILD_DIR "/nonexistent"
 #endif
 #define CFG_PUNT_RATE 2000 /* punts other than the neighbours' sessions a second per worker */
 /* The neighbours' sessions that may come from off the link (BGP without TTL
@@ -201,6 +208,10 @@ struct config {
  */
 int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
 void config_free(struct config *cfg);
+/* xdp_program's default into buf: the build tree's object
+ * (PEERFWD_XDP_PROG) for a peerfwd run from PEERFWD_BUILD_DIR, else the
+ * installed one (PEERFWD_XDP_PROG_INSTALLED). */
+void config_xdp_default(char *buf, size_t len);
 /* A name an interface may have and a devargs string may carry: 1..15 of
  * letters, digits, '-', '_', '.' (the control socket checks it too). */
 static inline bool config_iface_name_ok(const char *s)
