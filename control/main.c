@@ -39,6 +39,7 @@
 #include "control/daemon/log.h"
 #include "control/daemon/xdp_local.h"
 #include "control/daemon/neigh.h"
+#include "control/daemon/notify.h"
 
 #define EXIT_CONFIG    2
 #define MAX_EAL_ARGS   128
@@ -334,11 +335,20 @@ static int control_loop(struct daemon *d, int sigfd)
 	PF_LOG(NOTICE, "peerfwd %s running: %u ports, %u workers, %u routes, %u registered",
 	       PEERFWD_VERSION, d->n_ports, d->n_workers, routes_count(d->routes, 0),
 	       routes_registered_count(d->routes));
+	/* systemd (Type=notify): started once the ports forward and the
+	 * control socket answers */
+	rc = notify("READY=1\nSTATUS=running: %u ports, %u workers, %u routes, %u registered",
+		    d->n_ports, d->n_workers, routes_count(d->routes, 0),
+		    routes_registered_count(d->routes));
+	if (rc < 0)
+		PF_LOG(WARNING, "NOTIFY_SOCKET: %s; systemd not told the daemon is ready",
+		       strerror(-rc));
 	while (!d->quit) {
 		ev_run_once(d->ev, 1);
 		exception_drain_punt(d);
 		exception_poll(d);
 	}
+	notify("STOPPING=1");
 	bgp_stop(d->bgp);
 	bfd_stop(d);
 	neigh_stop(d);
