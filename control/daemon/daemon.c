@@ -209,7 +209,7 @@ int daemon_program(struct daemon *d, char *err, size_t errlen)
 void daemon_nbrs_update(struct daemon *d)
 {
 	const struct config *c = &d->cfg;
-	struct fwd_nbr *v = calloc(c->n_nexthops + d->n_bgp_nbr + 1, sizeof(*v));
+	struct fwd_nbr *v = calloc(2 * c->n_nexthops + d->n_bgp_nbr + 1, sizeof(*v));
 	unsigned n = 0;
 	int ret;
 
@@ -217,8 +217,15 @@ void daemon_nbrs_update(struct daemon *d)
 		PF_LOG(ERR, "control-plane neighbours: out of memory: the set in use stays");
 		return;
 	}
-	for (unsigned i = 0; i < c->n_nexthops; i++)
-		v[n++] = daemon_nbr(&c->nexthops[i].addr, 0);
+	for (unsigned i = 0; i < c->n_nexthops; i++) {
+		const struct cfg_nexthop *nh = &c->nexthops[i];
+		struct rte_ether_addr mac = nh->mac;
+		v[n++] = daemon_nbr(&nh->addr, 0);
+		if (nh->has_mac || neigh_mac(d, nh, &mac)) { /* its ND from any address */
+			v[n] = (struct fwd_nbr){.mac = true};
+			memcpy(v[n++].addr, mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+		}
+	}
 	memcpy(v + n, d->bgp_nbr, d->n_bgp_nbr * sizeof(*v));
 	n += d->n_bgp_nbr;
 	ret = fwd_nbrs_set(&d->tables, v, n);
@@ -227,7 +234,7 @@ void daemon_nbrs_update(struct daemon *d)
 		PF_LOG(ERR, "control-plane neighbours: %s: the set in use stays", strerror(-ret));
 	else if (ret > 0)
 		PF_LOG(NOTICE,
-		       "control-plane neighbours: %u IPv4, %u IPv6 (their sessions pass the punt "
-		       "rate)",
-		       d->tables.nbrs->n4, d->tables.nbrs->n6);
+		       "control-plane neighbours: %u IPv4, %u IPv6, %u MACs (their sessions pass "
+		       "the punt rate)",
+		       d->tables.nbrs->n4, d->tables.nbrs->n6, d->tables.nbrs->n_mac);
 }

@@ -132,9 +132,10 @@ static inline struct fwd_nbr daemon_nbr(const struct ip_addr *a, uint32_t flags)
 }
 
 /* Publish the control-plane neighbours (fwd_nbrs_set: their BGP, BFD, ARP
- * and ND pass the punt rate): every next hop of d->cfg and d->bgp_nbr.
- * Call after either changes, without d->lock (it waits for the workers'
- * next quiescent state when the set changed). */
+ * and ND pass the punt rate): every next hop of d->cfg, with its MAC when
+ * it has one (static or resolved: neigh_mac), and d->bgp_nbr. Call after
+ * any of them changes, without d->lock (it waits for the workers' next
+ * quiescent state when the set changed). */
 void daemon_nbrs_update(struct daemon *d);
 
 /* Sum every worker's counters (control or telemetry thread). */

@@ -155,6 +155,7 @@ static void nh_set(struct neigh *n, uint16_t port, const struct ip_addr *addr,
 			       "member",
 			       name, a, ifname, why);
 	}
+	daemon_nbrs_update(d); /* the router's MAC, for its ND */
 }
 
 /* Forget what no next hop names any more (reloads remove, re-address or

@@ -340,6 +340,7 @@ static void peer_punt_rate_applies(void **state)
  * the file's next hops. */
 static void neighbours_follow_nexthops(void **state)
 {
+	static const uint8_t pri_mac[6] = {2, 0, 0, 0, 1, 2}, pri_mac2[6] = {2, 0, 0, 0, 1, 3};
 	struct reload_summary s;
 
 	(void)state;
@@ -347,6 +348,8 @@ static void neighbours_follow_nexthops(void **state)
 	assert_int_equal(fwd_nbr4_find(D.tables.nbrs, 0xc6336402), 0);	/* pri-rtr */
 	assert_int_equal(fwd_nbr4_find(D.tables.nbrs, 0xc6336406), 0);	/* loc-rtr */
 	assert_int_equal(fwd_nbr4_find(D.tables.nbrs, 0xc6336401), -1); /* ours */
+	assert_int_equal(fwd_nbr_mac_find(D.tables.nbrs, pri_mac), 0);	/* its static MAC */
+	assert_int_equal(fwd_nbr_mac_find(D.tables.nbrs, pri_mac2), -1);
 	write_cfg("net_null1",
 		  "{ name = \"pri-rtr\"; port = \"pri\"; address = \"198.51.100.2\"; "
 		  "mac = \"02:00:00:00:01:02\"; }",
@@ -356,9 +359,14 @@ static void neighbours_follow_nexthops(void **state)
 	assert_int_equal(s.nexthops_removed, 1);
 	assert_int_equal(fwd_nbr4_find(D.tables.nbrs, 0xc6336402), 0);
 	assert_int_equal(fwd_nbr4_find(D.tables.nbrs, 0xc6336406), -1);
-	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"), BASE);
+	write_cfg("net_null1", NH_PRI("02:00:00:00:01:03"), BASE);
 	reload_ok(&s);
 	assert_int_equal(fwd_nbr4_find(D.tables.nbrs, 0xc6336406), 0);
+	assert_int_equal(fwd_nbr_mac_find(D.tables.nbrs, pri_mac2), 0); /* the MAC follows */
+	assert_int_equal(fwd_nbr_mac_find(D.tables.nbrs, pri_mac), -1);
+	write_cfg("net_null1", NH_PRI("02:00:00:00:01:02"), BASE);
+	reload_ok(&s);
+	assert_int_equal(fwd_nbr_mac_find(D.tables.nbrs, pri_mac), 0);
 }
 
 static void restart_required(void **state)

@@ -7,6 +7,7 @@
  * group word never sees a slot rewritten under it.
  */
 #include <errno.h>
+#include <stdalign.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,6 +321,32 @@ int fwd_nbr6_find(const struct fwd_nbrs *s, const uint8_t *addr)
 	return e == NULL ? -1 : (int)e->flags;
 }
 
+static int nbr_mac_cmp(const void *a, const void *b)
+{
+	const uint64_t x = ((const struct fwd_nbr_mac *)a)->mac,
+		       y = ((const struct fwd_nbr_mac *)b)->mac;
+
+	return (x > y) - (x < y);
+}
+
+static uint64_t mac_key(const uint8_t *mac)
+{
+	uint64_t k = 0;
+
+	for (unsigned i = 0; i < RTE_ETHER_ADDR_LEN; i++)
+		k = k << 8 | mac[i];
+	return k;
+}
+
+int fwd_nbr_mac_find(const struct fwd_nbrs *s, const uint8_t *mac)
+{
+	const struct fwd_nbr_mac key = {.mac = mac_key(mac)};
+	const struct fwd_nbr_mac *e =
+		s == NULL ? NULL : bsearch(&key, s->mac, s->n_mac, sizeof(key), nbr_mac_cmp);
+
+	return e == NULL ? -1 : (int)e->flags;
+}
+
 /* Sort the n entries of size sz at v and merge equal ones, or-ing their
  * flags (the uint32_t at flags_off); returns how many are left. */
 static uint32_t nbrs_sort(void *v, uint32_t n, size_t sz, size_t flags_off,
@@ -346,25 +373,35 @@ static uint32_t nbrs_sort(void *v, uint32_t n, size_t sz, size_t flags_off,
 
 static bool nbrs_same(const struct fwd_nbrs *a, const struct fwd_nbrs *b)
 {
-	return a != NULL && b != NULL && a->n4 == b->n4 && a->n6 == b->n6 &&
+	return a != NULL && b != NULL && a->n4 == b->n4 && a->n6 == b->n6 && a->n_mac == b->n_mac &&
 	       memcmp(a->v4, b->v4, a->n4 * sizeof(*a->v4)) == 0 &&
-	       memcmp(a->v6, b->v6, a->n6 * sizeof(*a->v6)) == 0;
+	       memcmp(a->v6, b->v6, a->n6 * sizeof(*a->v6)) == 0 &&
+	       memcmp(a->mac, b->mac, a->n_mac * sizeof(*a->mac)) == 0;
 }
+
+static_assert(sizeof(struct fwd_nbrs) % alignof(struct fwd_nbr_mac) == 0,
+	      "the MAC entries follow the header aligned");
 
 int fwd_nbrs_set(struct fwd_tables *t, const struct fwd_nbr *v, unsigned n)
 {
-	/* One block: the header, then the IPv4 and the IPv6 entries. */
+	/* One block: the header, then the MAC, IPv4 and IPv6 entries (by
+	 * alignment, 8, 4 and 4 bytes, whatever n). */
 	const size_t sz =
-		sizeof(struct fwd_nbrs) + n * (sizeof(struct fwd_nbr4) + sizeof(struct fwd_nbr6));
+		sizeof(struct fwd_nbrs) + n * (sizeof(struct fwd_nbr4) + sizeof(struct fwd_nbr6) +
+					       sizeof(struct fwd_nbr_mac));
 	struct fwd_nbrs *s = rte_zmalloc("pf_nbrs", sz, RTE_CACHE_LINE_SIZE);
 	const struct fwd_nbrs *old = t->nbrs;
 
 	if (s == NULL)
 		return -ENOMEM;
-	struct fwd_nbr4 *v4 = (struct fwd_nbr4 *)(s + 1);
+	struct fwd_nbr_mac *mac = (struct fwd_nbr_mac *)(s + 1);
+	struct fwd_nbr4 *v4 = (struct fwd_nbr4 *)(mac + n);
 	struct fwd_nbr6 *v6 = (struct fwd_nbr6 *)(v4 + n);
 	for (unsigned i = 0; i < n; i++) {
-		if (v[i].v6) {
+		if (v[i].mac) {
+			mac[s->n_mac].mac = mac_key(v[i].addr);
+			mac[s->n_mac++].flags = v[i].flags;
+		} else if (v[i].v6) {
 			memcpy(v6[s->n6].addr, v[i].addr, 16);
 			v6[s->n6++].flags = v[i].flags;
 		} else {
@@ -376,8 +413,11 @@ int fwd_nbrs_set(struct fwd_tables *t, const struct fwd_nbr *v, unsigned n)
 	}
 	s->n4 = nbrs_sort(v4, s->n4, sizeof(*v4), offsetof(struct fwd_nbr4, flags), nbr4_cmp);
 	s->n6 = nbrs_sort(v6, s->n6, sizeof(*v6), offsetof(struct fwd_nbr6, flags), nbr6_cmp);
+	s->n_mac = nbrs_sort(mac, s->n_mac, sizeof(*mac), offsetof(struct fwd_nbr_mac, flags),
+			     nbr_mac_cmp);
 	s->v4 = v4;
 	s->v6 = v6;
+	s->mac = mac;
 	if (nbrs_same(s, old)) {
 		rte_free(s);
 		return 0;

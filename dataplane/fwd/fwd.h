@@ -87,9 +87,11 @@ struct fwd_ctl;
 /*
  * The box's control-plane neighbours: its BGP peers and next hops, whose
  * BGP, BFD, ARP and ND the workers punt without the punt rate (see
- * worker_set_punt_rate). Published whole and never changed: fwd_nbrs_set
- * swaps in a new one and frees the old after a grace period. Sorted, one
- * entry per address, so a worker finds one by binary search.
+ * worker_set_punt_rate), and the next hops' MACs, whose ND goes the same
+ * way from whatever address (a router's link-local one). Published whole
+ * and never changed: fwd_nbrs_set swaps in a new one and frees the old
+ * after a grace period. Sorted, one entry per address, so a worker finds
+ * one by binary search.
  */
 #define NBR_F_GTSM 0x1 /* a BGP peer with ttl_security: its BGP comes with TTL 255 */
 
@@ -103,15 +105,22 @@ struct fwd_nbr6 {
 	uint32_t flags;
 };
 
-struct fwd_nbrs {
-	uint32_t n4, n6;
-	const struct fwd_nbr4 *v4;
-	const struct fwd_nbr6 *v6;
+struct fwd_nbr_mac {
+	uint64_t mac; /* the 6 bytes as a big-endian number */
+	uint32_t flags;
 };
 
-/* fwd_nbrs_set's input: one address (IPv4 in addr[0..3]) and its flags. */
+struct fwd_nbrs {
+	uint32_t n4, n6, n_mac;
+	const struct fwd_nbr4 *v4;
+	const struct fwd_nbr6 *v6;
+	const struct fwd_nbr_mac *mac;
+};
+
+/* fwd_nbrs_set's input: one address (IPv4 in addr[0..3]; a MAC in
+ * addr[0..5] when mac) and its flags. */
 struct fwd_nbr {
-	bool v6;
+	bool v6, mac;
 	uint8_t addr[16];
 	uint32_t flags;
 };
@@ -163,6 +172,8 @@ int fwd_nbrs_set(struct fwd_tables *t, const struct fwd_nbr *v, unsigned n);
  * what the worker loaded (acquire) from t->nbrs. addr4 in host order. */
 int fwd_nbr4_find(const struct fwd_nbrs *s, uint32_t addr);
 int fwd_nbr6_find(const struct fwd_nbrs *s, const uint8_t *addr);
+/* The same for a neighbour's MAC (6 bytes). */
+int fwd_nbr_mac_find(const struct fwd_nbrs *s, const uint8_t *mac);
 bool link_is_alive(const struct fwd_tables *t, uint16_t link_id);
 
 /*

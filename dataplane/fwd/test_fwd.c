@@ -270,15 +270,23 @@ static struct fwd_nbr nbr6(uint8_t last, uint32_t flags)
 	return n;
 }
 
+static struct fwd_nbr nbr_mac(uint8_t first, uint8_t last)
+{
+	struct fwd_nbr n = {.mac = true, .addr = {first, 0, 0x5e, 0, 0x53}};
+
+	n.addr[5] = last;
+	return n;
+}
+
 /* The neighbour set: sorted and merged whatever the input's order, found
  * by binary search, republished only when it changes. */
 static void neighbours(void **state)
 {
 	struct fwd_nbr v[] = {
-		nbr4(0xc0000209, 0), nbr6(7, 0),
-		nbr4(0x0a000001, 0), nbr4(0xc0000209, NBR_F_GTSM),
-		nbr6(3, NBR_F_GTSM), nbr4(0xffffffff, 0),
-		nbr6(7, 0),	     nbr4(0, 0),
+		nbr4(0xc0000209, 0), nbr6(7, 0),       nbr_mac(0x02, 9),
+		nbr4(0x0a000001, 0), nbr_mac(0xfe, 1), nbr4(0xc0000209, NBR_F_GTSM),
+		nbr6(3, NBR_F_GTSM), nbr_mac(0x02, 9), nbr4(0xffffffff, 0),
+		nbr_mac(0x02, 1),    nbr6(7, 0),       nbr4(0, 0),
 	};
 	const unsigned n = RTE_DIM(v);
 	(void)state;
@@ -299,6 +307,16 @@ static void neighbours(void **state)
 	assert_int_equal(fwd_nbr6_find(s, nbr6(3, 0).addr), NBR_F_GTSM);
 	assert_int_equal(fwd_nbr6_find(s, nbr6(7, 0).addr), 0);
 	assert_int_equal(fwd_nbr6_find(s, nbr6(5, 0).addr), -1);
+	/* MACs: by all six bytes, the first the most significant */
+	assert_int_equal(s->n_mac, 3);
+	for (unsigned i = 1; i < s->n_mac; i++)
+		assert_true(s->mac[i - 1].mac < s->mac[i].mac);
+	assert_int_equal(fwd_nbr_mac_find(s, nbr_mac(0x02, 9).addr), 0);
+	assert_int_equal(fwd_nbr_mac_find(s, nbr_mac(0x02, 1).addr), 0);
+	assert_int_equal(fwd_nbr_mac_find(s, nbr_mac(0xfe, 1).addr), 0);
+	assert_int_equal(fwd_nbr_mac_find(s, nbr_mac(0xfe, 9).addr), -1);
+	assert_int_equal(fwd_nbr_mac_find(s, nbr_mac(0x00, 1).addr), -1);
+	assert_int_equal(fwd_nbr_mac_find(s, nbr6(7, 0).addr), -1); /* not the v6 entries */
 
 	/* the same set in another order: nothing to publish */
 	for (unsigned i = 0; i < n / 2; i++) {
@@ -311,7 +329,17 @@ static void neighbours(void **state)
 	v[0].flags = NBR_F_GTSM; /* 0.0.0.0 now GTSM */
 	assert_int_equal(fwd_nbrs_set(&T, v, n), 1);
 	assert_int_equal(fwd_nbr4_find(T.nbrs, 0), NBR_F_GTSM);
+	v[2].addr[5] = 2; /* a MAC changed (02:00:5e:00:53:01, reversed): published */
+	assert_int_equal(fwd_nbrs_set(&T, v, n), 1);
+	assert_int_equal(fwd_nbr_mac_find(T.nbrs, nbr_mac(0x02, 2).addr), 0);
+	assert_int_equal(fwd_nbr_mac_find(T.nbrs, nbr_mac(0x02, 1).addr), -1);
+	/* an odd count: every kind's entries aligned (UBSan builds check) */
+	const struct fwd_nbr odd[] = {nbr6(1, 0), nbr_mac(0x02, 5), nbr4(0x0a000001, 0)};
+	assert_int_equal(fwd_nbrs_set(&T, odd, RTE_DIM(odd)), 1);
+	assert_int_equal(fwd_nbr_mac_find(T.nbrs, nbr_mac(0x02, 5).addr), 0);
+	assert_int_equal(fwd_nbr6_find(T.nbrs, nbr6(1, 0).addr), 0);
 	assert_int_equal(fwd_nbrs_set(&T, NULL, 0), 1);
+	assert_int_equal(fwd_nbr_mac_find(T.nbrs, nbr_mac(0xfe, 1).addr), -1);
 	assert_int_equal(fwd_nbr4_find(T.nbrs, 0x0a000001), -1);
 	assert_int_equal(fwd_nbr6_find(T.nbrs, nbr6(7, 0).addr), -1);
 }

@@ -839,6 +839,13 @@ static struct rte_mbuf *from(struct rte_mbuf *m, bool v6, const void *src)
 
 /* A v6 packet (hop limit hops, from 2001:db8:99::1) as ICMPv6 type with
  * the 16 bytes at 8 (an NS or NA's target) taken from target. */
+/* m, sent from Ethernet address mac */
+static struct rte_mbuf *from_mac(struct rte_mbuf *m, const uint8_t *mac)
+{
+	memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, 6), mac, RTE_ETHER_ADDR_LEN);
+	return m;
+}
+
 static struct rte_mbuf *icmp6(uint8_t type, uint8_t hops, const uint8_t target[16])
 {
 	uint8_t dst[16];
@@ -892,15 +899,19 @@ static void punt_rate_limit(void **state)
 {
 	const rte_be32_t n4 = RTE_BE32(0x0a000001), gtsm4 = RTE_BE32(0x0a000009),
 			 other4 = RTE_BE32(0x0a000002);
-	uint8_t n6[16], other6[16], nd_target[16], a[16];
+	static const uint8_t nbr_mac[6] = {0x02, 0, 0x5e, 0, 0x53, 7}; /* a next hop's */
+	uint8_t n6[16], other6[16], nd_target[16], ll[16], a[16];
 	unsigned punted = 0;
 	(void)state;
 
 	v6_addr(n6, 0x2001, 0xdb8, 0x99, 1); /* v6()'s source */
 	v6_addr(other6, 0x2001, 0xdb8, 0x99, 2);
 	v6_addr(nd_target, 0x2001, 0xdb8, 0x99, 3);
+	v6_addr(ll, 0xfe80, 0, 0, 0x77);
+	struct fwd_nbr mac_nb = {.mac = true};
+	memcpy(mac_nb.addr, nbr_mac, sizeof(nbr_mac));
 	const struct fwd_nbr nb[] = {nbr(false, &n4, 0), nbr(false, &gtsm4, NBR_F_GTSM),
-				     nbr(true, n6, 0), nbr(true, nd_target, 0)};
+				     nbr(true, n6, 0), nbr(true, nd_target, 0), mac_nb};
 	assert_int_equal(fwd_nbrs_set(&T, nb, RTE_DIM(nb)), 1);
 
 	worker_set_punt_rate(&W, 1);
@@ -926,6 +937,9 @@ static void punt_rate_limit(void **state)
 	expect_punt(l4_to(v6(a, 255, NULL), true, IPPROTO_TCP, 179, 50000, false));
 	expect_punt(icmp6(135, 255, other6));			     /* NS from a neighbour */
 	expect_punt(from(icmp6(136, 255, nd_target), true, other6)); /* NA about one */
+	/* a next hop's NS and NA for the box's address from its link-local one */
+	expect_punt(from_mac(from(icmp6(135, 255, other6), true, ll), nbr_mac));
+	expect_punt(from_mac(from(icmp6(136, 255, other6), true, ll), nbr_mac));
 
 	/* BGP behind an IPv6 extension header (destination options, 8 bytes) */
 	struct rte_mbuf *m = l4_to(v6(a, 64, NULL), true, IPPROTO_DSTOPTS, 0, 0, false);
@@ -966,6 +980,11 @@ static void punt_rate_limit(void **state)
 	expect_drop(icmp6(135, 254, other6), PF_DROP_PUNT_LIMITED);
 	expect_drop(from(icmp6(136, 255, other6), true, other6), PF_DROP_PUNT_LIMITED);
 	expect_drop(from(icmp6(128, 255, nd_target), true, other6), PF_DROP_PUNT_LIMITED);
+	expect_drop(from(icmp6(135, 255, other6), true, ll), PF_DROP_PUNT_LIMITED); /* other MAC */
+	expect_drop(from_mac(from(icmp6(135, 254, other6), true, ll), nbr_mac),
+		    PF_DROP_PUNT_LIMITED);
+	expect_drop(from_mac(from(icmp6(128, 255, other6), true, ll), nbr_mac),
+		    PF_DROP_PUNT_LIMITED); /* not ND */
 
 	/* with no neighbours, none of it is a session */
 	assert_int_equal(fwd_nbrs_set(&T, NULL, 0), 1);

@@ -150,8 +150,9 @@ enum punt_class {
  * control-plane neighbours (fwd_nbrs: BGP peers, next hops) only: BGP (TCP
  * 179 either way; TTL 255 from a GTSM peer, RFC 5082, as its socket takes
  * no other), BFD (UDP to 3784 with TTL 255, RFC 5881 5; to 4784, multihop)
- * and ND (RFC 4861: hop limit 255) from a neighbour or about one (the
- * target of an NS or NA). Of those, what carries TTL 255 cannot have
+ * and ND (RFC 4861: hop limit 255) from a neighbour, about one (the
+ * target of an NS or NA), or from a next hop's MAC (a router's NS for the
+ * box's address from its link-local one). Of those, what carries TTL 255 cannot have
  * crossed a router (RFC 5082): PUNT_ONLINK. BGP with a lower TTL from a
  * peer without GTSM, and multihop BFD, may be forged from anywhere with a
  * neighbour's address: PUNT_PEER. l3 is a parsed header (pkt_parse_ipv4/6)
@@ -176,8 +177,12 @@ static enum punt_class punt_class(const struct fwd_nbrs *s, const struct rte_mbu
 	}
 	const int proto = pkt_l4(m, l3, v6, &l4, &avail);
 	if (v6 && proto == IPPROTO_ICMPV6 && ttl == 255 && avail >= 24 &&
-	    (l4[0] == 135 || l4[0] == 136)) /* NS, NA: the target at 8 */
-		return flags >= 0 || fwd_nbr6_find(s, l4 + 8) >= 0 ? PUNT_ONLINK : PUNT_OTHER;
+	    (l4[0] == 135 || l4[0] == 136)) { /* NS, NA: the target at 8 */
+		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		const bool nbr = flags >= 0 || fwd_nbr6_find(s, l4 + 8) >= 0 ||
+				 fwd_nbr_mac_find(s, eth->src_addr.addr_bytes) >= 0;
+		return nbr ? PUNT_ONLINK : PUNT_OTHER;
+	}
 	if (flags < 0 || proto < 0 || avail < 4)
 		return PUNT_OTHER;
 	const uint16_t sport = (uint16_t)(l4[0] << 8 | l4[1]);

@@ -117,13 +117,14 @@ static void tables(void)
 		W.port_addr6[p][15] = (uint8_t)(p + 1);
 	}
 	/* neighbours, whose sessions pass the punt rate */
-	struct fwd_nbr nb[4] = {{.addr = {10, 0, 0, 1}},
+	struct fwd_nbr nb[5] = {{.addr = {10, 0, 0, 1}},
 				{.addr = {192, 0, 2, 2}, .flags = NBR_F_GTSM},
 				{.v6 = true},
-				{.v6 = true, .addr = {0xfe, 0x80, [15] = 1}}};
+				{.v6 = true, .addr = {0xfe, 0x80, [15] = 1}},
+				{.mac = true, .addr = {0x02, 0, 0, 0, 0, 0x01}}};
 	v6(nb[2].addr, 0x2001, 0xdb8, 0xff);
 	nb[2].addr[15] = 2;
-	if (fwd_nbrs_set(&T, nb, 4) != 1)
+	if (fwd_nbrs_set(&T, nb, 5) != 1)
 		abort();
 	worker_set_icmp_rate(&W, 1000000);
 	/* low enough that a run's punts soon meet the limit: both ways taken */

@@ -227,10 +227,24 @@ fi
 storm_held "ARP storm" punt_rate_limited "$D0" "$(cat "$TMP/flood.out")"
 
 D0=$(storm_drops punt_rate_limited)
-F=$(ip netns exec "$RTR1" python3 "$SRC/tests/integration/flood.py" syn exr1 198.51.100.1 \
-	200000 3 "$M" 2>&1)
+ip netns exec "$RTR1" python3 "$SRC/tests/integration/flood.py" syn exr1 198.51.100.1 \
+	200000 3 "$M" >"$TMP/flood.out" 2>&1 &
+FLOOD=$!
+sleep 1
+# Meanwhile RTR1 resolves the DUT's address from its link-local address, as
+# many routers do: an NS neither from nor about a neighbour's address, but
+# from the MAC of a next hop (pri-rtr's, which the DUT resolved above).
+R1_LL=$(ip -n "$RTR1" -j -6 addr show dev exr1 | jq -r '[.[0].addr_info[] | select(.scope == "link") | .local][0]')
+NA=$(ip netns exec "$RTR1" python3 "$SRC/tests/integration/nd_probe.py" exr1 "$R1_LL" \
+	2001:db8:1::1 5)
+wait "$FLOOD"
 sleep 0.5
-storm_held "SYN flood to port 179" punt_rate_limited "$D0" "$F"
+if [[ $NA == "NA from ${M,,} "* ]]; then
+	ok "SYN flood: RTR1's NS from $R1_LL for the DUT's address answered ($NA)"
+else
+	fail "SYN flood: RTR1's NS from $R1_LL for the DUT's address: $NA"
+fi
+storm_held "SYN flood to port 179" punt_rate_limited "$D0" "$(cat "$TMP/flood.out")"
 
 # The same SYNs with RTR1's own address forged as their source, as from
 # off the link (TTL 64; the BGP session is not GTSM): BGP from a neighbour,
