@@ -15,6 +15,7 @@
  * periodic transmission with 75-100% jitter (6.8.7) and the detection time.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -46,6 +47,7 @@ struct bfd_session {
 	bool held_down; /* went from Up to Down: the next hop is out */
 	uint64_t tx_iv; /* the interval the transmit timer was armed with */
 	uint64_t rx, tx_pkts;
+	uint64_t auth_logged_at; /* when an authentication failure was last logged */
 };
 
 struct bfd {
@@ -79,13 +81,13 @@ static const char *addr_str(const struct ip_addr *a, char *buf)
 static void send_now(struct bfd_session *se)
 {
 	struct bfd_pkt p;
-	uint8_t buf[BFD_PKT_LEN];
+	uint8_t buf[BFD_PKT_MAX];
 
 	bfd_sess_tx(&se->s, &p);
-	bfd_pkt_encode(&p, buf);
+	const size_t len = bfd_sess_encode(&se->s, &p, buf);
 	/* Errors (the neighbour's port closed, no route yet) are what BFD is
 	 * there to notice: the detection time will tell. */
-	if (send(se->fd, buf, sizeof(buf), MSG_DONTWAIT) == (ssize_t)sizeof(buf))
+	if (send(se->fd, buf, len, MSG_DONTWAIT) == (ssize_t)len)
 		se->tx_pkts++;
 }
 
@@ -224,6 +226,20 @@ static struct bfd_session *match(struct bfd *b, const struct bfd_pkt *p, const s
 	return NULL;
 }
 
+/* A packet from the neighbour failed authentication (6.7): discarded, and
+ * said in the log at most every 10 s per session. */
+static void auth_failed(struct bfd_session *se, const char *why)
+{
+	const uint64_t now = now_us();
+	char a[INET6_ADDRSTRLEN];
+
+	if (se->auth_logged_at != 0 && now - se->auth_logged_at < 10000000u)
+		return;
+	se->auth_logged_at = now;
+	PF_LOG(WARNING, "bfd %s %s: packet discarded: %s (%s; %" PRIu64 " so far)", se->nh,
+	       addr_str(&se->peer, a), why, bfd_auth_name(se->s.auth.type), se->s.auth_failed);
+}
+
 static void on_rx(struct ev_loop *loop, int fd, uint32_t events, void *arg)
 {
 	struct bfd *b = arg;
@@ -285,6 +301,11 @@ static void on_rx(struct ev_loop *loop, int fd, uint32_t events, void *arg)
 		if (ttl != BFD_TTL || bfd_pkt_decode(buf, (size_t)n, &p, &why) < 0 ||
 		    (se = match(b, &p, &src, ifindex)) == NULL) {
 			b->rx_dropped++; /* not ours, not single hop, or malformed */
+			continue;
+		}
+		if (bfd_sess_auth_rx(&se->s, &p, buf, (size_t)n, now_us(), &why) < 0) {
+			auth_failed(se, why);
+			b->rx_dropped++;
 			continue;
 		}
 		int before = bfd_sess_rx(&se->s, &p, now_us());
@@ -439,6 +460,13 @@ const char *bfd_nexthop_state(const struct daemon *d, const struct cfg_nexthop *
 	return se == NULL || se->fd < 0 ? "off" : bfd_state_name(se->s.state);
 }
 
+uint64_t bfd_nexthop_auth_failed(const struct daemon *d, const struct cfg_nexthop *c)
+{
+	const struct bfd_session *se = find(d->bfd, c);
+
+	return se == NULL ? 0 : se->s.auth_failed;
+}
+
 static int session_init(struct bfd *b, struct bfd_session *se, const struct cfg_nexthop *c,
 			uint32_t disc)
 {
@@ -459,6 +487,7 @@ static int session_init(struct bfd *b, struct bfd_session *se, const struct cfg_
 	se->ifindex = if_nametoindex(port->kiface);
 	bfd_sess_init(&se->s, disc, c->bfd_interval_ms * 1000u, c->bfd_interval_ms * 1000u,
 		      (uint8_t)c->bfd_multiplier);
+	bfd_sess_set_auth(&se->s, &c->bfd_auth, (uint32_t)rte_rand());
 	int fd = tx_open(se, port->kiface, err, sizeof(err));
 	if (fd < 0) {
 		/* this next hop goes without BFD (never held down); the others run */
@@ -470,9 +499,9 @@ static int session_init(struct bfd *b, struct bfd_session *se, const struct cfg_
 	se->detect = ev_timer_new(d->ev, on_detect, se);
 	if (se->tx == NULL || se->detect == NULL)
 		return -ENOMEM;
-	PF_LOG(NOTICE, "bfd %s %s: from %s on %s, %u ms x %u", c->name, addr_str(&c->addr, a),
-	       ip_addr_format(&se->local, err, sizeof(err)), port->kiface, c->bfd_interval_ms,
-	       c->bfd_multiplier);
+	PF_LOG(NOTICE, "bfd %s %s: from %s on %s, %u ms x %u, authentication %s", c->name,
+	       addr_str(&c->addr, a), ip_addr_format(&se->local, err, sizeof(err)), port->kiface,
+	       c->bfd_interval_ms, c->bfd_multiplier, bfd_auth_name(c->bfd_auth.type));
 	return 0;
 }
 

@@ -26,5 +26,8 @@ void bfd_stop(struct daemon *d);
 bool bfd_holds_down(const struct daemon *d, const struct cfg_nexthop *c);
 /* "off" without a session, else the state: admin_down, down, init, up. */
 const char *bfd_nexthop_state(const struct daemon *d, const struct cfg_nexthop *c);
+/* Packets from c's neighbour that failed authentication (0 without a
+ * session). */
+uint64_t bfd_nexthop_auth_failed(const struct daemon *d, const struct cfg_nexthop *c);
 
 #endif

@@ -2,6 +2,9 @@
 /* BFD control packets and the asynchronous-mode state machine (RFC 5880). */
 #include <string.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
 #include "control/bfd/bfd_proto.h"
 
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
@@ -62,10 +65,6 @@ int bfd_pkt_decode(const uint8_t *buf, size_t len, struct bfd_pkt *p, const char
 	}
 	if (p->your_disc == 0 && p->state != BFD_DOWN && p->state != BFD_ADMIN_DOWN) {
 		*why = "your discriminator 0 outside Down";
-		return -1;
-	}
-	if (p->auth) {
-		*why = "authentication asked for (not configured)";
 		return -1;
 	}
 	return 0;
@@ -227,4 +226,131 @@ uint64_t bfd_sess_tx_interval(const struct bfd_sess *s)
 	if (s->remote_demand && s->state == BFD_UP && s->remote_state == BFD_UP && !s->polling)
 		return 0;
 	return MAX(s->adv_tx_us, s->remote_min_rx_us);
+}
+
+/* ---- authentication (6.7) ---- */
+
+void bfd_sess_set_auth(struct bfd_sess *s, const struct bfd_auth *a, uint32_t seq)
+{
+	s->auth = *a;
+	s->xmit_seq = seq;
+	s->seq_known = false;
+}
+
+static bool auth_meticulous(uint8_t type)
+{
+	return type == BFD_AUTH_METICULOUS_MD5 || type == BFD_AUTH_METICULOUS_SHA1;
+}
+
+/* A keyed type's section length (4.3, 4.4): MD5 24, SHA1 28. */
+static unsigned auth_len(const struct bfd_auth *a)
+{
+	if (a->type == BFD_AUTH_SIMPLE)
+		return 3u + a->key_len;
+	return a->type >= BFD_AUTH_KEYED_SHA1 ? 28 : 24;
+}
+
+/* The digest of the len-byte packet pkt whose digest field (at 32) holds
+ * the key, zero-padded (6.7.3, 6.7.4), into md (16 or 20 bytes). */
+static bool auth_digest(const struct bfd_auth *a, const uint8_t *pkt, size_t len, uint8_t *md)
+{
+	unsigned n = 0;
+
+	return EVP_Digest(pkt, len, md, &n, a->type >= BFD_AUTH_KEYED_SHA1 ? EVP_sha1() : EVP_md5(),
+			  NULL) == 1;
+}
+
+size_t bfd_sess_encode(struct bfd_sess *s, struct bfd_pkt *p, uint8_t out[BFD_PKT_MAX])
+{
+	const struct bfd_auth *a = &s->auth;
+
+	p->auth = a->type != BFD_AUTH_NONE;
+	bfd_pkt_encode(p, out);
+	if (!p->auth)
+		return BFD_PKT_LEN;
+	const unsigned alen = auth_len(a), len = BFD_PKT_LEN + alen;
+	uint8_t *sec = out + BFD_PKT_LEN;
+	memset(sec, 0, alen);
+	sec[0] = a->type;
+	sec[1] = (uint8_t)alen;
+	sec[2] = a->key_id;
+	out[3] = (uint8_t)len;
+	if (a->type == BFD_AUTH_SIMPLE) {
+		memcpy(sec + 3, a->key, a->key_len);
+		return len;
+	}
+	put32(sec + 4, s->xmit_seq++); /* every packet: meticulous must, keyed may */
+	memcpy(sec + 8, a->key, a->key_len);
+	uint8_t md[EVP_MAX_MD_SIZE];
+	if (!auth_digest(a, out, len, md))
+		memset(md, 0, sizeof(md)); /* no digest: the peer discards it, as it should */
+	memcpy(sec + 8, md, alen - 8);
+	return len;
+}
+
+int bfd_sess_auth_rx(struct bfd_sess *s, const struct bfd_pkt *p, const uint8_t *buf, size_t len,
+		     uint64_t now, const char **why)
+{
+	const struct bfd_auth *a = &s->auth;
+
+	if (p->auth != (a->type != BFD_AUTH_NONE)) {
+		*why = p->auth ? "authentication asked for (not configured)"
+			       : "no authentication (configured)";
+		return -1;
+	}
+	if (!p->auth)
+		return 0;
+	/* bfd_pkt_decode checked 26 <= buf[3] */
+	const unsigned plen = buf[3], alen = auth_len(a);
+	const uint8_t *sec = buf + BFD_PKT_LEN;
+	s->auth_failed++; /* until it passes */
+	if (plen > len) {
+		*why = "bad length field";
+		return -1;
+	}
+	if (sec[0] != a->type) {
+		*why = "another authentication type";
+		return -1;
+	}
+	if (sec[1] != alen || BFD_PKT_LEN + alen > plen) {
+		*why = "bad authentication length";
+		return -1;
+	}
+	if (sec[2] != a->key_id) {
+		*why = "another key id";
+		return -1;
+	}
+	if (a->type == BFD_AUTH_SIMPLE) {
+		if (CRYPTO_memcmp(sec + 3, a->key, a->key_len) != 0) {
+			*why = "wrong password";
+			return -1;
+		}
+		s->auth_failed--;
+		return 0;
+	}
+	const uint32_t seq = get32(sec + 4);
+	if (s->seq_known && now >= s->seq_forget_at)
+		s->seq_known = false; /* 6.8.1: silent for twice the detection time */
+	if (s->seq_known) {
+		/* 6.7.3: within 3 x Detect Mult of the last (meticulous: above it) */
+		const uint32_t d = seq - s->rcv_seq, lo = auth_meticulous(a->type) ? 1 : 0;
+		if (d < lo || d > 3u * p->detect_mult) {
+			*why = "sequence number out of the window (a replay?)";
+			return -1;
+		}
+	}
+	uint8_t pkt[256], md[EVP_MAX_MD_SIZE];
+	memcpy(pkt, buf, plen);
+	memset(pkt + BFD_PKT_LEN + 8, 0, alen - 8);
+	memcpy(pkt + BFD_PKT_LEN + 8, a->key, a->key_len);
+	if (!auth_digest(a, pkt, plen, md) || CRYPTO_memcmp(md, sec + 8, alen - 8) != 0) {
+		*why = "wrong digest (another key?)";
+		return -1;
+	}
+	s->auth_failed--;
+	s->rcv_seq = seq;
+	s->seq_known = true;
+	s->seq_forget_at =
+		now + 2 * (uint64_t)p->detect_mult * MAX(s->min_rx_us, p->desired_min_tx_us);
+	return 0;
 }

@@ -4,9 +4,12 @@
  * asynchronous mode, without I/O or clocks of their own: bfd.c feeds them
  * packets and the time, the unit tests feed them scripted peers.
  *
- * Not implemented: authentication (a packet asking for it is refused),
- * demand mode (never requested; a peer's D bit is honoured by not
- * expecting its packets) and the echo function (we ask for no echoes).
+ * Authentication (4.2-4.4, 6.7): simple password, keyed and meticulous
+ * keyed MD5 and SHA1, one key per session (bfd_sess_set_auth).
+ *
+ * Not implemented: demand mode (never requested; a peer's D bit is
+ * honoured by not expecting its packets) and the echo function (we ask for
+ * no echoes).
  */
 #ifndef PEERFWD_BFD_PROTO_H
 #define PEERFWD_BFD_PROTO_H
@@ -14,10 +17,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define BFD_PKT_LEN	 24
-#define BFD_SLOW_TX_US	 1000000u /* desired min TX while not Up (6.8.3) */
-#define BFD_PORT	 3784	  /* RFC 5881 single hop */
+#define BFD_PKT_MAX	 (BFD_PKT_LEN + 28) /* with a SHA1 authentication section */
+#define BFD_SLOW_TX_US	 1000000u	    /* desired min TX while not Up (6.8.3) */
+#define BFD_PORT	 3784		    /* RFC 5881 single hop */
 #define BFD_SRC_PORT_MIN 49152
 #define BFD_SRC_PORT_MAX 65535
 #define BFD_TTL		 255 /* sent with, and required on receipt (GTSM, RFC 5881) */
@@ -40,6 +45,50 @@ enum bfd_diag {
 	BFD_DIAG_ADMIN_DOWN = 7,
 	BFD_DIAG_REV_CONCAT_DOWN = 8,
 };
+
+/* Authentication types (4.1's Auth Type), and a session's key. */
+enum bfd_auth_type {
+	BFD_AUTH_NONE = 0,
+	BFD_AUTH_SIMPLE = 1,
+	BFD_AUTH_KEYED_MD5 = 2,
+	BFD_AUTH_METICULOUS_MD5 = 3,
+	BFD_AUTH_KEYED_SHA1 = 4,
+	BFD_AUTH_METICULOUS_SHA1 = 5,
+};
+#define BFD_AUTH_KEY_MAX 20 /* SHA1; 16 for a password or MD5 */
+
+struct bfd_auth {
+	uint8_t type; /* enum bfd_auth_type */
+	uint8_t key_id;
+	uint8_t key_len; /* 1..bfd_auth_key_max(type) */
+	uint8_t key[BFD_AUTH_KEY_MAX];
+};
+
+/* The config's names: "simple", "keyed-md5", "meticulous-keyed-md5",
+ * "keyed-sha1", "meticulous-keyed-sha1" ("none" for 0). */
+static inline const char *bfd_auth_name(uint8_t type)
+{
+	static const char *const n[] = {"none",	      "simple",
+					"keyed-md5",  "meticulous-keyed-md5",
+					"keyed-sha1", "meticulous-keyed-sha1"};
+
+	return type < sizeof(n) / sizeof(n[0]) ? n[type] : "unknown";
+}
+
+/* The type of a name, or -1. */
+static inline int bfd_auth_type_of(const char *name)
+{
+	for (int t = BFD_AUTH_NONE; t <= BFD_AUTH_METICULOUS_SHA1; t++)
+		if (strcmp(name, bfd_auth_name((uint8_t)t)) == 0)
+			return t;
+	return -1;
+}
+
+/* The longest key a type takes (a password: 16, 4.2.1). */
+static inline unsigned bfd_auth_key_max(uint8_t type)
+{
+	return type >= BFD_AUTH_KEYED_SHA1 ? 20 : 16;
+}
 
 struct bfd_pkt {
 	uint8_t diag;
@@ -72,6 +121,13 @@ struct bfd_sess {
 	uint32_t adv_tx_us; /* desired min TX we advertise now (1 s until Up) */
 	uint64_t detect_at; /* when the detection time expires, 0 = not running */
 	uint64_t up_count;  /* times the session came Up */
+	/* authentication (6.8.1's bfd.Auth* variables) */
+	struct bfd_auth auth;	/* type BFD_AUTH_NONE: none */
+	uint32_t xmit_seq;	/* bfd.XmitAuthSeq */
+	uint32_t rcv_seq;	/* bfd.RcvAuthSeq, valid while seq_known */
+	bool seq_known;		/* bfd.AuthSeqKnown */
+	uint64_t seq_forget_at; /* silence until then forgets rcv_seq (2 detection times) */
+	uint64_t auth_failed;	/* packets discarded by 6.7 */
 };
 
 /* A session in Down state with local discriminator disc (non-zero). */
@@ -88,6 +144,22 @@ int bfd_sess_rx(struct bfd_sess *s, const struct bfd_pkt *p, uint64_t now);
 bool bfd_sess_expire(struct bfd_sess *s, uint64_t now);
 /* The next control packet to send (clears send_final). */
 void bfd_sess_tx(struct bfd_sess *s, struct bfd_pkt *out);
+/* The session authenticates its packets with a (type BFD_AUTH_NONE: not);
+ * the first sequence number sent is seq (6.8.1: random). */
+void bfd_sess_set_auth(struct bfd_sess *s, const struct bfd_auth *a, uint32_t seq);
+/* p (from bfd_sess_tx) as it goes on the wire: encoded, with the
+ * session's authentication section (the A bit set; a keyed type's next
+ * sequence number, its digest). Returns the length. */
+size_t bfd_sess_encode(struct bfd_sess *s, struct bfd_pkt *p, uint8_t out[BFD_PKT_MAX]);
+/*
+ * 6.7 and 6.8.6 for a decoded packet p (buf, len as received) at time now,
+ * before bfd_sess_rx: its A bit must match whether the session
+ * authenticates, and its section the session's type, key id and key, with
+ * a sequence number in the window (meticulous: above the last one). 0, or
+ * -1 with *why set (counted in auth_failed when the A bit was right).
+ */
+int bfd_sess_auth_rx(struct bfd_sess *s, const struct bfd_pkt *p, const uint8_t *buf, size_t len,
+		     uint64_t now, const char **why);
 /* Interval between periodic packets before jitter (6.8.7), 0 = do not send
  * periodically (the peer asked for none, or is in demand mode while Up). */
 uint64_t bfd_sess_tx_interval(const struct bfd_sess *s);

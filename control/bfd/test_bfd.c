@@ -93,6 +93,7 @@ static void decode_refuses(void **state)
 	assert_int_equal(bfd_pkt_decode(buf, sizeof(buf), &q, &why), 0);
 	buf[1] |= 0x04;
 	assert_int_equal(bfd_pkt_decode(buf, sizeof(buf), &q, &why), -1); /* auth: length 24 < 26 */
+	assert_string_equal(why, "bad length field");
 }
 
 /* Down -> Init -> Up, then the Poll Sequence to the fast rate. */
@@ -245,6 +246,192 @@ static void wrong_discriminator(void **state)
 	assert_int_equal(s.remote_disc, 77);
 }
 
+/* ---- authentication (6.7) ---- */
+
+static struct bfd_auth key(uint8_t type, uint8_t id, const char *secret)
+{
+	struct bfd_auth a = {.type = type, .key_id = id, .key_len = (uint8_t)strlen(secret)};
+
+	memcpy(a.key, secret, a.key_len);
+	return a;
+}
+
+/* A session with authentication a, its first sequence number seq. */
+static void auth_sess(struct bfd_sess *s, uint32_t disc, struct bfd_auth a, uint32_t seq)
+{
+	bfd_sess_init(s, disc, 100 * MS, 100 * MS, 3);
+	bfd_sess_set_auth(s, &a, seq);
+}
+
+/* s's next packet into buf, decoded into p; its length. */
+static size_t auth_pkt(struct bfd_sess *s, uint8_t buf[BFD_PKT_MAX], struct bfd_pkt *p)
+{
+	struct bfd_pkt out;
+	const char *why = NULL;
+
+	bfd_sess_tx(s, &out);
+	const size_t len = bfd_sess_encode(s, &out, buf);
+	assert_int_equal(bfd_pkt_decode(buf, len, p, &why), 0);
+	return len;
+}
+
+/* Every type: the section's layout, and a peer with the same key takes
+ * the packets; with another secret, key id or type it does not. */
+static void auth_types(void **state)
+{
+	static const unsigned want_len[] = {24, 24 + 3 + 6, 48, 48, 52, 52};
+	(void)state;
+
+	for (uint8_t t = BFD_AUTH_NONE; t <= BFD_AUTH_METICULOUS_SHA1; t++) {
+		struct bfd_sess a, b, other;
+		struct bfd_pkt p;
+		uint8_t buf[BFD_PKT_MAX];
+		const char *why = NULL;
+
+		auth_sess(&a, 9, key(t, 7, "secret"), 1);
+		auth_sess(&b, 77, key(t, 7, "secret"), 0);
+		size_t len = auth_pkt(&a, buf, &p);
+		assert_int_equal(len, want_len[t]);
+		assert_int_equal(buf[3], len);
+		assert_int_equal(p.auth, t != BFD_AUTH_NONE);
+		assert_int_equal(bfd_sess_auth_rx(&b, &p, buf, len, 1, &why), 0);
+		assert_int_equal(b.auth_failed, 0);
+		if (t == BFD_AUTH_NONE) {
+			/* a session that authenticates refuses it */
+			auth_sess(&other, 77, key(BFD_AUTH_KEYED_SHA1, 7, "secret"), 0);
+			assert_int_equal(bfd_sess_auth_rx(&other, &p, buf, len, 1, &why), -1);
+			assert_string_equal(why, "no authentication (configured)");
+			continue;
+		}
+		assert_int_equal(buf[24], t);
+		assert_int_equal(buf[25], len - 24);
+		assert_int_equal(buf[26], 7);
+		/* one that does not refuses an authenticated packet */
+		bfd_sess_init(&other, 77, 100 * MS, 100 * MS, 3);
+		assert_int_equal(bfd_sess_auth_rx(&other, &p, buf, len, 1, &why), -1);
+		assert_string_equal(why, "authentication asked for (not configured)");
+		/* another secret, key id, type */
+		auth_sess(&other, 77, key(t, 7, "secreT"), 0);
+		assert_int_equal(bfd_sess_auth_rx(&other, &p, buf, len, 1, &why), -1);
+		assert_string_equal(why, t == BFD_AUTH_SIMPLE ? "wrong password"
+							      : "wrong digest (another key?)");
+		assert_int_equal(other.auth_failed, 1);
+		auth_sess(&other, 77, key(t, 8, "secret"), 0);
+		assert_int_equal(bfd_sess_auth_rx(&other, &p, buf, len, 1, &why), -1);
+		assert_string_equal(why, "another key id");
+		auth_sess(&other, 77, key(t == BFD_AUTH_SIMPLE ? 2 : 1, 7, "secret"), 0);
+		assert_int_equal(bfd_sess_auth_rx(&other, &p, buf, len, 1, &why), -1);
+		assert_string_equal(why, "another authentication type");
+		/* a bit flipped anywhere in a keyed packet */
+		if (t >= BFD_AUTH_KEYED_MD5) {
+			buf[20] ^= 1;
+			auth_sess(&other, 77, key(t, 7, "secret"), 0);
+			assert_int_equal(bfd_sess_auth_rx(&other, &p, buf, len, 2, &why), -1);
+			assert_string_equal(why, "wrong digest (another key?)");
+		}
+	}
+}
+
+/* The digests against hashlib's (Python), on a packet of known bytes: Down,
+ * discriminator 9, multiplier 3, 1 s / 100 ms, key id 7 "secret", sequence
+ * number 1: the key padded with zeros in the digest field, hashed over the
+ * whole packet (6.7.3, 6.7.4). */
+static void auth_known_digests(void **state)
+{
+	static const uint8_t sha1[20] = {0x0c, 0xb0, 0xf9, 0xcc, 0xb6, 0x90, 0xb4,
+					 0x79, 0xb4, 0xbd, 0x0b, 0x05, 0x36, 0x15,
+					 0x2c, 0xfb, 0x07, 0xd6, 0xb8, 0x4d};
+	static const uint8_t md5[16] = {0x11, 0x84, 0xac, 0xd6, 0xcb, 0xd1, 0x3d, 0xec,
+					0xb9, 0xec, 0x67, 0xe6, 0x32, 0xfa, 0xd9, 0x42};
+	struct bfd_sess s;
+	struct bfd_pkt p;
+	uint8_t buf[BFD_PKT_MAX];
+	(void)state;
+
+	auth_sess(&s, 9, key(BFD_AUTH_KEYED_SHA1, 7, "secret"), 1);
+	assert_int_equal(auth_pkt(&s, buf, &p), 52);
+	assert_memory_equal(buf + 24, ((const uint8_t[]){4, 28, 7, 0, 0, 0, 0, 1}), 8);
+	assert_memory_equal(buf + 32, sha1, sizeof(sha1));
+	assert_int_equal(s.xmit_seq, 2);
+	auth_sess(&s, 9, key(BFD_AUTH_KEYED_MD5, 7, "secret"), 1);
+	assert_int_equal(auth_pkt(&s, buf, &p), 48);
+	assert_memory_equal(buf + 32, md5, sizeof(md5));
+}
+
+/* Sequence numbers (6.7.3): meticulous takes only ones above the last, up
+ * to 3 x Detect Mult ahead; keyed takes the last again; both forget it
+ * after twice the detection time of silence; the window wraps. */
+static void auth_sequence(void **state)
+{
+	(void)state;
+
+	for (uint8_t t = BFD_AUTH_KEYED_MD5; t <= BFD_AUTH_METICULOUS_SHA1; t++) {
+		const bool meticulous =
+			t == BFD_AUTH_METICULOUS_MD5 || t == BFD_AUTH_METICULOUS_SHA1;
+		struct bfd_sess a, b;
+		struct bfd_pkt p;
+		uint8_t first[BFD_PKT_MAX], buf[BFD_PKT_MAX];
+		const char *why = NULL;
+		uint64_t now = 1000000;
+
+		auth_sess(&a, 9, key(t, 1, "k"), 0xfffffffeu); /* wraps at the third */
+		auth_sess(&b, 77, key(t, 1, "k"), 0);
+		size_t len = auth_pkt(&a, first, &p);
+		assert_int_equal(bfd_sess_auth_rx(&b, &p, first, len, now, &why), 0);
+		/* the same packet again: a replay */
+		assert_int_equal(bfd_sess_auth_rx(&b, &p, first, len, now, &why),
+				 meticulous ? -1 : 0);
+		for (unsigned i = 0; i < 3; i++) { /* 0xffffffff, 0, 1 */
+			len = auth_pkt(&a, buf, &p);
+			assert_int_equal(bfd_sess_auth_rx(&b, &p, buf, len, now, &why), 0);
+		}
+		assert_int_equal(b.rcv_seq, 1);
+		/* the first one now: behind the window */
+		bfd_pkt_decode(first, len, &p, &why);
+		assert_int_equal(bfd_sess_auth_rx(&b, &p, first, len, now, &why), -1);
+		assert_string_equal(why, "sequence number out of the window (a replay?)");
+		/* 9 (3 x 3) ahead is in, 10 is not */
+		a.xmit_seq = 10;
+		len = auth_pkt(&a, buf, &p);
+		assert_int_equal(bfd_sess_auth_rx(&b, &p, buf, len, now, &why), 0);
+		a.xmit_seq = 20;
+		len = auth_pkt(&a, buf, &p);
+		assert_int_equal(bfd_sess_auth_rx(&b, &p, buf, len, now, &why), -1);
+		/* silent for twice the detection time (2 x 3 x 1 s: the packets
+		 * advertise the slow rate before Up): any number is taken */
+		assert_int_equal(bfd_sess_auth_rx(&b, &p, buf, len, now + 6000 * MS - 1, &why), -1);
+		assert_int_equal(bfd_sess_auth_rx(&b, &p, buf, len, now + 6000 * MS, &why), 0);
+		assert_int_equal(b.rcv_seq, 20);
+	}
+}
+
+/* A section shorter than its type's, or past the packet's length. */
+static void auth_malformed(void **state)
+{
+	struct bfd_sess a, b;
+	struct bfd_pkt p;
+	uint8_t buf[BFD_PKT_MAX];
+	const char *why = NULL;
+	(void)state;
+
+	auth_sess(&a, 9, key(BFD_AUTH_METICULOUS_SHA1, 1, "k"), 5);
+	auth_sess(&b, 77, key(BFD_AUTH_METICULOUS_SHA1, 1, "k"), 0);
+	size_t len = auth_pkt(&a, buf, &p);
+	buf[25] = 24; /* the MD5 length */
+	assert_int_equal(bfd_sess_auth_rx(&b, &p, buf, len, 1, &why), -1);
+	assert_string_equal(why, "bad authentication length");
+	buf[25] = 28;
+	buf[3] = 40; /* the packet ends inside the section */
+	assert_int_equal(bfd_pkt_decode(buf, len, &p, &why), 0);
+	assert_int_equal(bfd_sess_auth_rx(&b, &p, buf, len, 1, &why), -1);
+	assert_string_equal(why, "bad authentication length");
+	buf[3] = 52;
+	assert_int_equal(bfd_sess_auth_rx(&b, &p, buf, 40, 1, &why), -1); /* 40 bytes came */
+	assert_string_equal(why, "bad length field");
+	assert_int_equal(b.auth_failed, 3);
+	assert_int_equal(bfd_sess_auth_rx(&b, &p, buf, len, 1, &why), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +442,10 @@ int main(void)
 		cmocka_unit_test(detect_time_negotiated),
 		cmocka_unit_test(peer_down_and_admin_down),
 		cmocka_unit_test(wrong_discriminator),
+		cmocka_unit_test(auth_types),
+		cmocka_unit_test(auth_known_digests),
+		cmocka_unit_test(auth_sequence),
+		cmocka_unit_test(auth_malformed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

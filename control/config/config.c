@@ -701,6 +701,52 @@ static int nexthop_bfd(struct cfg_parse *p, const config_setting_t *g, const cha
 	return 0;
 }
 
+/* bfd_auth (a type: bfd_auth_name), bfd_key_id (0..255, default 1) and
+ * bfd_secret (1..16 characters, 20 for SHA1): the BFD session's
+ * authentication (RFC 5880 6.7); "none" or no bfd_auth: none. */
+static int nexthop_bfd_auth(struct cfg_parse *p, const config_setting_t *g, const char *gpath,
+			    struct cfg_nexthop *nh)
+{
+	const config_setting_t *s = config_setting_get_member(g, "bfd_auth");
+	char type[32], secret[64], path[CFG_PATH_LEN];
+	uint32_t key_id = 1;
+	int rt, rk, rs, t;
+
+	if ((rt = get_string(p, g, gpath, "bfd_auth", type, sizeof(type))) < 0 ||
+	    (rk = get_u32(p, g, gpath, "bfd_key_id", 0, 255, &key_id)) < 0 ||
+	    (rs = get_string(p, g, gpath, "bfd_secret", secret, sizeof(secret))) < 0)
+		return rt < 0 ? rt : rk < 0 ? rk : rs;
+	t = rt > 0 ? bfd_auth_type_of(type) : BFD_AUTH_NONE;
+	path_join(path, gpath, "bfd_auth");
+	if (t < 0)
+		return cfg_error(p, s, path,
+				 "\"%s\": expected none, simple, keyed-md5, meticulous-keyed-md5, "
+				 "keyed-sha1 or meticulous-keyed-sha1",
+				 type);
+	if (t == BFD_AUTH_NONE) {
+		const char *k = rk > 0 ? "bfd_key_id" : rs > 0 ? "bfd_secret" : NULL;
+		if (k != NULL)
+			return cfg_error(p, config_setting_get_member(g, k),
+					 path_join(path, gpath, k), "%s",
+					 "set without bfd_auth (a type other than none)");
+		return 0;
+	}
+	if (!nh->bfd)
+		return cfg_error(p, s, path, "%s", "set without bfd = true");
+	if (rs == 0)
+		return cfg_error(p, s, path, "%s needs bfd_secret", type);
+	if (strlen(secret) > bfd_auth_key_max((uint8_t)t))
+		return cfg_error(p, config_setting_get_member(g, "bfd_secret"),
+				 path_join(path, gpath, "bfd_secret"),
+				 "longer than %u characters, the most %s takes",
+				 bfd_auth_key_max((uint8_t)t), type);
+	nh->bfd_auth.type = (uint8_t)t;
+	nh->bfd_auth.key_id = (uint8_t)key_id;
+	nh->bfd_auth.key_len = (uint8_t)strlen(secret);
+	memcpy(nh->bfd_auth.key, secret, nh->bfd_auth.key_len);
+	return 0;
+}
+
 static int parse_nexthop(struct cfg_parse *p, const config_setting_t *g, const char *gpath)
 {
 	struct config *cfg = p->cfg;
@@ -712,7 +758,7 @@ static int parse_nexthop(struct cfg_parse *p, const config_setting_t *g, const c
 	    (rc = get_port_ref(p, g, gpath, &nh->port)) < 0 ||
 	    (rc = nexthop_address(p, g, gpath, nh)) < 0 ||
 	    (rc = get_mac(p, g, gpath, &nh->has_mac, &nh->mac)) < 0 ||
-	    (rc = nexthop_bfd(p, g, gpath, nh)) < 0)
+	    (rc = nexthop_bfd(p, g, gpath, nh)) < 0 || (rc = nexthop_bfd_auth(p, g, gpath, nh)) < 0)
 		return rc;
 	/* The MAC would come from the neighbour table of the port's untagged
 	 * interface, while the next hop is on the VLAN (daemon/neigh.c). */
@@ -1381,7 +1427,8 @@ static int parse_sections(struct cfg_parse *p, const config_setting_t *root)
 		"mtu",	"rx_queues", "addresses", "exception", "exception_iface",
 		NULL};
 	static const char *const nh_keys[] = {
-		"name", "port", "address", "mac", "bfd", "bfd_interval_ms", "bfd_multiplier", NULL};
+		"name",		  "port",     "address",    "mac",	  "bfd", "bfd_interval_ms",
+		"bfd_multiplier", "bfd_auth", "bfd_key_id", "bfd_secret", NULL};
 	static const char *const pg_keys[] = {"name", "members", NULL};
 	static const char *const route_keys[] = {"prefix", "pathgroup", NULL};
 	static const char *const rfile_keys[] = {"file", "pathgroup", NULL};

@@ -16,6 +16,7 @@
 #include <net/if.h>
 #include <rte_ether.h>
 
+#include "control/bfd/bfd_proto.h"
 #include "control/prefix/prefix.h"
 #include "dataplane/fwd/fwd.h"
 
@@ -72,6 +73,7 @@ struct cfg_nexthop {
 	bool bfd;		  /* a BFD session to addr (control/bfd) */
 	uint32_t bfd_interval_ms; /* desired min TX = required min RX */
 	uint32_t bfd_multiplier;
+	struct bfd_auth bfd_auth; /* bfd_auth, bfd_key_id, bfd_secret; type 0: none */
 };
 
 #define CFG_BFD_INTERVAL_MS 300

@@ -386,6 +386,56 @@ static void test_bfd(void **state)
 	expect_error_text(text, 22, "nexthops[2].bfd");
 }
 
+/* bfd_auth, bfd_key_id, bfd_secret: a BFD session's authentication */
+static void test_bfd_auth(void **state)
+{
+#define LOC_BFD "    { name = \"loc-rtr\"; port = \"src\"; address = \"192.0.2.9\"; bfd = true;"
+	struct config cfg;
+
+	(void)state;
+	load_ok(22, LOC_BFD " }", &cfg);
+	assert_int_equal(cfg.nexthops[2].bfd_auth.type, BFD_AUTH_NONE);
+	config_free(&cfg);
+	load_ok(22,
+		LOC_BFD " bfd_auth = \"meticulous-keyed-sha1\"; bfd_key_id = 9;"
+			" bfd_secret = \"20-characters-secret\"; }",
+		&cfg);
+	assert_int_equal(cfg.nexthops[2].bfd_auth.type, BFD_AUTH_METICULOUS_SHA1);
+	assert_int_equal(cfg.nexthops[2].bfd_auth.key_id, 9);
+	assert_int_equal(cfg.nexthops[2].bfd_auth.key_len, 20);
+	assert_memory_equal(cfg.nexthops[2].bfd_auth.key, "20-characters-secret", 20);
+	config_free(&cfg);
+	load_ok(22, LOC_BFD " bfd_auth = \"simple\"; bfd_secret = \"pw\"; }", &cfg);
+	assert_int_equal(cfg.nexthops[2].bfd_auth.type, BFD_AUTH_SIMPLE);
+	assert_int_equal(cfg.nexthops[2].bfd_auth.key_id, 1); /* the default */
+	config_free(&cfg);
+	load_ok(22, LOC_BFD " bfd_auth = \"none\"; }", &cfg);
+	assert_int_equal(cfg.nexthops[2].bfd_auth.type, BFD_AUTH_NONE);
+	config_free(&cfg);
+
+	expect_error(22, LOC_BFD " bfd_auth = \"sha256\"; bfd_secret = \"x\"; }", 22,
+		     "nexthops[2].bfd_auth");
+	expect_error(22, LOC_BFD " bfd_auth = \"keyed-md5\"; }", 22, "nexthops[2].bfd_auth");
+	/* 17 characters: too many for MD5, not for SHA1 */
+	expect_error(22, LOC_BFD " bfd_auth = \"keyed-md5\"; bfd_secret = \"17-character-key!\"; }",
+		     22, "nexthops[2].bfd_secret");
+	load_ok(22, LOC_BFD " bfd_auth = \"keyed-sha1\"; bfd_secret = \"17-character-key!\"; }",
+		&cfg);
+	config_free(&cfg);
+	expect_error(22, LOC_BFD " bfd_auth = \"keyed-md5\"; bfd_secret = \"\"; }", 22,
+		     "nexthops[2].bfd_secret");
+	expect_error(22,
+		     LOC_BFD " bfd_auth = \"keyed-md5\"; bfd_secret = \"k\"; bfd_key_id = 256; }",
+		     22, "nexthops[2].bfd_key_id");
+	expect_error(22, LOC_BFD " bfd_secret = \"k\"; }", 22, "nexthops[2].bfd_secret");
+	expect_error(22, LOC_BFD " bfd_key_id = 2; }", 22, "nexthops[2].bfd_key_id");
+	expect_error(22,
+		     "    { name = \"loc-rtr\"; port = \"src\"; address = \"192.0.2.9\";"
+		     " bfd_auth = \"simple\"; bfd_secret = \"k\"; }",
+		     22, "nexthops[2].bfd_auth");
+#undef LOC_BFD
+}
+
 /* exception: on by default for a PCI port; its TAP (pf-NAME or
  * exception_iface) is then the port's kernel interface (kiface), the VLAN's
  * own on a VLAN port. */
@@ -934,6 +984,7 @@ int main(void)
 		cmocka_unit_test(test_punt_rate),
 		cmocka_unit_test(test_xdp_program),
 		cmocka_unit_test(test_bfd),
+		cmocka_unit_test(test_bfd_auth),
 		cmocka_unit_test(test_shipped_configs),
 	};
 

@@ -79,7 +79,7 @@ static json_t *nexthop_json(const struct daemon *d, uint16_t id)
 	if (resolved) /* as the config and ip-neighbour write it */
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
 			 RTE_ETHER_ADDR_BYTES(&nh->dst_mac));
-	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:s,s:s,s:s,s:b,s:i}", "nexthop",
+	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:s,s:s,s:s,s:s,s:I,s:b,s:i}", "nexthop",
 			 cn ? cn->name : "", "address", addr, "port", cp ? cp->name : "", "tier",
 			 ctlsock_tier_name(cp ? cp->tier : TIER__MAX), "alive",
 			 link_is_alive(&d->tables, nh->link_id), "resolved", resolved, "mac", mac,
@@ -87,7 +87,9 @@ static json_t *nexthop_json(const struct daemon *d, uint16_t id)
 			 cn == NULL    ? ""
 			 : cn->has_mac ? "config"
 				       : "neighbour",
-			 "bfd", cn == NULL ? "off" : bfd_nexthop_state(d, cn), "usable",
+			 "bfd", cn == NULL ? "off" : bfd_nexthop_state(d, cn), "bfd_auth",
+			 cn == NULL ? "none" : bfd_auth_name(cn->bfd_auth.type), "bfd_auth_failed",
+			 (json_int_t)(cn == NULL ? 0 : bfd_nexthop_auth_failed(d, cn)), "usable",
 			 NH_USABLE(nh->flags), "mtu", (int)nh->mtu);
 }
 

@@ -239,6 +239,7 @@ static bool bfd_same(const struct cfg_nexthop *a, const struct cfg_nexthop *b)
 	return a->bfd == b->bfd &&
 	       (!a->bfd || (a->port == b->port && a->bfd_interval_ms == b->bfd_interval_ms &&
 			    a->bfd_multiplier == b->bfd_multiplier &&
+			    memcmp(&a->bfd_auth, &b->bfd_auth, sizeof(a->bfd_auth)) == 0 &&
 			    memcmp(&a->addr, &b->addr, sizeof(a->addr)) == 0));
 }
 

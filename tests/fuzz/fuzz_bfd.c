@@ -7,15 +7,22 @@
  * to the state machine. After each, the packet the session would send must
  * decode by our own rules, never carry P and F together, and the state and
  * intervals must stay in range: anything else aborts.
+ *
+ * An input whose length is odd runs the session with authentication: its
+ * last byte picks the type (of the six, none included) and is not part of
+ * the datagrams; then the session's own packets must pass the same key's
+ * check (bfd_sess_auth_rx), and the datagrams go through it first.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "control/bfd/bfd_proto.h"
 
 static void check(struct bfd_sess *s)
 {
 	struct bfd_pkt out, back;
-	uint8_t buf[BFD_PKT_LEN];
+	struct bfd_sess twin;
+	uint8_t buf[BFD_PKT_MAX];
 	const char *why = NULL;
 
 	if (s->state > BFD_UP || (s->state == BFD_UP && s->remote_disc == 0))
@@ -23,9 +30,15 @@ static void check(struct bfd_sess *s)
 	bfd_sess_tx(s, &out);
 	if (out.poll && out.final)
 		abort();
-	bfd_pkt_encode(&out, buf);
-	if (bfd_pkt_decode(buf, sizeof(buf), &back, &why) != 0 || back.state != out.state ||
-	    back.your_disc != out.your_disc || back.desired_min_tx_us != out.desired_min_tx_us)
+	const size_t len = bfd_sess_encode(s, &out, buf);
+	if (bfd_pkt_decode(buf, len, &back, &why) != 0 || back.state != out.state ||
+	    back.your_disc != out.your_disc || back.desired_min_tx_us != out.desired_min_tx_us ||
+	    back.auth != (s->auth.type != BFD_AUTH_NONE))
+		abort();
+	/* a peer with the same key takes it */
+	bfd_sess_init(&twin, 5, 100000, 100000, 3);
+	bfd_sess_set_auth(&twin, &s->auth, 0);
+	if (bfd_sess_auth_rx(&twin, &back, buf, len, 1, &why) != 0)
 		abort();
 	uint64_t iv = bfd_sess_tx_interval(s);
 	if (iv != 0 && iv < s->adv_tx_us)
@@ -42,6 +55,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t now = 1000000;
 
 	bfd_sess_init(&s, 9, 100000, 100000, 3);
+	if (size % 2 == 1) {
+		struct bfd_auth a = {.type = (uint8_t)(data[size - 1] % 6), .key_id = 7};
+		a.key_len = (uint8_t)bfd_auth_key_max(a.type);
+		memcpy(a.key, "fuzzing-key-of-20-by", a.key_len);
+		bfd_sess_set_auth(&s, &a, 0xfffffffeu); /* wraps within the run */
+		size--;
+	}
 	while (size >= 2) {
 		uint8_t op = data[0];
 		size_t len = data[1] % 64;
@@ -55,7 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		struct bfd_pkt p;
 		const char *why = NULL;
-		if (bfd_pkt_decode(data, len, &p, &why) == 0)
+		if (bfd_pkt_decode(data, len, &p, &why) == 0 &&
+		    bfd_sess_auth_rx(&s, &p, data, len, now, &why) == 0)
 			bfd_sess_rx(&s, &p, now);
 		else if (why == NULL)
 			abort(); /* a refusal always says why */

@@ -504,5 +504,65 @@ fi
 if kill -0 "$PID" 2>/dev/null; then ok "daemon still running"; else fail "daemon died"; fi
 stop_daemon
 
+# ---- 8: authentication (RFC 5880 6.7), against BIRD's ----
+# auth_cfg TYPE SECRET: the daemon's config with pri-rtr's session
+# authenticated (key id 5); bird_auth BIRD_TYPE SECRET: BIRD's the same,
+# reconfigured ("" BIRD_TYPE: none)
+auth_cfg() {
+	sed -i -E '/^\t\t  bfd = true;/s/ bfd_auth = [^}]*//' "$CFG"
+	sed -i -E "/^\t\t  bfd = true;/s/bfd_multiplier = 3;/& bfd_auth = \"$1\"; bfd_key_id = 5; bfd_secret = \"$2\";/" "$CFG"
+}
+bird_auth() {
+	bird_rtr1 "$BFD_PROTO" >"$BIRD_CONF"
+	[[ -n $1 ]] && sed -i "s/multiplier 3; };/multiplier 3; authentication $1; password \"$2\" { id 5; }; };/" \
+		"$BIRD_CONF"
+	bc configure >/dev/null 2>&1 || fail "birdc configure with authentication '$1'"
+}
+auth_failed() { lookup | jq -r "$(member pri-rtr) | .bfd_auth_failed" 2>/dev/null; }
+for pair in "simple:simple" "keyed-md5:keyed md5" "meticulous-keyed-md5:meticulous keyed md5" \
+	"keyed-sha1:keyed sha1" "meticulous-keyed-sha1:meticulous keyed sha1"; do
+	type=${pair%%:*}
+	secret=$type-key
+	secret=${secret:0:16} # the most a password or MD5 key takes (SHA1: 20)
+	bird_auth "${pair#*:}" "$secret"
+	auth_cfg "$type" "$secret"
+	T0_US=$(now_us)
+	start_daemon
+	DEADLINE=$((T0_US + 5000000))
+	if ms=$(wait_bfd up); then
+		ok "$type: the session with BIRD comes up, ${ms} ms after the start"
+	else
+		fail "$type: no session with BIRD (BIRD: $(bc show bfd sessions 2>&1 | tail -n +3 | tr -s ' '))"
+	fi
+	jq_is "$(lookup)" "$(member pri-rtr) | \"\(.bfd_auth) \(.bfd_auth_failed)\"" "$type 0" \
+		"$type: route lookup shows it, no packet failed"
+	[[ $type == meticulous-keyed-sha1 ]] || stop_daemon
+done
+# BIRD's key changes: its packets fail, the session times out and pri-rtr
+# is out of use; BIRD's key back: up again
+bird_auth "meticulous keyed sha1" "another-key"
+within 3
+if wait_bfd down >/dev/null; then ok "BIRD with another key: the session goes down"; else
+	fail "BIRD with another key: the session stayed '$(bfd_of pri-rtr)'"
+fi
+jq_is "$(lookup)" .active.nexthop loc-rtr "BIRD with another key: loc-rtr is the active member"
+F=$(auth_failed)
+if ((F > 0)); then ok "BIRD with another key: $F packets failed authentication"; else
+	fail "BIRD with another key: no packet counted as failed ('$F')"
+fi
+has "$(cat "$TMP/daemon.log")" "bfd pri-rtr 198\.51\.100\.2: packet discarded: wrong digest" \
+	"the log says why BIRD's packets were discarded"
+bird_auth "keyed sha1" "meticulous-keyed"
+within 3
+if wait_bfd up >/dev/null 2>&1; then fail "BIRD with keyed (not meticulous) SHA1: up"; else
+	ok "BIRD with keyed (not meticulous) SHA1: still $(bfd_of pri-rtr) after 3 s"
+fi
+bird_auth "meticulous keyed sha1" "meticulous-keyed"
+within 5
+if wait_bfd up >/dev/null; then ok "BIRD's key back: the session is up again"; else
+	fail "BIRD's key back: the session is '$(bfd_of pri-rtr)'"
+fi
+stop_daemon
+
 echo "BFD detection measured: ${DETECT_MS} ms; BIRD on disable sent: ${SENT}"
 finish "BIRD log (RTR1)" "$BIRD_LOG"
