@@ -288,69 +288,58 @@ size_t bfd_sess_encode(struct bfd_sess *s, struct bfd_pkt *p, uint8_t out[BFD_PK
 	return len;
 }
 
-int bfd_sess_auth_rx(struct bfd_sess *s, const struct bfd_pkt *p, const uint8_t *buf, size_t len,
-		     uint64_t now, const char **why)
+/* Why p (buf: len bytes as received), with its A bit set, fails the
+ * session's authentication, or NULL when it passes (rcv_seq then moves). */
+static const char *auth_check(struct bfd_sess *s, const struct bfd_pkt *p, const uint8_t *buf,
+			      size_t len, uint64_t now)
 {
 	const struct bfd_auth *a = &s->auth;
-
-	if (p->auth != (a->type != BFD_AUTH_NONE)) {
-		*why = p->auth ? "authentication asked for (not configured)"
-			       : "no authentication (configured)";
-		return -1;
-	}
-	if (!p->auth)
-		return 0;
 	/* bfd_pkt_decode checked 26 <= buf[3] */
 	const unsigned plen = buf[3], alen = auth_len(a);
 	const uint8_t *sec = buf + BFD_PKT_LEN;
-	s->auth_failed++; /* until it passes */
-	if (plen > len) {
-		*why = "bad length field";
-		return -1;
-	}
-	if (sec[0] != a->type) {
-		*why = "another authentication type";
-		return -1;
-	}
-	if (sec[1] != alen || BFD_PKT_LEN + alen > plen) {
-		*why = "bad authentication length";
-		return -1;
-	}
-	if (sec[2] != a->key_id) {
-		*why = "another key id";
-		return -1;
-	}
-	if (a->type == BFD_AUTH_SIMPLE) {
-		if (CRYPTO_memcmp(sec + 3, a->key, a->key_len) != 0) {
-			*why = "wrong password";
-			return -1;
-		}
-		s->auth_failed--;
-		return 0;
-	}
+
+	if (plen > len)
+		return "bad length field";
+	if (sec[0] != a->type)
+		return "another authentication type";
+	if (sec[1] != alen || BFD_PKT_LEN + alen > plen)
+		return "bad authentication length";
+	if (sec[2] != a->key_id)
+		return "another key id";
+	if (a->type == BFD_AUTH_SIMPLE)
+		return CRYPTO_memcmp(sec + 3, a->key, a->key_len) == 0 ? NULL : "wrong password";
 	const uint32_t seq = get32(sec + 4);
 	if (s->seq_known && now >= s->seq_forget_at)
 		s->seq_known = false; /* 6.8.1: silent for twice the detection time */
 	if (s->seq_known) {
 		/* 6.7.3: within 3 x Detect Mult of the last (meticulous: above it) */
 		const uint32_t d = seq - s->rcv_seq, lo = auth_meticulous(a->type) ? 1 : 0;
-		if (d < lo || d > 3u * p->detect_mult) {
-			*why = "sequence number out of the window (a replay?)";
-			return -1;
-		}
+		if (d < lo || d > 3u * p->detect_mult)
+			return "sequence number out of the window (a replay?)";
 	}
 	uint8_t pkt[256], md[EVP_MAX_MD_SIZE];
 	memcpy(pkt, buf, plen);
 	memset(pkt + BFD_PKT_LEN + 8, 0, alen - 8);
 	memcpy(pkt + BFD_PKT_LEN + 8, a->key, a->key_len);
-	if (!auth_digest(a, pkt, plen, md) || CRYPTO_memcmp(md, sec + 8, alen - 8) != 0) {
-		*why = "wrong digest (another key?)";
-		return -1;
-	}
-	s->auth_failed--;
+	if (!auth_digest(a, pkt, plen, md) || CRYPTO_memcmp(md, sec + 8, alen - 8) != 0)
+		return "wrong digest (another key?)";
 	s->rcv_seq = seq;
 	s->seq_known = true;
 	s->seq_forget_at =
 		now + 2 * (uint64_t)p->detect_mult * MAX(s->min_rx_us, p->desired_min_tx_us);
-	return 0;
+	return NULL;
+}
+
+int bfd_sess_auth_rx(struct bfd_sess *s, const struct bfd_pkt *p, const uint8_t *buf, size_t len,
+		     uint64_t now, const char **why)
+{
+	const bool ours = s->auth.type != BFD_AUTH_NONE;
+
+	if (p->auth != ours)
+		*why = p->auth ? "authentication asked for (not configured)"
+			       : "no authentication (configured)";
+	else if (!p->auth || (*why = auth_check(s, p, buf, len, now)) == NULL)
+		return 0;
+	s->auth_failed++;
+	return -1;
 }

@@ -156,7 +156,7 @@ size_t bfd_sess_encode(struct bfd_sess *s, struct bfd_pkt *p, uint8_t out[BFD_PK
  * before bfd_sess_rx: its A bit must match whether the session
  * authenticates, and its section the session's type, key id and key, with
  * a sequence number in the window (meticulous: above the last one). 0, or
- * -1 with *why set (counted in auth_failed when the A bit was right).
+ * -1 with *why set (counted in auth_failed).
  */
 int bfd_sess_auth_rx(struct bfd_sess *s, const struct bfd_pkt *p, const uint8_t *buf, size_t len,
 		     uint64_t now, const char **why);

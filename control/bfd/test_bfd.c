@@ -310,6 +310,7 @@ static void auth_types(void **state)
 		bfd_sess_init(&other, 77, 100 * MS, 100 * MS, 3);
 		assert_int_equal(bfd_sess_auth_rx(&other, &p, buf, len, 1, &why), -1);
 		assert_string_equal(why, "authentication asked for (not configured)");
+		assert_int_equal(other.auth_failed, 1); /* counted: a one-sided config shows */
 		/* another secret, key id, type */
 		auth_sess(&other, 77, key(t, 7, "secreT"), 0);
 		assert_int_equal(bfd_sess_auth_rx(&other, &p, buf, len, 1, &why), -1);
