@@ -38,6 +38,7 @@
 struct bfd_session {
 	struct bfd *b;
 	char nh[CFG_NAME_LEN];
+	struct cfg_nexthop cfg; /* the next hop's settings it runs on (bfd_reload) */
 	uint16_t port;
 	struct ip_addr local, peer;
 	unsigned ifindex;
@@ -52,9 +53,10 @@ struct bfd_session {
 
 struct bfd {
 	struct daemon *d;
-	int rx_fd[2]; /* IPv4, IPv6; -1 when no session uses the family */
-	unsigned n;
-	struct bfd_session *sess;
+	int rx_fd[2]; /* IPv4, IPv6; -1 until a session uses the family */
+	unsigned n, cap;
+	struct bfd_session **sess; /* each one allocated: its timers point at it */
+	uint32_t next_disc;	   /* the next session's local discriminator */
 	uint64_t rx_dropped;
 };
 
@@ -215,7 +217,7 @@ static struct bfd_session *match(struct bfd *b, const struct bfd_pkt *p, const s
 				 unsigned ifindex)
 {
 	for (unsigned k = 0; k < b->n; k++) {
-		struct bfd_session *se = &b->sess[k];
+		struct bfd_session *se = b->sess[k];
 		bool from_peer = se->fd >= 0 && memcmp(&se->peer, src, sizeof(*src)) == 0 &&
 				 (ifindex == 0 || se->ifindex == 0 || ifindex == se->ifindex);
 		if (!from_peer)
@@ -438,127 +440,233 @@ fail:
 
 /* ---- start / stop / queries ---- */
 
-static const struct bfd_session *find(const struct bfd *b, const struct cfg_nexthop *c)
+static struct bfd_session *find(const struct bfd *b, const char *name)
 {
 	for (unsigned k = 0; b != NULL && k < b->n; k++)
-		if (strcmp(b->sess[k].nh, c->name) == 0)
-			return &b->sess[k];
+		if (strcmp(b->sess[k]->nh, name) == 0)
+			return b->sess[k];
 	return NULL;
 }
 
 bool bfd_holds_down(const struct daemon *d, const struct cfg_nexthop *c)
 {
-	const struct bfd_session *se = find(d->bfd, c);
+	const struct bfd_session *se = find(d->bfd, c->name);
 
 	return se != NULL && se->held_down;
 }
 
 const char *bfd_nexthop_state(const struct daemon *d, const struct cfg_nexthop *c)
 {
-	const struct bfd_session *se = find(d->bfd, c);
+	const struct bfd_session *se = find(d->bfd, c->name);
 
 	return se == NULL || se->fd < 0 ? "off" : bfd_state_name(se->s.state);
 }
 
 uint64_t bfd_nexthop_auth_failed(const struct daemon *d, const struct cfg_nexthop *c)
 {
-	const struct bfd_session *se = find(d->bfd, c);
+	const struct bfd_session *se = find(d->bfd, c->name);
 
 	return se == NULL ? 0 : se->s.auth_failed;
 }
 
-static int session_init(struct bfd *b, struct bfd_session *se, const struct cfg_nexthop *c,
-			uint32_t disc)
+/* The receiving socket of a family, opened when a session first needs it.
+ * One that cannot be had leaves its sessions running "down": they hear
+ * nothing, so they never come up or hold a next hop down. */
+static void rx_need(struct bfd *b, int family)
 {
-	const struct daemon *d = b->d;
+	const int f = family == AF_INET6;
+	int ret;
+
+	if (b->rx_fd[f] >= 0)
+		return;
+	b->rx_fd[f] = rx_open(family);
+	if (b->rx_fd[f] < 0) {
+		PF_LOG(ERR, "bfd: UDP port %u (IPv%c): %s: its sessions stay down", BFD_PORT,
+		       f == 0 ? '4' : '6', strerror(-b->rx_fd[f]));
+		b->rx_fd[f] = -1;
+	} else if ((ret = ev_fd_add(b->d->ev, b->rx_fd[f], EPOLLIN, on_rx, b)) < 0) {
+		PF_LOG(ERR, "bfd: UDP port %u (IPv%c): %s: its sessions stay down", BFD_PORT,
+		       f == 0 ? '4' : '6', strerror(-ret));
+		close(b->rx_fd[f]);
+		b->rx_fd[f] = -1;
+	}
+}
+
+/* A session for next hop c, running: 0, or -ENOMEM. held: it holds the
+ * next hop down until it is Up, as the session it replaces did. A session
+ * without a socket (logged) runs as none: never Up, never holding. */
+static int session_new(struct bfd *b, const struct cfg_nexthop *c, bool held)
+{
+	struct daemon *d = b->d;
 	const struct cfg_port *port = &d->cfg.ports[c->port];
 	char err[160], a[INET6_ADDRSTRLEN];
+	struct bfd_session *se;
 
+	if (b->n == b->cap) {
+		unsigned cap = b->cap ? 2 * b->cap : 8;
+		struct bfd_session **v = realloc(b->sess, cap * sizeof(*v));
+		if (v == NULL)
+			return -ENOMEM;
+		b->sess = v;
+		b->cap = cap;
+	}
+	se = calloc(1, sizeof(*se));
+	if (se == NULL)
+		return -ENOMEM;
 	se->b = b;
+	se->cfg = *c;
 	memcpy(se->nh, c->name, sizeof(se->nh));
 	se->port = c->port;
 	se->peer = c->addr;
 	se->fd = -1;
+	se->held_down = held;
 	for (unsigned k = 0; k < port->n_addrs; k++)
 		if (port->addrs[k].addr.family == c->addr.family) {
 			se->local = port->addrs[k].addr;
 			break;
 		}
 	se->ifindex = if_nametoindex(port->kiface);
-	bfd_sess_init(&se->s, disc, c->bfd_interval_ms * 1000u, c->bfd_interval_ms * 1000u,
-		      (uint8_t)c->bfd_multiplier);
+	/* discriminators: random, non-zero, distinct (6.8.1) */
+	if (b->next_disc == 0)
+		b->next_disc = 1;
+	bfd_sess_init(&se->s, b->next_disc++, c->bfd_interval_ms * 1000u,
+		      c->bfd_interval_ms * 1000u, (uint8_t)c->bfd_multiplier);
 	bfd_sess_set_auth(&se->s, &c->bfd_auth, (uint32_t)rte_rand());
+	se->tx = ev_timer_new(d->ev, on_tx, se);
+	se->detect = ev_timer_new(d->ev, on_detect, se);
+	if (se->tx == NULL || se->detect == NULL) {
+		ev_timer_free(se->tx);
+		ev_timer_free(se->detect);
+		free(se);
+		return -ENOMEM;
+	}
+	b->sess[b->n++] = se;
+	rx_need(b, c->addr.family);
 	int fd = tx_open(se, port->kiface, err, sizeof(err));
 	if (fd < 0) {
 		/* this next hop goes without BFD (never held down); the others run */
 		PF_LOG(ERR, "bfd %s %s: %s: no session", c->name, addr_str(&c->addr, a), err);
+		se->held_down = false;
+		if (held) /* the one it replaces held it */
+			daemon_nexthop_refresh(d, (unsigned)config_nexthop_index(&d->cfg, c->name),
+					       "bfd without a socket");
 		return 0;
 	}
 	se->fd = fd;
-	se->tx = ev_timer_new(d->ev, on_tx, se);
-	se->detect = ev_timer_new(d->ev, on_detect, se);
-	if (se->tx == NULL || se->detect == NULL)
-		return -ENOMEM;
 	PF_LOG(NOTICE, "bfd %s %s: from %s on %s, %u ms x %u, authentication %s", c->name,
 	       addr_str(&c->addr, a), ip_addr_format(&se->local, err, sizeof(err)), port->kiface,
 	       c->bfd_interval_ms, c->bfd_multiplier, bfd_auth_name(c->bfd_auth.type));
+	send_and_arm(se);
 	return 0;
+}
+
+/* Session k ends: AdminDown to the neighbour, no failure (6.8.16), and
+ * freed; the array closes up. */
+static void session_end(struct bfd *b, unsigned k)
+{
+	struct bfd_session *se = b->sess[k];
+
+	if (se->fd >= 0 && se->s.state != BFD_ADMIN_DOWN) {
+		se->s.state = BFD_ADMIN_DOWN;
+		se->s.diag = BFD_DIAG_ADMIN_DOWN;
+		send_now(se);
+	}
+	ev_timer_free(se->tx);
+	ev_timer_free(se->detect);
+	if (se->fd >= 0)
+		close(se->fd);
+	free(se);
+	b->sess[k] = b->sess[--b->n];
+}
+
+/* What of a next hop's BFD settings a running session can take (by a Poll
+ * Sequence), and what needs a new one. */
+static bool same_endpoints(const struct cfg_nexthop *a, const struct cfg_nexthop *b)
+{
+	return a->port == b->port && memcmp(&a->addr, &b->addr, sizeof(a->addr)) == 0 &&
+	       memcmp(&a->bfd_auth, &b->bfd_auth, sizeof(a->bfd_auth)) == 0;
+}
+
+/* Sessions follow d->cfg's next hops; counts what changed into c. */
+static int sessions_sync(struct bfd *b, struct bfd_changes *c)
+{
+	struct daemon *d = b->d;
+	int ret = 0;
+
+	for (unsigned k = b->n; k-- > 0;) {
+		struct bfd_session *se = b->sess[k];
+		const int i = config_nexthop_index(&d->cfg, se->nh);
+		const struct cfg_nexthop *nh = i < 0 ? NULL : &d->cfg.nexthops[i];
+		if (nh == NULL || !nh->bfd) {
+			const uint16_t port = se->port;
+			const struct ip_addr peer = se->peer;
+			const bool held = se->held_down;
+			session_end(b, k);
+			c->removed++;
+			if (held && nh != NULL) /* find() no longer names it: usable again */
+				daemon_nexthop_refresh(d, (unsigned)i, "bfd removed");
+			if (held)
+				bgp_bfd_up(d->bgp, port, &peer);
+		} else if (!same_endpoints(&se->cfg, nh)) {
+			const bool held = se->held_down;
+			session_end(b, k);
+			c->changed++;
+			if ((ret = session_new(b, nh, held)) < 0)
+				return ret;
+		} else if (se->cfg.bfd_interval_ms != nh->bfd_interval_ms ||
+			   se->cfg.bfd_multiplier != nh->bfd_multiplier) {
+			se->cfg = *nh;
+			bfd_sess_set_params(&se->s, nh->bfd_interval_ms * 1000u,
+					    nh->bfd_interval_ms * 1000u,
+					    (uint8_t)nh->bfd_multiplier);
+			c->changed++;
+			if (se->fd >= 0)
+				send_and_arm(se); /* the Poll now */
+		}
+	}
+	for (unsigned i = 0; i < d->cfg.n_nexthops; i++) {
+		const struct cfg_nexthop *nh = &d->cfg.nexthops[i];
+		if (!nh->bfd || find(b, nh->name) != NULL)
+			continue;
+		if ((ret = session_new(b, nh, false)) < 0)
+			return ret;
+		c->added++;
+	}
+	return 0;
+}
+
+int bfd_reload(struct daemon *d, struct bfd_changes *c)
+{
+	struct bfd *b = d->bfd;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	if (b == NULL) {
+		bool any = false;
+		for (unsigned i = 0; i < d->cfg.n_nexthops; i++)
+			any |= d->cfg.nexthops[i].bfd;
+		if (!any)
+			return 0;
+		if ((b = calloc(1, sizeof(*b))) == NULL)
+			return -ENOMEM;
+		b->d = d;
+		b->rx_fd[0] = b->rx_fd[1] = -1;
+		b->next_disc = (uint32_t)rte_rand() | 1u;
+		d->bfd = b;
+	}
+	if ((ret = sessions_sync(b, c)) < 0)
+		PF_LOG(ERR, "bfd: %s: sessions not all made", strerror(-ret));
+	return ret;
 }
 
 int bfd_start(struct daemon *d)
 {
-	unsigned n = 0;
-	bool fam[2] = {false, false};
-	int ret = 0;
+	struct bfd_changes c;
+	int ret = bfd_reload(d, &c);
 
-	for (unsigned i = 0; i < d->cfg.n_nexthops; i++)
-		if (d->cfg.nexthops[i].bfd) {
-			n++;
-			fam[d->cfg.nexthops[i].addr.family == AF_INET6] = true;
-		}
-	if (n == 0)
-		return 0;
-	struct bfd *b = calloc(1, sizeof(*b));
-	if (b == NULL || (b->sess = calloc(n, sizeof(*b->sess))) == NULL) {
-		free(b);
-		return -ENOMEM;
-	}
-	b->d = d;
-	b->rx_fd[0] = b->rx_fd[1] = -1;
-	d->bfd = b;
-	for (int f = 0; f < 2 && ret == 0; f++) {
-		if (!fam[f])
-			continue;
-		b->rx_fd[f] = rx_open(f == 0 ? AF_INET : AF_INET6);
-		if (b->rx_fd[f] < 0) {
-			/* The sessions still run and show "down": they hear
-			 * nothing, so they never come up or hold a next hop
-			 * down. */
-			PF_LOG(ERR, "bfd: UDP port %u (IPv%c): %s: its sessions stay down",
-			       BFD_PORT, f == 0 ? '4' : '6', strerror(-b->rx_fd[f]));
-			b->rx_fd[f] = -1;
-		} else if ((ret = ev_fd_add(d->ev, b->rx_fd[f], EPOLLIN, on_rx, b)) < 0) {
-			close(b->rx_fd[f]);
-			b->rx_fd[f] = -1;
-		}
-	}
-	/* Discriminators: random, non-zero, distinct (6.8.1). */
-	uint32_t base = (uint32_t)rte_rand() | 1u;
-	for (unsigned i = 0; ret == 0 && i < d->cfg.n_nexthops; i++) {
-		const struct cfg_nexthop *c = &d->cfg.nexthops[i];
-		if (!c->bfd)
-			continue;
-		uint32_t disc = base + b->n;
-		ret = session_init(b, &b->sess[b->n++], c, disc != 0 ? disc : 1);
-	}
-	if (ret < 0) {
+	if (ret < 0)
 		bfd_stop(d);
-		return ret;
-	}
-	for (unsigned k = 0; k < b->n; k++)
-		if (b->sess[k].fd >= 0)
-			send_and_arm(&b->sess[k]);
-	return 0;
+	return ret;
 }
 
 void bfd_stop(struct daemon *d)
@@ -567,19 +675,8 @@ void bfd_stop(struct daemon *d)
 
 	if (b == NULL)
 		return;
-	for (unsigned k = 0; k < b->n; k++) {
-		struct bfd_session *se = &b->sess[k];
-		if (se->fd >= 0 && se->s.state != BFD_ADMIN_DOWN) {
-			/* tell the neighbour it is no failure (6.8.16) */
-			se->s.state = BFD_ADMIN_DOWN;
-			se->s.diag = BFD_DIAG_ADMIN_DOWN;
-			send_now(se);
-		}
-		ev_timer_free(se->tx);
-		ev_timer_free(se->detect);
-		if (se->fd >= 0)
-			close(se->fd);
-	}
+	while (b->n > 0)
+		session_end(b, b->n - 1);
 	for (int f = 0; f < 2; f++)
 		if (b->rx_fd[f] >= 0) {
 			ev_fd_del(d->ev, b->rx_fd[f]);

@@ -13,14 +13,30 @@
 #define PEERFWD_BFD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct daemon;
 struct cfg_nexthop;
 
 /* Sessions for d->cfg's next hops with bfd set. 0 (also when there are
- * none), or -errno when a socket cannot be had (logged; no BFD then). */
+ * none), or -ENOMEM (no BFD then). A socket that cannot be had is logged
+ * and leaves its session (or family) down. */
 int bfd_start(struct daemon *d);
 void bfd_stop(struct daemon *d);
+
+struct bfd_changes {
+	unsigned added, changed, removed;
+};
+/*
+ * After a config reload applied (d->cfg the new one; without d->lock), the
+ * sessions follow the next hops: a new next hop with bfd gets one; one
+ * gone, or with bfd off, ends its session (AdminDown, no failure, 6.8.16)
+ * and is usable again if that held it down; new intervals or multiplier
+ * go to the running session by a Poll Sequence (it stays Up); a new port,
+ * address or authentication makes a new session, which holds the next hop
+ * down until it is Up if the old one did. 0 or -ENOMEM (logged).
+ */
+int bfd_reload(struct daemon *d, struct bfd_changes *c);
 
 /* Whether c's session holds it down (false without a session). */
 bool bfd_holds_down(const struct daemon *d, const struct cfg_nexthop *c);

@@ -120,6 +120,36 @@ void bfd_sess_init(struct bfd_sess *s, uint32_t disc, uint32_t min_tx_us, uint32
 	s->detect_mult = detect_mult;
 	s->remote_min_rx_us = 1; /* 6.8.1: until heard */
 	s->adv_tx_us = MAX(min_tx_us, BFD_SLOW_TX_US);
+	s->tx_in_use_us = s->adv_tx_us;
+	s->rx_in_use_us = min_rx_us;
+}
+
+/* The Poll Sequence ended (the peer's Final), or none runs: what is
+ * advertised is what is used. */
+static void params_settled(struct bfd_sess *s)
+{
+	s->tx_in_use_us = s->adv_tx_us;
+	s->rx_in_use_us = s->min_rx_us;
+}
+
+void bfd_sess_set_params(struct bfd_sess *s, uint32_t min_tx_us, uint32_t min_rx_us,
+			 uint8_t detect_mult)
+{
+	const uint32_t old_tx = s->tx_in_use_us, old_rx = s->rx_in_use_us;
+
+	s->min_tx_us = min_tx_us;
+	s->min_rx_us = min_rx_us;
+	s->detect_mult = detect_mult;
+	if (s->state != BFD_UP) {
+		s->adv_tx_us = MAX(min_tx_us, BFD_SLOW_TX_US);
+		params_settled(s);
+		return;
+	}
+	s->adv_tx_us = min_tx_us;
+	s->polling = true;
+	/* faster TX and slower RX at once; the others after the Final */
+	s->tx_in_use_us = min_tx_us < old_tx ? min_tx_us : old_tx;
+	s->rx_in_use_us = min_rx_us > old_rx ? min_rx_us : old_rx;
 }
 
 /* Going to state st: what changes with it (6.8.3 slow TX while not Up). */
@@ -139,13 +169,14 @@ static void set_state(struct bfd_sess *s, uint8_t st, uint8_t diag)
 		s->adv_tx_us = MAX(s->min_tx_us, BFD_SLOW_TX_US);
 		s->polling = false; /* slower: no poll needed while not Up */
 	}
+	params_settled(s); /* faster at Up; slower out of Up, the peer's 1 s too */
 }
 
 uint64_t bfd_sess_detect_time(const struct bfd_sess *s)
 {
 	if (s->remote_detect_mult == 0)
 		return 0;
-	return (uint64_t)s->remote_detect_mult * MAX(s->min_rx_us, s->remote_min_tx_us);
+	return (uint64_t)s->remote_detect_mult * MAX(s->rx_in_use_us, s->remote_min_tx_us);
 }
 
 int bfd_sess_rx(struct bfd_sess *s, const struct bfd_pkt *p, uint64_t now)
@@ -160,8 +191,10 @@ int bfd_sess_rx(struct bfd_sess *s, const struct bfd_pkt *p, uint64_t now)
 	s->remote_min_rx_us = p->required_min_rx_us;
 	s->remote_min_tx_us = p->desired_min_tx_us;
 	s->remote_detect_mult = p->detect_mult;
-	if (p->final)
+	if (p->final) {
 		s->polling = false;
+		params_settled(s);
+	}
 	if (s->state == BFD_ADMIN_DOWN)
 		return before;
 	if (p->state == BFD_ADMIN_DOWN) {
@@ -225,7 +258,7 @@ uint64_t bfd_sess_tx_interval(const struct bfd_sess *s)
 		return 0;
 	if (s->remote_demand && s->state == BFD_UP && s->remote_state == BFD_UP && !s->polling)
 		return 0;
-	return MAX(s->adv_tx_us, s->remote_min_rx_us);
+	return MAX(s->tx_in_use_us, s->remote_min_rx_us);
 }
 
 /* ---- authentication (6.7) ---- */

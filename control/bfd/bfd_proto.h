@@ -119,6 +119,10 @@ struct bfd_sess {
 	bool polling;	    /* our P bit is set until the peer's F comes */
 	bool send_final;    /* the peer polled: answer with F now */
 	uint32_t adv_tx_us; /* desired min TX we advertise now (1 s until Up) */
+	/* What the intervals and the peer's detection time go by: adv_tx_us
+	 * and min_rx_us, but during a Poll Sequence for slower TX or faster RX
+	 * (bfd_sess_set_params) the old values, until the peer's Final (6.8.3) */
+	uint32_t tx_in_use_us, rx_in_use_us;
 	uint64_t detect_at; /* when the detection time expires, 0 = not running */
 	uint64_t up_count;  /* times the session came Up */
 	/* authentication (6.8.1's bfd.Auth* variables) */
@@ -133,6 +137,14 @@ struct bfd_sess {
 /* A session in Down state with local discriminator disc (non-zero). */
 void bfd_sess_init(struct bfd_sess *s, uint32_t disc, uint32_t min_tx_us, uint32_t min_rx_us,
 		   uint8_t detect_mult);
+/*
+ * New configured intervals and multiplier for a running session (a config
+ * reload): advertised at once; while Up, with a Poll Sequence, and a
+ * slower TX or a faster RX is used only once the peer's Final came (6.8.3),
+ * so neither side's detection time runs out for the change.
+ */
+void bfd_sess_set_params(struct bfd_sess *s, uint32_t min_tx_us, uint32_t min_rx_us,
+			 uint8_t detect_mult);
 /*
  * A decoded packet for this session (the caller matched it: by your_disc,
  * or by address when your_disc is 0) at time now. Returns the state before

@@ -246,6 +246,63 @@ static void wrong_discriminator(void **state)
 	assert_int_equal(s.remote_disc, 77);
 }
 
+/* 6.8.3: new intervals on a session that is Up (a config reload) go by a
+ * Poll Sequence; slower TX and faster RX wait for the peer's Final. */
+static void params_change_by_poll(void **state)
+{
+	struct bfd_sess s;
+	struct bfd_pkt out, in = peer(BFD_UP, 9);
+	uint64_t t = 5000000;
+
+	(void)state;
+	up(&s, t);
+	in.final = true;
+	bfd_sess_rx(&s, &in, t); /* the Up poll done */
+	assert_false(s.polling);
+	assert_int_equal(bfd_sess_tx_interval(&s), 100 * MS);
+	assert_int_equal(bfd_sess_detect_time(&s), 300 * MS);
+
+	/* slower both ways: advertised at once with P; TX stays at 100 ms
+	 * until the Final, the peer's detection time (3 x 300) at once */
+	bfd_sess_set_params(&s, 300 * MS, 300 * MS, 4);
+	bfd_sess_tx(&s, &out);
+	assert_true(out.poll);
+	assert_int_equal(out.desired_min_tx_us, 300 * MS);
+	assert_int_equal(out.required_min_rx_us, 300 * MS);
+	assert_int_equal(out.detect_mult, 4);
+	assert_int_equal(bfd_sess_tx_interval(&s), 100 * MS);
+	assert_int_equal(bfd_sess_detect_time(&s), 900 * MS);
+	in.final = false;
+	bfd_sess_rx(&s, &in, t + 10 * MS); /* not the Final yet */
+	assert_int_equal(bfd_sess_tx_interval(&s), 100 * MS);
+	in.final = true;
+	bfd_sess_rx(&s, &in, t + 20 * MS);
+	assert_false(s.polling);
+	assert_int_equal(bfd_sess_tx_interval(&s), 300 * MS);
+
+	/* faster both ways: TX at once (the peer's 100 ms RX still bounds
+	 * it), our detection time on the old 300 ms until the Final */
+	in.required_min_rx_us = 50 * MS;
+	in.desired_min_tx_us = 50 * MS;
+	in.final = false;
+	bfd_sess_rx(&s, &in, t + 30 * MS);
+	bfd_sess_set_params(&s, 50 * MS, 50 * MS, 3);
+	assert_int_equal(bfd_sess_tx_interval(&s), 50 * MS);
+	assert_int_equal(bfd_sess_detect_time(&s), 900 * MS);
+	in.final = true;
+	bfd_sess_rx(&s, &in, t + 40 * MS);
+	assert_int_equal(bfd_sess_detect_time(&s), 150 * MS);
+
+	/* not Up: no poll, 1 s TX as ever (6.8.3) */
+	bfd_sess_expire(&s, s.detect_at);
+	assert_int_equal(s.state, BFD_DOWN);
+	bfd_sess_set_params(&s, 200 * MS, 200 * MS, 3);
+	bfd_sess_tx(&s, &out);
+	assert_false(out.poll);
+	assert_int_equal(out.desired_min_tx_us, BFD_SLOW_TX_US);
+	assert_int_equal(out.required_min_rx_us, 200 * MS);
+}
+
 /* ---- authentication (6.7) ---- */
 
 static struct bfd_auth key(uint8_t type, uint8_t id, const char *secret)
@@ -443,6 +500,7 @@ int main(void)
 		cmocka_unit_test(detect_time_negotiated),
 		cmocka_unit_test(peer_down_and_admin_down),
 		cmocka_unit_test(wrong_discriminator),
+		cmocka_unit_test(params_change_by_poll),
 		cmocka_unit_test(auth_types),
 		cmocka_unit_test(auth_known_digests),
 		cmocka_unit_test(auth_sequence),

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control/bfd/bfd.h"
 #include "control/daemon/daemon.h"
 #include "control/daemon/log.h"
 
@@ -232,42 +233,13 @@ static int compare_bgp(const struct config *o, const struct config *n, bool bgp_
 	return 0;
 }
 
-/* BFD sessions are made at start (control/bfd): the next hops that have
- * one, and their settings, change with a restart only. */
-static bool bfd_same(const struct cfg_nexthop *a, const struct cfg_nexthop *b)
-{
-	return a->bfd == b->bfd &&
-	       (!a->bfd || (a->port == b->port && a->bfd_interval_ms == b->bfd_interval_ms &&
-			    a->bfd_multiplier == b->bfd_multiplier &&
-			    memcmp(&a->bfd_auth, &b->bfd_auth, sizeof(a->bfd_auth)) == 0 &&
-			    memcmp(&a->addr, &b->addr, sizeof(a->addr)) == 0));
-}
-
-static int compare_bfd(const struct config *o, const struct config *n, char *err, size_t errlen)
-{
-	const struct config *c[2] = {o, n};
-
-	for (int k = 0; k < 2; k++)
-		for (unsigned i = 0; i < c[k]->n_nexthops; i++) {
-			const struct cfg_nexthop *a = &c[k]->nexthops[i];
-			int j = config_nexthop_index(c[!k], a->name);
-			const struct cfg_nexthop *b = j >= 0 ? &c[!k]->nexthops[j] : NULL;
-			if (a->bfd && (b == NULL || !bfd_same(a, b)))
-				return restart(err, errlen, "nexthops.%s: BFD session %s", a->name,
-					       b == NULL ? (k == 0 ? "removed" : "added")
-							 : "settings changed");
-		}
-	return 0;
-}
-
 static int reload_compare(const struct config *o, const struct config *n, bool bgp_running,
 			  char *err, size_t errlen)
 {
 	int ret;
 
 	if ((ret = compare_eal(o, n, err, errlen)) < 0 ||
-	    (ret = compare_bgp(o, n, bgp_running, err, errlen)) < 0 ||
-	    (ret = compare_bfd(o, n, err, errlen)) < 0)
+	    (ret = compare_bgp(o, n, bgp_running, err, errlen)) < 0)
 		return ret;
 	if (strcmp(o->ctl_socket, n->ctl_socket) != 0)
 		return restart(err, errlen, "ctl_socket changed");
@@ -724,9 +696,15 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen, struct reload_summ
 		}
 		pthread_mutex_unlock(&d->lock);
 	}
-	if (out->applied)
+	if (out->applied) {
+		struct bfd_changes bc;
 		daemon_nbrs_update(d); /* next hops may have come or gone */
-	config_free(nc);	       /* the old lists after a commit */
+		if (bfd_reload(d, &bc) < 0)
+			note(out, "bfd: out of memory: sessions not all made");
+		else if (bc.added + bc.changed + bc.removed > 0)
+			note(out, "bfd sessions +%u ~%u -%u", bc.added, bc.changed, bc.removed);
+	}
+	config_free(nc); /* the old lists after a commit */
 	free(nc);
 	free(pl);
 	return ret;

@@ -500,6 +500,66 @@ else
 	fail "the reload: pri-rtr's bfd '$(bfd_of pri-rtr)', active '$(active)', $(($(log_count "$DOWN_RE") - DOWNS)) new down lines"
 fi
 
+# ---- 6b: config reload changes BFD without a restart ----
+# bird_interval: the TX interval BIRD's session to the DUT runs at now (s)
+bird_interval() { bc show bfd sessions 2>/dev/null | awk '$1 == "198.51.100.1" {print $5}'; }
+# reload_bfd SED WHAT: the config edited by SED and reloaded; a check that
+# the reload applied and says WHAT of the BFD sessions
+reload_bfd() {
+	local r
+	sed -i -E "$1" "$CFG"
+	r=$(pj config reload)
+	if [[ $(jq -r .ok <<<"$r") == true && $(jq -r '.notes // [] | join("; ")' <<<"$r") == *"bfd sessions $2"* ]]; then
+		ok "config reload ($1): bfd sessions $2"
+	else
+		fail "config reload ($1): $r"
+	fi
+}
+# bird_interval_is S: BIRD's TX interval comes to S within 3 s
+bird_interval_is() {
+	for _ in $(seq 30); do [[ $(bird_interval) == "$1" ]] && return 0; sleep 0.1; done
+	return 1
+}
+settle "before the BFD reloads"
+DOWNS=$(log_count "$DOWN_RE")
+# slower: our RequiredMinRx 300 ms reaches BIRD by a Poll Sequence, the
+# session stays Up and BIRD sends every 300 ms
+reload_bfd 's/bfd_interval_ms = 100;/bfd_interval_ms = 300;/' "+0 ~1 -0"
+if bird_interval_is 0.300; then ok "BIRD now sends every 300 ms"; else
+	fail "BIRD's interval is '$(bird_interval)', not 0.300"
+fi
+if stays_up 1500 && (($(log_count "$DOWN_RE") == DOWNS)); then
+	ok "300 ms: the session stayed up through the change"
+else
+	fail "300 ms: the session went down ($(bfd_active))"
+fi
+reload_bfd 's/bfd_interval_ms = 300;/bfd_interval_ms = 100;/' "+0 ~1 -0"
+if bird_interval_is 0.100; then ok "back to 100 ms: BIRD sends every 100 ms"; else
+	fail "BIRD's interval is '$(bird_interval)', not 0.100"
+fi
+if stays_up 1000 && (($(log_count "$DOWN_RE") == DOWNS)); then
+	ok "100 ms: the session stayed up through the change"
+else
+	fail "100 ms: the session went down ($(bfd_active))"
+fi
+# off: the session ends with AdminDown (no failure: pri-rtr stays active)
+reload_bfd 's/bfd = true; bfd_interval_ms = 100; bfd_multiplier = 3;/bfd = false;/' "+0 ~0 -1"
+jq_is "$(lookup)" "\"\($(member pri-rtr) | .bfd)/\(.active.nexthop)\"" off/pri-rtr \
+	"bfd off: no session, pri-rtr still the active member"
+for _ in $(seq 20); do bird_session_up || break; sleep 0.1; done
+if ! bird_session_up; then ok "bfd off: BIRD's session is no longer Up"; else
+	fail "bfd off: BIRD still shows the session Up"
+fi
+# on again: a new session comes up
+reload_bfd 's/bfd = false;/bfd = true; bfd_interval_ms = 100; bfd_multiplier = 3;/' "+1 ~0 -0"
+within 5
+if ms=$(wait_bfd up); then ok "bfd on again: the session is up"; else
+	fail "bfd on again: the session is '$(bfd_of pri-rtr)'"
+fi
+if (($(log_count "$DOWN_RE") == DOWNS)); then ok "no BFD failure in all of it"; else
+	fail "$(($(log_count "$DOWN_RE") - DOWNS)) BFD failures during the reloads"
+fi
+
 # ---- 7: still running, clean exit ----
 if kill -0 "$PID" 2>/dev/null; then ok "daemon still running"; else fail "daemon died"; fi
 stop_daemon
