@@ -3,7 +3,8 @@
  * libFuzzer target for BFD (control/bfd/bfd_proto.c): the input is a run
  * of datagrams for one session, each preceded by two bytes: time passing
  * (bits 0-6, in 10 ms steps; bit 7: let the detection timer run out
- * first) and the datagram's length. Each is decoded; one that passes goes
+ * first) and the datagram's length (modulo 64; bit 6: new intervals from
+ * the first byte first, as a config reload gives). Each is decoded; one that passes goes
  * to the state machine. After each, the packet the session would send must
  * decode by our own rules, never carry P and F together, and the state and
  * intervals must stay in range: anything else aborts.
@@ -65,6 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (size >= 2) {
 		uint8_t op = data[0];
 		size_t len = data[1] % 64;
+		const bool reconf = data[1] & 0x40;
 		data += 2;
 		size -= 2;
 		if (len > size)
@@ -72,6 +74,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		now += (uint64_t)(op & 0x7f) * 10000;
 		if (op & 0x80)
 			bfd_sess_expire(&s, s.detect_at != 0 ? s.detect_at : now);
+		if (reconf) /* a config reload: new intervals, 10 ms to 1.28 s */
+			bfd_sess_set_params(&s, (uint32_t)((op & 0x7f) + 1) * 10000,
+					    (uint32_t)((op & 0x7f) + 1) * 10000,
+					    (uint8_t)(op % 5 + 1));
 
 		struct bfd_pkt p;
 		const char *why = NULL;
