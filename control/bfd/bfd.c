@@ -49,6 +49,7 @@ struct bfd_session {
 	uint64_t tx_iv; /* the interval the transmit timer was armed with */
 	uint64_t rx, tx_pkts;
 	uint64_t auth_logged_at; /* when an authentication failure was last logged */
+	uint64_t since_us;	 /* when the state last changed (or the session began) */
 };
 
 struct bfd {
@@ -149,6 +150,7 @@ static void changed(struct bfd_session *se, uint8_t before)
 
 	if (s->state == before)
 		return;
+	se->since_us = now_us();
 	addr_str(&se->peer, a);
 	if (s->state == BFD_UP) {
 		PF_LOG(NOTICE, "bfd %s %s: up", se->nh, a);
@@ -469,6 +471,45 @@ uint64_t bfd_nexthop_auth_failed(const struct daemon *d, const struct cfg_nextho
 	return se == NULL ? 0 : se->s.auth_failed;
 }
 
+int bfd_foreach(const struct daemon *d, int (*cb)(const struct bfd_info *, void *), void *arg)
+{
+	const uint64_t now = now_us();
+
+	for (unsigned i = 0; i < d->cfg.n_nexthops; i++) {
+		const struct bfd_session *se = find(d->bfd, d->cfg.nexthops[i].name);
+		if (se == NULL)
+			continue;
+		const struct bfd_sess *s = &se->s;
+		const struct bfd_info bi = {
+			.nexthop = se->nh,
+			.port = d->cfg.ports[se->port].name,
+			.peer = &se->peer,
+			.local = &se->local,
+			.socket = se->fd >= 0,
+			.held_down = se->held_down,
+			.state = bfd_state_name(s->state),
+			.remote_state = bfd_state_name(s->remote_state),
+			.diag = bfd_diag_name(s->diag),
+			.auth = bfd_auth_name(s->auth.type),
+			.local_disc = s->local_disc,
+			.remote_disc = s->remote_disc,
+			.tx_interval_us = bfd_sess_tx_interval(s),
+			.detect_time_us = bfd_sess_detect_time(s),
+			.multiplier = s->detect_mult,
+			.remote_multiplier = s->remote_detect_mult,
+			.since_s = (now - RTE_MIN(now, se->since_us)) / 1000000u,
+			.up_count = s->up_count,
+			.rx = se->rx,
+			.tx = se->tx_pkts,
+			.auth_failed = s->auth_failed,
+		};
+		int ret = cb(&bi, arg);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}
+
 /* The receiving socket of a family, opened when a session first needs it.
  * One that cannot be had leaves its sessions running "down": they hear
  * nothing, so they never come up or hold a next hop down. */
@@ -520,6 +561,7 @@ static int session_new(struct bfd *b, const struct cfg_nexthop *c, bool held)
 	se->peer = c->addr;
 	se->fd = -1;
 	se->held_down = held;
+	se->since_us = now_us();
 	for (unsigned k = 0; k < port->n_addrs; k++)
 		if (port->addrs[k].addr.family == c->addr.family) {
 			se->local = port->addrs[k].addr;

@@ -24,6 +24,23 @@ struct cfg_nexthop;
 int bfd_start(struct daemon *d);
 void bfd_stop(struct daemon *d);
 
+/* One session as bfd_foreach shows it (valid during the callback). */
+struct bfd_info {
+	const char *nexthop, *port;
+	const struct ip_addr *peer, *local;
+	bool socket;	/* false: it could not get one, and runs as none */
+	bool held_down; /* it holds its next hop down */
+	const char *state, *remote_state, *diag, *auth;
+	uint32_t local_disc, remote_disc;
+	uint64_t tx_interval_us, detect_time_us; /* in use now; 0 before the peer is heard */
+	uint8_t multiplier, remote_multiplier;
+	uint64_t since_s; /* in this state for */
+	uint64_t up_count, rx, tx, auth_failed;
+};
+/* cb for each session, in the config's next hop order; stops at the first
+ * non-zero return and returns it. Control thread only. */
+int bfd_foreach(const struct daemon *d, int (*cb)(const struct bfd_info *, void *), void *arg);
+
 struct bfd_changes {
 	unsigned added, changed, removed;
 };

@@ -786,6 +786,44 @@ static json_t *cmd_metrics(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 	return r ? r : ctlsock_nomem(err);
 }
 
+/* ---- bfd.list ---- */
+
+static int bfd_one(const struct bfd_info *bi, void *arg)
+{
+	char peer[INET6_ADDRSTRLEN], local[INET6_ADDRSTRLEN];
+
+	return json_array_append_new(
+		arg,
+		json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:i,s:i,s:s,s:I,s:I,"
+			  "s:I,s:I,s:I,s:b}",
+			  "nexthop", bi->nexthop, "port", bi->port, "address",
+			  ip_addr_format(bi->peer, peer, sizeof(peer)), "local",
+			  ip_addr_format(bi->local, local, sizeof(local)), "socket", bi->socket,
+			  "state", bi->socket ? bi->state : "off", "remote_state", bi->remote_state,
+			  "diag", bi->diag, "since_s", (json_int_t)bi->since_s, "local_disc",
+			  (json_int_t)bi->local_disc, "remote_disc", (json_int_t)bi->remote_disc,
+			  "tx_interval_ms", (json_int_t)(bi->tx_interval_us / 1000), "multiplier",
+			  (int)bi->multiplier, "remote_multiplier", (int)bi->remote_multiplier,
+			  "auth", bi->auth, "detect_time_ms",
+			  (json_int_t)(bi->detect_time_us / 1000), "up_count",
+			  (json_int_t)bi->up_count, "rx", (json_int_t)bi->rx, "tx",
+			  (json_int_t)bi->tx, "auth_failed", (json_int_t)bi->auth_failed,
+			  "holds_down", bi->held_down));
+}
+
+static json_t *cmd_bfd_list(struct ctlsock_ctx *c, const struct ctlsock_req *req,
+			    struct ctlsock_err *err)
+{
+	json_t *a = json_array();
+
+	(void)req;
+	if (a == NULL || bfd_foreach(c->sh->d, bfd_one, a) != 0) {
+		json_decref(a);
+		return ctlsock_nomem(err);
+	}
+	return json_pack("{s:o}", "sessions", a);
+}
+
 /* ---- link.add, link.remove ---- */
 
 int ctlsock_link_start(struct daemon *d, const struct ctlsock_link *l, char *msg, size_t len)
@@ -909,6 +947,7 @@ static const ctlsock_handler handlers[CTLSOCK_CMD__MAX] = {
 	[CTLSOCK_CMD_PEERING_CONVERT] = ctlsock_peering_convert,
 	[CTLSOCK_CMD_LINK_ADD] = cmd_link_add,
 	[CTLSOCK_CMD_LINK_REMOVE] = cmd_link_remove,
+	[CTLSOCK_CMD_BFD_LIST] = cmd_bfd_list,
 };
 
 json_t *ctlsock_cmd_run(struct ctlsock_ctx *c, const struct ctlsock_req *req,

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control/bfd/bfd.h"
 #include "control/bgp/bgp.h"
 #include "control/ctlsock/ctlsock_cmd.h"
 #include "control/ctlsock/ctlsock_prom.h"
@@ -290,6 +291,59 @@ static void peerings(struct metrics *m)
 	bgp_foreach_peer(m->d->bgp, peer_one, &(struct peer_walk){m, PS_FLAPS});
 }
 
+enum bfd_series { BS_UP, BS_FLAPS, BS_RX, BS_TX, BS_AUTH };
+
+struct bfd_walk {
+	struct metrics *m;
+	enum bfd_series s;
+};
+
+static int bfd_one(const struct bfd_info *bi, void *arg)
+{
+	struct bfd_walk *w = arg;
+	const bool up = bi->socket && strcmp(bi->state, "up") == 0;
+	const char *l[] = {"nexthop", bi->nexthop, NULL, NULL, NULL};
+
+	switch (w->s) {
+	case BS_UP:
+		prom_sample(&w->m->t, "peerfwd_bfd_session_up", l, up);
+		break;
+	case BS_FLAPS: /* every Up but the current one ended */
+		prom_sample(&w->m->t, "peerfwd_bfd_flaps_total", l,
+			    bi->up_count > up ? bi->up_count - up : 0);
+		break;
+	case BS_RX:
+	case BS_TX:
+		l[2] = "direction";
+		l[3] = w->s == BS_RX ? "rx" : "tx";
+		prom_sample(&w->m->t, "peerfwd_bfd_packets_total", l,
+			    w->s == BS_RX ? bi->rx : bi->tx);
+		break;
+	case BS_AUTH:
+		prom_sample(&w->m->t, "peerfwd_bfd_auth_failures_total", l, bi->auth_failed);
+		break;
+	}
+	return w->m->t.failed ? -1 : 0;
+}
+
+/* Per BFD session (bfd_foreach: none without one). */
+static void bfd_sessions(struct metrics *m)
+{
+	if (m->d->bfd == NULL)
+		return;
+	prom_family(&m->t, "peerfwd_bfd_session_up", "gauge", "1 when the BFD session is Up");
+	bfd_foreach(m->d, bfd_one, &(struct bfd_walk){m, BS_UP});
+	prom_family(&m->t, "peerfwd_bfd_flaps_total", "counter", "Times the BFD session left Up");
+	bfd_foreach(m->d, bfd_one, &(struct bfd_walk){m, BS_FLAPS});
+	prom_family(&m->t, "peerfwd_bfd_packets_total", "counter",
+		    "BFD control packets: rx taken by the session, tx sent");
+	bfd_foreach(m->d, bfd_one, &(struct bfd_walk){m, BS_RX});
+	bfd_foreach(m->d, bfd_one, &(struct bfd_walk){m, BS_TX});
+	prom_family(&m->t, "peerfwd_bfd_auth_failures_total", "counter",
+		    "BFD packets from the neighbour discarded by authentication (RFC 5880 6.7)");
+	bfd_foreach(m->d, bfd_one, &(struct bfd_walk){m, BS_AUTH});
+}
+
 static void tables(struct metrics *m)
 {
 	const char *v4[] = {"family", "ipv4", NULL}, *v6[] = {"family", "ipv6", NULL};
@@ -321,6 +375,7 @@ char *ctlsock_metrics_text(const struct daemon *d)
 	prefixes(&m);
 	pathgroups(&m);
 	peerings(&m);
+	bfd_sessions(&m);
 	tables(&m);
 	free(k);
 	return prom_text_take(&m.t);

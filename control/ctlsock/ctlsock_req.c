@@ -651,7 +651,8 @@ const struct ctlsock_cmd_spec ctlsock_cmds[CTLSOCK_CMD__MAX] = {
 	    "validate a config file (default: the running one) {path?}"),
 	CMD(CTLSOCK_CMD_CONFIG_RELOAD, "config.reload", true, k_none, parse_none,
 	    "re-read the running config file and apply it without a restart: next hops, path "
-	    "groups, static routes, registered prefixes, unregistered policy"),
+	    "groups, static routes, registered prefixes, unregistered policy, BFD sessions, "
+	    "ICMP and punt rates"),
 	CMD(CTLSOCK_CMD_METRICS, "metrics", false, k_none, parse_none,
 	    "counters and states in Prometheus text format, in \"text\" (peerctl metrics prints "
 	    "it: a node_exporter textfile collector can use it)"),
@@ -695,6 +696,10 @@ const struct ctlsock_cmd_spec ctlsock_cmds[CTLSOCK_CMD__MAX] = {
 	CMD(CTLSOCK_CMD_LINK_REMOVE, "link.remove", true, k_name, parse_link_remove,
 	    "stop and remove a port {name}: refused (busy) while a config next hop or a BGP "
 	    "peering uses it; only the last port in the list can be removed; not durable"),
+	CMD(CTLSOCK_CMD_BFD_LIST, "bfd.list", false, k_none, parse_none,
+	    "BFD sessions: next hop, addresses, state (ours, the neighbour's), since, TX "
+	    "interval and detection time in use, multiplier, authentication, times up, packets "
+	    "in/out, authentication failures, whether it holds its next hop down"),
 };
 
 const struct ctlsock_cmd_spec *ctlsock_cmd_find(const char *name)

@@ -198,6 +198,17 @@ jq_is "$L" .action forward "at start: 203.0.113.5 is forwarded"
 if stays_up 1000; then ok "at start: the session stays up (1 s looked at)"; else
 	fail "at start: the session did not stay up after coming up"
 fi
+B=$(pj bfd list | jq -c '.sessions[] | select(.nexthop == "pri-rtr")')
+jq_is "$B" '[.state, .remote_state, .tx_interval_ms, .detect_time_ms, .multiplier, .auth, .up_count, .holds_down] | map(tostring) | join(" ")' \
+	"up up 100 300 3 none 1 false" "bfd list: pri-rtr up both ways, 100 ms, detection 300 ms, x3, once up"
+if (($(jq .rx <<<"$B") > 5 && $(jq .tx <<<"$B") > 5)); then ok "bfd list: packets both ways ($B)"; else
+	fail "bfd list: packets '$B'"
+fi
+has "$(pc bfd list)" "^pri-rtr +pri +198\.51\.100\.2 +up +up " "peerctl bfd list shows the session"
+M=$(pc metrics)
+has "$M" '^peerfwd_bfd_session_up\{nexthop="pri-rtr"\} 1$' "metrics: peerfwd_bfd_session_up 1"
+has "$M" '^peerfwd_bfd_packets_total\{nexthop="pri-rtr",direction="rx"\} [1-9]' \
+	"metrics: peerfwd_bfd_packets_total rx"
 if (($(log_count "$UP_RE") >= 1)); then ok "the session's up is logged"; else
 	fail "no log line matches '$UP_RE'"
 fi
@@ -528,6 +539,8 @@ reload_bfd 's/bfd_interval_ms = 100;/bfd_interval_ms = 300;/' "+0 ~1 -0"
 if bird_interval_is 0.300; then ok "BIRD now sends every 300 ms"; else
 	fail "BIRD's interval is '$(bird_interval)', not 0.300"
 fi
+jq_is "$(pj bfd list)" '.sessions[] | select(.nexthop == "pri-rtr") | "\(.tx_interval_ms) \(.detect_time_ms)"' \
+	"300 900" "bfd list: we send every 300 ms and detect in 900 ms"
 if stays_up 1500 && (($(log_count "$DOWN_RE") == DOWNS)); then
 	ok "300 ms: the session stayed up through the change"
 else
@@ -612,6 +625,10 @@ if ((F > 0)); then ok "BIRD with another key: $F packets failed authentication";
 fi
 has "$(cat "$TMP/daemon.log")" "bfd pri-rtr 198\.51\.100\.2: packet discarded: wrong digest" \
 	"the log says why BIRD's packets were discarded"
+has "$(pc metrics)" '^peerfwd_bfd_auth_failures_total\{nexthop="pri-rtr"\} [1-9]' \
+	"metrics: peerfwd_bfd_auth_failures_total counts them"
+jq_is "$(pj bfd list)" '.sessions[] | select(.nexthop == "pri-rtr") | "\(.auth) \(.holds_down)"' \
+	"meticulous-keyed-sha1 true" "bfd list: meticulous-keyed-sha1, holding pri-rtr down"
 bird_auth "keyed sha1" "meticulous-keyed"
 within 3
 if wait_bfd up >/dev/null 2>&1; then fail "BIRD with keyed (not meticulous) SHA1: up"; else

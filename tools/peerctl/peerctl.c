@@ -598,6 +598,30 @@ static void print_peerings(const json_t *a)
 	printf("(RCVD: announcements since the daemon started, before import policy)\n");
 }
 
+static void print_bfd(const json_t *a)
+{
+	static const char *const hdr[] = {"NEXTHOP", "PORT",	    "ADDRESS", "STATE",
+					  "REMOTE",  "SINCE",	    "TX_MS",   "DETECT_MS",
+					  "MULT",    "AUTH",	    "UPS",     "RX",
+					  "TX",	     "AUTH_FAILED", "HOLDS",   NULL};
+	struct table t;
+	size_t i;
+	json_t *s;
+
+	table_init(&t, hdr);
+	json_array_foreach(json_object_get(a, "sessions"), i, s)
+	{
+		table_row(&t, f_str(s, "nexthop"), f_str(s, "port"), f_str(s, "address"),
+			  f_str(s, "state"), f_str(s, "remote_state"), f_duration(s, "since_s"),
+			  f_int(s, "tx_interval_ms"), f_int(s, "detect_time_ms"),
+			  f_int(s, "multiplier"), f_str(s, "auth"), f_int(s, "up_count"),
+			  f_int(s, "rx"), f_int(s, "tx"), f_int(s, "auth_failed"),
+			  f_bool(s, "holds_down", "down", "-"));
+	}
+	table_print(&t);
+	printf("(HOLDS: the session went down from Up and holds its next hop out of use)\n");
+}
+
 static void print_msgs(const char *dir, const json_t *m)
 {
 	printf("  %-4s %8s total: %s open, %s update, %s keepalive, %s notification, "
@@ -774,6 +798,7 @@ static const struct verb verbs[] = {
 	 "link add NAME device=DEVICE [tier=primary|local|geo|none] [addresses=A/LEN,B/LEN] "
 	 "[mac=MAC] [exception=yes|no] [exception_iface=TAP]   (durable: STATE_DIR/links.json)"},
 	{"link remove", "link.remove", {"name"}, 1, print_link_remove, "link remove NAME"},
+	{"bfd list", "bfd.list", {0}, 0, print_bfd, "bfd list"},
 	{"failover history",
 	 "failover.history",
 	 {0},
