@@ -9,6 +9,7 @@
  * Exit status: 0 clean stop, 2 bad config or arguments, 1 runtime failure.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -259,6 +260,16 @@ static void on_signal(struct ev_loop *loop, int fd, uint32_t events, void *arg)
 	}
 }
 
+/* systemd's watchdog: alive while the control loop turns (notify.h). */
+static void watchdog_ping(struct ev_loop *loop, struct ev_timer *t, void *arg)
+{
+	const uint64_t *every_ms = arg;
+
+	(void)loop;
+	notify("WATCHDOG=1");
+	ev_timer_start(t, *every_ms);
+}
+
 static int tables_init(struct daemon *d)
 {
 	const struct config *cfg = &d->cfg;
@@ -300,9 +311,10 @@ static int tables_init(struct daemon *d)
 
 static int control_loop(struct daemon *d, int sigfd)
 {
-	struct ev_timer *links;
+	struct ev_timer *links, *watchdog = NULL;
 	struct ctlsock *cs;
 	int link_fd, rc;
+	uint64_t watchdog_ms = notify_watchdog_usec() / 2000;
 
 	if (ev_fd_add(d->ev, sigfd, EPOLLIN, on_signal, d) < 0)
 		return -1;
@@ -343,12 +355,18 @@ static int control_loop(struct daemon *d, int sigfd)
 	if (rc < 0)
 		PF_LOG(WARNING, "NOTIFY_SOCKET: %s; systemd not told the daemon is ready",
 		       strerror(-rc));
+	if (watchdog_ms > 0 &&
+	    (watchdog = ev_timer_new(d->ev, watchdog_ping, &watchdog_ms)) != NULL) {
+		PF_LOG(NOTICE, "systemd watchdog: alive every %" PRIu64 " ms", watchdog_ms);
+		watchdog_ping(d->ev, watchdog, &watchdog_ms);
+	}
 	while (!d->quit) {
 		ev_run_once(d->ev, 1);
 		exception_drain_punt(d);
 		exception_poll(d);
 	}
 	notify("STOPPING=1");
+	ev_timer_free(watchdog);
 	bgp_stop(d->bgp);
 	bfd_stop(d);
 	neigh_stop(d);

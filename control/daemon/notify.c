@@ -42,3 +42,24 @@ int notify(const char *fmt, ...)
 	close(fd);
 	return ret;
 }
+
+uint64_t notify_watchdog_usec(void)
+{
+	const char *usec = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+	char *end;
+	unsigned long long v;
+
+	if (usec == NULL)
+		return 0;
+	if (pid != NULL) {
+		errno = 0;
+		v = strtoull(pid, &end, 10);
+		if (errno != 0 || *end != '\0' || v != (unsigned long long)getpid())
+			return 0;
+	}
+	errno = 0;
+	v = strtoull(usec, &end, 10);
+	if (errno != 0 || end == usec || *end != '\0')
+		return 0;
+	return v;
+}

@@ -97,12 +97,38 @@ static void unset_and_bad(void **state)
 	assert_int_equal(notify("STATUS=%s", big), -EMSGSIZE);
 }
 
+/* The watchdog interval: from WATCHDOG_USEC, for this process only. */
+static void watchdog_usec(void **state)
+{
+	char pid[32];
+	(void)state;
+
+	unsetenv("WATCHDOG_USEC");
+	unsetenv("WATCHDOG_PID");
+	assert_int_equal(notify_watchdog_usec(), 0);
+	setenv("WATCHDOG_USEC", "30000000", 1);
+	assert_int_equal(notify_watchdog_usec(), 30000000);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	setenv("WATCHDOG_PID", pid, 1);
+	assert_int_equal(notify_watchdog_usec(), 30000000);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid() + 1); /* another process's */
+	setenv("WATCHDOG_PID", pid, 1);
+	assert_int_equal(notify_watchdog_usec(), 0);
+	unsetenv("WATCHDOG_PID");
+	setenv("WATCHDOG_USEC", "30s", 1);
+	assert_int_equal(notify_watchdog_usec(), 0);
+	setenv("WATCHDOG_USEC", "", 1);
+	assert_int_equal(notify_watchdog_usec(), 0);
+	unsetenv("WATCHDOG_USEC");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sends_to_a_path),
 		cmocka_unit_test(sends_to_an_abstract_name),
 		cmocka_unit_test(unset_and_bad),
+		cmocka_unit_test(watchdog_usec),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

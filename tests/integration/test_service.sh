@@ -130,7 +130,8 @@ PYEOF
 LISTENER=$!
 for _ in $(seq 50); do [[ -S $TMP/notify.sock ]] && break; sleep 0.1; done
 : >"$TMP/notify.log"
-ip netns exec "$DUT" env NOTIFY_SOCKET="$TMP/notify.sock" unshare -m --propagation private \
+ip netns exec "$DUT" env NOTIFY_SOCKET="$TMP/notify.sock" WATCHDOG_USEC=400000 \
+	unshare -m --propagation private \
 	sh -c 'mount --bind "$1" "$2" && exec "$3" -c "$4"' sh "$ROOT$PREFIX" "$PREFIX" \
 	"$BIN/peerfwd" "$CFG" >>"$TMP/daemon.log" 2>&1 &
 PID=$!
@@ -159,6 +160,14 @@ p=$(ip -n "$DUT" -j -d link show dev svc0 | jq -r '.[0].xdp.prog.name // ""')
 if [[ $p == peerfwd_xdp ]]; then ok "peerfwd_xdp is attached to svc0"; else
 	fail "the XDP program on svc0 is '$p'"
 fi
+# the watchdog: WATCHDOG=1 every 200 ms (half of WATCHDOG_USEC's 400 ms)
+W0=$(grep -c "^WATCHDOG=1$" "$TMP/notify.log")
+sleep 1
+W1=$(grep -c "^WATCHDOG=1$" "$TMP/notify.log")
+if ((W1 - W0 >= 3 && W1 - W0 <= 7)); then ok "WATCHDOG=1 every 200 ms: $((W1 - W0)) in 1 s"; else
+	fail "WATCHDOG=1: $((W1 - W0)) in 1 s (WATCHDOG_USEC=400000: expected about 5)"
+fi
+has "$(cat "$UNIT")" "^WatchdogSec=" "the unit asks for the watchdog"
 # ExecReload, with the installed peerctl
 write_cfg "punt_rate = 500;"
 if out=$("$ROOT$BIN/peerctl" -s "$SOCK" config reload 2>&1) && [[ $out == *"punt_rate 2000 -> 500"* ]]; then
