@@ -626,7 +626,7 @@ static void session_end(struct bfd *b, unsigned k)
 static bool same_endpoints(const struct cfg_nexthop *a, const struct cfg_nexthop *b)
 {
 	return a->port == b->port && memcmp(&a->addr, &b->addr, sizeof(a->addr)) == 0 &&
-	       memcmp(&a->bfd_auth, &b->bfd_auth, sizeof(a->bfd_auth)) == 0;
+	       a->bfd_auth.type == b->bfd_auth.type;
 }
 
 /* Sessions follow d->cfg's next hops; counts what changed into c. */
@@ -655,15 +655,24 @@ static int sessions_sync(struct bfd *b, struct bfd_changes *c)
 			c->changed++;
 			if ((ret = session_new(b, nh, held)) < 0)
 				return ret;
-		} else if (se->cfg.bfd_interval_ms != nh->bfd_interval_ms ||
-			   se->cfg.bfd_multiplier != nh->bfd_multiplier) {
+		} else {
+			const bool timers = se->cfg.bfd_interval_ms != nh->bfd_interval_ms ||
+					    se->cfg.bfd_multiplier != nh->bfd_multiplier;
+			const bool keys =
+				memcmp(&se->cfg.bfd_auth, &nh->bfd_auth, sizeof(nh->bfd_auth)) != 0;
+			if (!timers && !keys)
+				continue;
 			se->cfg = *nh;
-			bfd_sess_set_params(&se->s, nh->bfd_interval_ms * 1000u,
-					    nh->bfd_interval_ms * 1000u,
-					    (uint8_t)nh->bfd_multiplier);
 			c->changed++;
-			if (se->fd >= 0)
-				send_and_arm(se); /* the Poll now */
+			if (keys) /* a key rolled in or out: the session goes on */
+				bfd_sess_set_keys(&se->s, &nh->bfd_auth);
+			if (timers) {
+				bfd_sess_set_params(&se->s, nh->bfd_interval_ms * 1000u,
+						    nh->bfd_interval_ms * 1000u,
+						    (uint8_t)nh->bfd_multiplier);
+				if (se->fd >= 0)
+					send_and_arm(se); /* the Poll now */
+			}
 		}
 	}
 	for (unsigned i = 0; i < d->cfg.n_nexthops; i++) {

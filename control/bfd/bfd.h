@@ -49,9 +49,10 @@ struct bfd_changes {
  * sessions follow the next hops: a new next hop with bfd gets one; one
  * gone, or with bfd off, ends its session (AdminDown, no failure, 6.8.16)
  * and is usable again if that held it down; new intervals or multiplier
- * go to the running session by a Poll Sequence (it stays Up); a new port,
- * address or authentication makes a new session, which holds the next hop
- * down until it is Up if the old one did. 0 or -ENOMEM (logged).
+ * go to the running session by a Poll Sequence (it stays Up), and so do
+ * new keys of the same authentication type (a rollover); a new port,
+ * address or authentication type makes a new session, which holds the next
+ * hop down until it is Up if the old one did. 0 or -ENOMEM (logged).
  */
 int bfd_reload(struct daemon *d, struct bfd_changes *c);
 

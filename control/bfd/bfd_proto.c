@@ -270,17 +270,31 @@ void bfd_sess_set_auth(struct bfd_sess *s, const struct bfd_auth *a, uint32_t se
 	s->seq_known = false;
 }
 
+void bfd_sess_set_keys(struct bfd_sess *s, const struct bfd_auth *a)
+{
+	s->auth = *a;
+}
+
 static bool auth_meticulous(uint8_t type)
 {
 	return type == BFD_AUTH_METICULOUS_MD5 || type == BFD_AUTH_METICULOUS_SHA1;
 }
 
-/* A keyed type's section length (4.3, 4.4): MD5 24, SHA1 28. */
-static unsigned auth_len(const struct bfd_auth *a)
+/* The section's length with key k (4.2-4.4): a password's 3 + its length,
+ * MD5 24, SHA1 28. */
+static unsigned auth_len(const struct bfd_auth *a, const struct bfd_key *k)
 {
 	if (a->type == BFD_AUTH_SIMPLE)
-		return 3u + a->key_len;
+		return 3u + k->len;
 	return a->type >= BFD_AUTH_KEYED_SHA1 ? 28 : 24;
+}
+
+static const struct bfd_key *auth_key(const struct bfd_auth *a, uint8_t id)
+{
+	for (unsigned k = 0; k < a->n_keys && k < BFD_AUTH_MAX_KEYS; k++)
+		if (a->keys[k].id == id)
+			return &a->keys[k];
+	return NULL;
 }
 
 /* The digest of the len-byte packet pkt whose digest field (at 32) holds
@@ -296,24 +310,25 @@ static bool auth_digest(const struct bfd_auth *a, const uint8_t *pkt, size_t len
 size_t bfd_sess_encode(struct bfd_sess *s, struct bfd_pkt *p, uint8_t out[BFD_PKT_MAX])
 {
 	const struct bfd_auth *a = &s->auth;
+	const struct bfd_key *k = &a->keys[0];
 
 	p->auth = a->type != BFD_AUTH_NONE;
 	bfd_pkt_encode(p, out);
 	if (!p->auth)
 		return BFD_PKT_LEN;
-	const unsigned alen = auth_len(a), len = BFD_PKT_LEN + alen;
+	const unsigned alen = auth_len(a, k), len = BFD_PKT_LEN + alen;
 	uint8_t *sec = out + BFD_PKT_LEN;
 	memset(sec, 0, alen);
 	sec[0] = a->type;
 	sec[1] = (uint8_t)alen;
-	sec[2] = a->key_id;
+	sec[2] = k->id;
 	out[3] = (uint8_t)len;
 	if (a->type == BFD_AUTH_SIMPLE) {
-		memcpy(sec + 3, a->key, a->key_len);
+		memcpy(sec + 3, k->key, k->len);
 		return len;
 	}
 	put32(sec + 4, s->xmit_seq++); /* every packet: meticulous must, keyed may */
-	memcpy(sec + 8, a->key, a->key_len);
+	memcpy(sec + 8, k->key, k->len);
 	uint8_t md[EVP_MAX_MD_SIZE];
 	if (!auth_digest(a, out, len, md))
 		memset(md, 0, sizeof(md)); /* no digest: the peer discards it, as it should */
@@ -328,19 +343,21 @@ static const char *auth_check(struct bfd_sess *s, const struct bfd_pkt *p, const
 {
 	const struct bfd_auth *a = &s->auth;
 	/* bfd_pkt_decode checked 26 <= buf[3] */
-	const unsigned plen = buf[3], alen = auth_len(a);
+	const unsigned plen = buf[3];
 	const uint8_t *sec = buf + BFD_PKT_LEN;
 
 	if (plen > len)
 		return "bad length field";
 	if (sec[0] != a->type)
 		return "another authentication type";
+	const struct bfd_key *k = auth_key(a, sec[2]);
+	if (k == NULL)
+		return "another key id";
+	const unsigned alen = auth_len(a, k);
 	if (sec[1] != alen || BFD_PKT_LEN + alen > plen)
 		return "bad authentication length";
-	if (sec[2] != a->key_id)
-		return "another key id";
 	if (a->type == BFD_AUTH_SIMPLE)
-		return CRYPTO_memcmp(sec + 3, a->key, a->key_len) == 0 ? NULL : "wrong password";
+		return CRYPTO_memcmp(sec + 3, k->key, k->len) == 0 ? NULL : "wrong password";
 	const uint32_t seq = get32(sec + 4);
 	if (s->seq_known && now >= s->seq_forget_at)
 		s->seq_known = false; /* 6.8.1: silent for twice the detection time */
@@ -353,7 +370,7 @@ static const char *auth_check(struct bfd_sess *s, const struct bfd_pkt *p, const
 	uint8_t pkt[256], md[EVP_MAX_MD_SIZE];
 	memcpy(pkt, buf, plen);
 	memset(pkt + BFD_PKT_LEN + 8, 0, alen - 8);
-	memcpy(pkt + BFD_PKT_LEN + 8, a->key, a->key_len);
+	memcpy(pkt + BFD_PKT_LEN + 8, k->key, k->len);
 	if (!auth_digest(a, pkt, plen, md) || CRYPTO_memcmp(md, sec + 8, alen - 8) != 0)
 		return "wrong digest (another key?)";
 	s->rcv_seq = seq;

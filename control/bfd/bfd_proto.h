@@ -5,7 +5,8 @@
  * packets and the time, the unit tests feed them scripted peers.
  *
  * Authentication (4.2-4.4, 6.7): simple password, keyed and meticulous
- * keyed MD5 and SHA1, one key per session (bfd_sess_set_auth).
+ * keyed MD5 and SHA1; a session signs with one key and takes up to
+ * BFD_AUTH_MAX_KEYS by Key ID (bfd_sess_set_auth, bfd_sess_set_keys).
  *
  * Not implemented: demand mode (never requested; a peer's D bit is
  * honoured by not expecting its packets) and the echo function (we ask for
@@ -57,11 +58,21 @@ enum bfd_auth_type {
 };
 #define BFD_AUTH_KEY_MAX 20 /* SHA1; 16 for a password or MD5 */
 
-struct bfd_auth {
-	uint8_t type; /* enum bfd_auth_type */
-	uint8_t key_id;
-	uint8_t key_len; /* 1..bfd_auth_key_max(type) */
+#define BFD_AUTH_MAX_KEYS 4
+
+struct bfd_key {
+	uint8_t id;
+	uint8_t len; /* 1..bfd_auth_key_max(type) */
 	uint8_t key[BFD_AUTH_KEY_MAX];
+};
+
+/* A session's authentication: keys[0] signs what it sends; a packet is
+ * checked with the key its Key ID names, any of keys[0..n_keys) (6.7.1),
+ * so that a new key can be rolled in on both ends without a failure. */
+struct bfd_auth {
+	uint8_t type;	/* enum bfd_auth_type */
+	uint8_t n_keys; /* 1..BFD_AUTH_MAX_KEYS but with BFD_AUTH_NONE */
+	struct bfd_key keys[BFD_AUTH_MAX_KEYS];
 };
 
 /* The config's names: "simple", "keyed-md5", "meticulous-keyed-md5",
@@ -159,6 +170,9 @@ void bfd_sess_tx(struct bfd_sess *s, struct bfd_pkt *out);
 /* The session authenticates its packets with a (type BFD_AUTH_NONE: not);
  * the first sequence number sent is seq (6.8.1: random). */
 void bfd_sess_set_auth(struct bfd_sess *s, const struct bfd_auth *a, uint32_t seq);
+/* New keys of the same type for a running session (a config reload): the
+ * sequence numbers go on. */
+void bfd_sess_set_keys(struct bfd_sess *s, const struct bfd_auth *a);
 /* p (from bfd_sess_tx) as it goes on the wire: encoded, with the
  * session's authentication section (the A bit set; a keyed type's next
  * sequence number, its digest). Returns the length. */

@@ -307,9 +307,10 @@ static void params_change_by_poll(void **state)
 
 static struct bfd_auth key(uint8_t type, uint8_t id, const char *secret)
 {
-	struct bfd_auth a = {.type = type, .key_id = id, .key_len = (uint8_t)strlen(secret)};
+	struct bfd_auth a = {.type = type, .n_keys = 1};
 
-	memcpy(a.key, secret, a.key_len);
+	a.keys[0] = (struct bfd_key){.id = id, .len = (uint8_t)strlen(secret)};
+	memcpy(a.keys[0].key, secret, a.keys[0].len);
 	return a;
 }
 
@@ -463,6 +464,52 @@ static void auth_sequence(void **state)
 	}
 }
 
+/* A key rolled in (6.7.1: the Key ID says which): both ends take the old
+ * and the new key, then sign with the new one, then drop the old; no
+ * packet fails on the way, and the sequence numbers go on. */
+static void auth_key_rollover(void **state)
+{
+	struct bfd_auth both = key(BFD_AUTH_METICULOUS_SHA1, 1, "old-key");
+	struct bfd_sess a, b;
+	struct bfd_pkt p;
+	uint8_t buf[BFD_PKT_MAX];
+	const char *why = NULL;
+	size_t len;
+	(void)state;
+
+	both.keys[both.n_keys++] = key(BFD_AUTH_METICULOUS_SHA1, 2, "new-key").keys[0];
+	auth_sess(&a, 9, key(BFD_AUTH_METICULOUS_SHA1, 1, "old-key"), 100);
+	auth_sess(&b, 77, key(BFD_AUTH_METICULOUS_SHA1, 1, "old-key"), 0);
+	len = auth_pkt(&a, buf, &p);
+	assert_int_equal(bfd_sess_auth_rx(&b, &p, buf, len, 1, &why), 0);
+	/* 1: b takes both, still signs with the old; a too */
+	bfd_sess_set_keys(&b, &both);
+	bfd_sess_set_keys(&a, &both);
+	len = auth_pkt(&a, buf, &p);
+	assert_int_equal(buf[26], 1);
+	assert_int_equal(bfd_sess_auth_rx(&b, &p, buf, len, 2, &why), 0);
+	/* 2: a signs with the new one (its keys reordered), b takes it */
+	struct bfd_auth swapped = both;
+	swapped.keys[0] = both.keys[1];
+	swapped.keys[1] = both.keys[0];
+	bfd_sess_set_keys(&a, &swapped);
+	len = auth_pkt(&a, buf, &p);
+	assert_int_equal(buf[26], 2);
+	assert_int_equal(bfd_sess_auth_rx(&b, &p, buf, len, 3, &why), 0);
+	assert_int_equal(b.rcv_seq, 102); /* the sequence went on */
+	/* 3: b drops the old key: the new one still passes, the old does not */
+	bfd_sess_set_keys(&b, &(struct bfd_auth){.type = BFD_AUTH_METICULOUS_SHA1,
+						 .n_keys = 1,
+						 .keys = {both.keys[1]}});
+	len = auth_pkt(&a, buf, &p);
+	assert_int_equal(bfd_sess_auth_rx(&b, &p, buf, len, 4, &why), 0);
+	bfd_sess_set_keys(&a, &both); /* back to signing with the old */
+	len = auth_pkt(&a, buf, &p);
+	assert_int_equal(bfd_sess_auth_rx(&b, &p, buf, len, 5, &why), -1);
+	assert_string_equal(why, "another key id");
+	assert_int_equal(b.auth_failed, 1);
+}
+
 /* A section shorter than its type's, or past the packet's length. */
 static void auth_malformed(void **state)
 {
@@ -505,6 +552,7 @@ int main(void)
 		cmocka_unit_test(auth_known_digests),
 		cmocka_unit_test(auth_sequence),
 		cmocka_unit_test(auth_malformed),
+		cmocka_unit_test(auth_key_rollover),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

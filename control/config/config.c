@@ -701,12 +701,53 @@ static int nexthop_bfd(struct cfg_parse *p, const config_setting_t *g, const cha
 	return 0;
 }
 
+/* A key of nh's BFD authentication (after the type is set): id, secret
+ * (at most the type's length); setting names the secret's setting. */
+static int bfd_key_add(struct cfg_parse *p, const config_setting_t *g, const char *gpath,
+		       const char *setting, struct cfg_nexthop *nh, uint32_t id, const char *secret)
+{
+	struct bfd_auth *a = &nh->bfd_auth;
+	const unsigned max = bfd_auth_key_max(a->type);
+	char path[CFG_PATH_LEN];
+
+	if (strlen(secret) > max)
+		return cfg_error(p, config_setting_get_member(g, setting),
+				 path_join(path, gpath, setting),
+				 "longer than %u characters, the most %s takes", max,
+				 bfd_auth_name(a->type));
+	for (unsigned k = 0; k < a->n_keys; k++)
+		if (a->keys[k].id == id)
+			return cfg_error(p, g, gpath, "key id %u is the next hop's already", id);
+	a->keys[a->n_keys] = (struct bfd_key){.id = (uint8_t)id, .len = (uint8_t)strlen(secret)};
+	memcpy(a->keys[a->n_keys++].key, secret, strlen(secret));
+	return 0;
+}
+
+/* One of bfd_accept's keys, { key_id; secret; }, of the next hop being read. */
+static int bfd_accept_key(struct cfg_parse *p, const config_setting_t *g, const char *gpath)
+{
+	struct cfg_nexthop *nh = &p->cfg->nexthops[p->cfg->n_nexthops];
+	char secret[64];
+	uint32_t id = 0;
+	int rk, rs;
+
+	if ((rk = get_u32(p, g, gpath, "key_id", 0, 255, &id)) < 0 ||
+	    (rs = get_string(p, g, gpath, "secret", secret, sizeof(secret))) < 0)
+		return rk < 0 ? rk : rs;
+	if (rk == 0 || rs == 0)
+		return cfg_error(p, g, gpath, "needs %s", rk == 0 ? "key_id" : "secret");
+	return bfd_key_add(p, g, gpath, "secret", nh, id, secret);
+}
+
 /* bfd_auth (a type: bfd_auth_name), bfd_key_id (0..255, default 1) and
  * bfd_secret (1..16 characters, 20 for SHA1): the BFD session's
- * authentication (RFC 5880 6.7); "none" or no bfd_auth: none. */
+ * authentication (RFC 5880 6.7), the key it signs with; bfd_accept = ( {
+ * key_id; secret; }, ... ): up to three more keys it takes on receipt, to
+ * roll a new key in without a failure. "none" or no bfd_auth: none. */
 static int nexthop_bfd_auth(struct cfg_parse *p, const config_setting_t *g, const char *gpath,
 			    struct cfg_nexthop *nh)
 {
+	static const char *const accept_keys[] = {"key_id", "secret", NULL};
 	const config_setting_t *s = config_setting_get_member(g, "bfd_auth");
 	char type[32], secret[64], path[CFG_PATH_LEN];
 	uint32_t key_id = 1;
@@ -724,7 +765,10 @@ static int nexthop_bfd_auth(struct cfg_parse *p, const config_setting_t *g, cons
 				 "keyed-sha1 or meticulous-keyed-sha1",
 				 type);
 	if (t == BFD_AUTH_NONE) {
-		const char *k = rk > 0 ? "bfd_key_id" : rs > 0 ? "bfd_secret" : NULL;
+		const char *k = rk > 0					     ? "bfd_key_id"
+				: rs > 0				     ? "bfd_secret"
+				: config_setting_get_member(g, "bfd_accept") ? "bfd_accept"
+									     : NULL;
 		if (k != NULL)
 			return cfg_error(p, config_setting_get_member(g, k),
 					 path_join(path, gpath, k), "%s",
@@ -735,16 +779,11 @@ static int nexthop_bfd_auth(struct cfg_parse *p, const config_setting_t *g, cons
 		return cfg_error(p, s, path, "%s", "set without bfd = true");
 	if (rs == 0)
 		return cfg_error(p, s, path, "%s needs bfd_secret", type);
-	if (strlen(secret) > bfd_auth_key_max((uint8_t)t))
-		return cfg_error(p, config_setting_get_member(g, "bfd_secret"),
-				 path_join(path, gpath, "bfd_secret"),
-				 "longer than %u characters, the most %s takes",
-				 bfd_auth_key_max((uint8_t)t), type);
 	nh->bfd_auth.type = (uint8_t)t;
-	nh->bfd_auth.key_id = (uint8_t)key_id;
-	nh->bfd_auth.key_len = (uint8_t)strlen(secret);
-	memcpy(nh->bfd_auth.key, secret, nh->bfd_auth.key_len);
-	return 0;
+	int rc = bfd_key_add(p, g, gpath, "bfd_secret", nh, key_id, secret);
+	return rc < 0 ? rc
+		      : each_group_in(p, g, gpath, "bfd_accept", BFD_AUTH_MAX_KEYS - 1, accept_keys,
+				      bfd_accept_key);
 }
 
 static int parse_nexthop(struct cfg_parse *p, const config_setting_t *g, const char *gpath)
@@ -1426,9 +1465,18 @@ static int parse_sections(struct cfg_parse *p, const config_setting_t *root)
 		"name", "device",    "tier",	  "mac",       "vlan",
 		"mtu",	"rx_queues", "addresses", "exception", "exception_iface",
 		NULL};
-	static const char *const nh_keys[] = {
-		"name",		  "port",     "address",    "mac",	  "bfd", "bfd_interval_ms",
-		"bfd_multiplier", "bfd_auth", "bfd_key_id", "bfd_secret", NULL};
+	static const char *const nh_keys[] = {"name",
+					      "port",
+					      "address",
+					      "mac",
+					      "bfd",
+					      "bfd_interval_ms",
+					      "bfd_multiplier",
+					      "bfd_auth",
+					      "bfd_key_id",
+					      "bfd_secret",
+					      "bfd_accept",
+					      NULL};
 	static const char *const pg_keys[] = {"name", "members", NULL};
 	static const char *const route_keys[] = {"prefix", "pathgroup", NULL};
 	static const char *const rfile_keys[] = {"file", "pathgroup", NULL};

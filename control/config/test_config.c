@@ -401,13 +401,14 @@ static void test_bfd_auth(void **state)
 			" bfd_secret = \"20-characters-secret\"; }",
 		&cfg);
 	assert_int_equal(cfg.nexthops[2].bfd_auth.type, BFD_AUTH_METICULOUS_SHA1);
-	assert_int_equal(cfg.nexthops[2].bfd_auth.key_id, 9);
-	assert_int_equal(cfg.nexthops[2].bfd_auth.key_len, 20);
-	assert_memory_equal(cfg.nexthops[2].bfd_auth.key, "20-characters-secret", 20);
+	assert_int_equal(cfg.nexthops[2].bfd_auth.n_keys, 1);
+	assert_int_equal(cfg.nexthops[2].bfd_auth.keys[0].id, 9);
+	assert_int_equal(cfg.nexthops[2].bfd_auth.keys[0].len, 20);
+	assert_memory_equal(cfg.nexthops[2].bfd_auth.keys[0].key, "20-characters-secret", 20);
 	config_free(&cfg);
 	load_ok(22, LOC_BFD " bfd_auth = \"simple\"; bfd_secret = \"pw\"; }", &cfg);
 	assert_int_equal(cfg.nexthops[2].bfd_auth.type, BFD_AUTH_SIMPLE);
-	assert_int_equal(cfg.nexthops[2].bfd_auth.key_id, 1); /* the default */
+	assert_int_equal(cfg.nexthops[2].bfd_auth.keys[0].id, 1); /* the default */
 	config_free(&cfg);
 	load_ok(22, LOC_BFD " bfd_auth = \"none\"; }", &cfg);
 	assert_int_equal(cfg.nexthops[2].bfd_auth.type, BFD_AUTH_NONE);
@@ -428,6 +429,38 @@ static void test_bfd_auth(void **state)
 		     LOC_BFD " bfd_auth = \"keyed-md5\"; bfd_secret = \"k\"; bfd_key_id = 256; }",
 		     22, "nexthops[2].bfd_key_id");
 	expect_error(22, LOC_BFD " bfd_secret = \"k\"; }", 22, "nexthops[2].bfd_secret");
+
+	/* bfd_accept: more keys taken on receipt (a rollover) */
+	load_ok(22,
+		LOC_BFD " bfd_auth = \"keyed-md5\"; bfd_key_id = 2; bfd_secret = \"new\";"
+			" bfd_accept = ( { key_id = 1; secret = \"old\"; } ); }",
+		&cfg);
+	assert_int_equal(cfg.nexthops[2].bfd_auth.n_keys, 2);
+	assert_int_equal(cfg.nexthops[2].bfd_auth.keys[0].id, 2); /* signs with it */
+	assert_int_equal(cfg.nexthops[2].bfd_auth.keys[1].id, 1);
+	assert_memory_equal(cfg.nexthops[2].bfd_auth.keys[1].key, "old", 3);
+	config_free(&cfg);
+	expect_error(22,
+		     LOC_BFD " bfd_auth = \"keyed-md5\"; bfd_secret = \"new\";"
+			     " bfd_accept = ( { key_id = 1; secret = \"old\"; } ); }",
+		     22, "nexthops[2].bfd_accept[0]"); /* 1 is bfd_key_id's default */
+	expect_error(22,
+		     LOC_BFD " bfd_auth = \"keyed-md5\"; bfd_secret = \"new\";"
+			     " bfd_accept = ( { key_id = 3; } ); }",
+		     22, "nexthops[2].bfd_accept[0]");
+	expect_error(22,
+		     LOC_BFD " bfd_auth = \"keyed-md5\"; bfd_secret = \"new\";"
+			     " bfd_accept = ( { key_id = 3; secret = \"17-character-key!\"; } ); }",
+		     22, "nexthops[2].bfd_accept[0].secret");
+	expect_error(22,
+		     LOC_BFD
+		     " bfd_auth = \"keyed-md5\"; bfd_secret = \"new\";"
+		     " bfd_accept = ( { key_id = 3; secret = \"a\"; }, { key_id = 4; secret ="
+		     " \"b\"; }, { key_id = 5; secret = \"c\"; }, { key_id = 6; secret = "
+		     "\"d\"; } ); }",
+		     22, "nexthops[2].bfd_accept");
+	expect_error(22, LOC_BFD " bfd_accept = ( { key_id = 3; secret = \"a\"; } ); }", 22,
+		     "nexthops[2].bfd_accept");
 	expect_error(22, LOC_BFD " bfd_key_id = 2; }", 22, "nexthops[2].bfd_key_id");
 	expect_error(22,
 		     "    { name = \"loc-rtr\"; port = \"src\"; address = \"192.0.2.9\";"

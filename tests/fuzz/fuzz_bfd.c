@@ -57,9 +57,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	bfd_sess_init(&s, 9, 100000, 100000, 3);
 	if (size % 2 == 1) {
-		struct bfd_auth a = {.type = (uint8_t)(data[size - 1] % 6), .key_id = 7};
-		a.key_len = (uint8_t)bfd_auth_key_max(a.type);
-		memcpy(a.key, "fuzzing-key-of-20-by", a.key_len);
+		struct bfd_auth a = {.type = (uint8_t)(data[size - 1] % 6), .n_keys = 2};
+		a.keys[0] = (struct bfd_key){.id = 7, .len = (uint8_t)bfd_auth_key_max(a.type)};
+		memcpy(a.keys[0].key, "fuzzing-key-of-20-by", a.keys[0].len);
+		a.keys[1] = (struct bfd_key){.id = 8, .len = 3};
+		memcpy(a.keys[1].key, "old", 3);
 		bfd_sess_set_auth(&s, &a, 0xfffffffeu); /* wraps within the run */
 		size--;
 	}

@@ -581,15 +581,22 @@ stop_daemon
 # auth_cfg TYPE SECRET: the daemon's config with pri-rtr's session
 # authenticated (key id 5); bird_auth BIRD_TYPE SECRET: BIRD's the same,
 # reconfigured ("" BIRD_TYPE: none)
-auth_cfg() {
-	sed -i -E '/^\t\t  bfd = true;/s/ bfd_auth = [^}]*//' "$CFG"
-	sed -i -E "/^\t\t  bfd = true;/s/bfd_multiplier = 3;/& bfd_auth = \"$1\"; bfd_key_id = 5; bfd_secret = \"$2\";/" "$CFG"
+# auth_cfg_raw SETTINGS: pri-rtr's authentication settings are SETTINGS
+auth_cfg_raw() {
+	sed -i -E '/^\t\t  bfd = true;/s/ bfd_auth = .*$/ },/' "$CFG"
+	sed -i -E "/^\t\t  bfd = true;/s/bfd_multiplier = 3;/& $1/" "$CFG"
+}
+auth_cfg() { auth_cfg_raw "bfd_auth = \"$1\"; bfd_key_id = 5; bfd_secret = \"$2\";"; }
+# bird_auth_raw SETTINGS: BIRD's BFD interface with SETTINGS, reconfigured
+bird_auth_raw() {
+	bird_rtr1 "$BFD_PROTO" >"$BIRD_CONF"
+	sed -i "s/multiplier 3; };/multiplier 3; $1 };/" "$BIRD_CONF"
+	bc configure >/dev/null 2>&1 || fail "birdc configure with '$1'"
 }
 bird_auth() {
-	bird_rtr1 "$BFD_PROTO" >"$BIRD_CONF"
-	[[ -n $1 ]] && sed -i "s/multiplier 3; };/multiplier 3; authentication $1; password \"$2\" { id 5; }; };/" \
-		"$BIRD_CONF"
-	bc configure >/dev/null 2>&1 || fail "birdc configure with authentication '$1'"
+	if [[ -n $1 ]]; then bird_auth_raw "authentication $1; password \"$2\" { id 5; };"; else
+		bird_auth_raw ""
+	fi
 }
 auth_failed() { lookup | jq -r "$(member pri-rtr) | .bfd_auth_failed" 2>/dev/null; }
 for pair in "simple:simple" "keyed-md5:keyed md5" "meticulous-keyed-md5:meticulous keyed md5" \
@@ -639,6 +646,35 @@ within 5
 if wait_bfd up >/dev/null; then ok "BIRD's key back: the session is up again"; else
 	fail "BIRD's key back: the session is '$(bfd_of pri-rtr)'"
 fi
+
+# A key rolled in without a failure (RFC 5880 6.7.1, by Key ID): each end
+# takes the new key (id 6) besides the old (5), then signs with the new,
+# then drops the old; the daemon's part by config reloads. BIRD with two
+# passwords signs with one of them, which the daemon then takes.
+settle "before the key rollover"
+DOWNS=$(log_count "$DOWN_RE")
+F0=$(auth_failed)
+rollover_step() { # WHAT: the session stays up 1 s, none of BIRD's packets failing
+	if stays_up 1000 && (($(log_count "$DOWN_RE") == DOWNS)) && [[ $(auth_failed) == "$F0" ]]; then
+		ok "key rollover, $1: the session stayed up, no packet failed"
+	else
+		fail "key rollover, $1: '$(bfd_active)', $(($(log_count "$DOWN_RE") - DOWNS)) down, failures $F0 -> $(auth_failed)"
+	fi
+}
+OLD='password "meticulous-keyed" { id 5; };' NEW='password "rolled-in-key" { id 6; };'
+auth_cfg_raw 'bfd_auth = "meticulous-keyed-sha1"; bfd_key_id = 5; bfd_secret = "meticulous-keyed"; bfd_accept = ( { key_id = 6; secret = "rolled-in-key"; } );'
+jq_is "$(pj config reload)" '.notes | join("; ")' "bfd sessions +0 ~1 -0" \
+	"key rollover: the daemon takes key 6 too (config reload)"
+rollover_step "the daemon takes both"
+bird_auth_raw "authentication meticulous keyed sha1; $OLD $NEW"
+rollover_step "BIRD has both"
+auth_cfg_raw 'bfd_auth = "meticulous-keyed-sha1"; bfd_key_id = 6; bfd_secret = "rolled-in-key"; bfd_accept = ( { key_id = 5; secret = "meticulous-keyed"; } );'
+pj config reload >/dev/null
+rollover_step "the daemon signs with key 6"
+bird_auth_raw "authentication meticulous keyed sha1; $NEW"
+auth_cfg_raw 'bfd_auth = "meticulous-keyed-sha1"; bfd_key_id = 6; bfd_secret = "rolled-in-key";'
+pj config reload >/dev/null
+rollover_step "both ends have key 6 only"
 stop_daemon
 
 echo "BFD detection measured: ${DETECT_MS} ms; BIRD on disable sent: ${SENT}"
