@@ -52,6 +52,7 @@ struct bgp_peer_info {
 	uint32_t remote_id; /* host order, 0 before the first OPEN */
 	enum bgp_state state;
 	bool bfd_down;	      /* held back: BFD saw the neighbour fail, not Up again */
+	bool gshut;	      /* graceful shutdown: bgp_peer_graceful_shutdown */
 	uint64_t uptime_s;    /* since Established, 0 when not */
 	uint16_t hold_time;   /* negotiated */
 	bool ipv4, ipv6;      /* families negotiated (configured while down) */
@@ -105,6 +106,14 @@ int bgp_peer_set_policy(struct bgp *b, const char *peer, const char *policy);
  * re-announce ours; hard: Cease 6/4 and reconnect (also restarts a peer
  * held down after max-prefix). 0 or -ENOENT. */
 int bgp_peer_reset(struct bgp *b, const char *peer, bool soft);
+/*
+ * Graceful shutdown (RFC 8326) of the session with peer, on or off: our
+ * routes to it carry the GRACEFUL_SHUTDOWN community (65535:0; towards an
+ * internal peer also LOCAL_PREF 0), so that the carrier moves the traffic
+ * for them to its other links before this one is taken down; sent again at
+ * once if Established. Not kept across a restart. 0 or -ENOENT.
+ */
+int bgp_peer_graceful_shutdown(struct bgp *b, const char *peer, bool on);
 /*
  * RFC 5882 10.2: BFD found the neighbour at addr on port (a cfg.ports
  * index) gone. The session with the peer at that address on that port

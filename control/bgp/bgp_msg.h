@@ -307,6 +307,7 @@ enum bgp_as_seg_type {
  * prefixes of all kinds in one message. */
 #define BGP_UPDATE_MAX_PREFIXES (BGP_MAX_LEN - BGP_UPDATE_MIN_LEN)
 #define BGP_MAX_COMMUNITIES	((BGP_MAX_LEN - BGP_UPDATE_MIN_LEN) / 4)
+#define BGP_COMMUNITY_GSHUT	0xffff0000u /* GRACEFUL_SHUTDOWN, 65535:0 (RFC 8326) */
 /* One raw slot per attribute type code: duplicates are dropped (RFC 7606
  * 3.g), so no UPDATE can hold more. */
 #define BGP_MAX_RAW_ATTRS 256

@@ -547,9 +547,16 @@ static int announce_family(struct bgp_conn *c, int family)
 		if (cfg->service[i].addr.family == family)
 			list[n++] = cfg->service[i];
 	if (n > 0 && (family == AF_INET ? p->self4.family : p->self6.family) != 0) {
-		bgp_attrs_init_local(p->b->attrs, &p->sp, cfg->asn,
-				     family == AF_INET ? &p->self4 : NULL,
+		struct bgp_attrs *a = p->b->attrs;
+		bgp_attrs_init_local(a, &p->sp, cfg->asn, family == AF_INET ? &p->self4 : NULL,
 				     family == AF_INET6 ? &p->self6 : NULL, NULL);
+		if (p->gshut) { /* RFC 8326 4 */
+			a->communities[0] = BGP_COMMUNITY_GSHUT;
+			a->n_communities = 1;
+			bgp_attr_set_present(a, BGP_ATTR_COMMUNITIES);
+			if (!p->ebgp)
+				a->local_pref = 0;
+		}
 		for (size_t off = 0, chunk = n; off < n;) {
 			struct bgp_prefixes ps = {.v = list + off,
 						  .n = chunk < n - off ? chunk : n - off};
@@ -1564,6 +1571,30 @@ int bgp_peer_reset(struct bgp *b, const char *peer, bool soft)
 	return 0;
 }
 
+int bgp_peer_graceful_shutdown(struct bgp *b, const char *peer, bool on)
+{
+	struct bgp_peer *p = peer_by_name(b, peer);
+
+	if (p == NULL)
+		return -ENOENT;
+	pthread_mutex_lock(&b->d->lock);
+	if (p->gshut != on) {
+		p->gshut = on;
+		PF_LOG(NOTICE, "bgp %s: graceful shutdown %s (RFC 8326)", p->cfg->name,
+		       on ? "on: our routes carry GRACEFUL_SHUTDOWN" : "off");
+		for (int k = 0; k < 2; k++) {
+			struct bgp_conn *c = p->conn[k];
+			if (c == NULL || c->state != BGP_ESTABLISHED || (p->ebgp && p->policy < 0))
+				continue;
+			if ((p->fam4 && announce_family(c, AF_INET) < 0) ||
+			    (p->fam6 && announce_family(c, AF_INET6) < 0))
+				conn_close(c, true, "send failed");
+		}
+	}
+	pthread_mutex_unlock(&b->d->lock);
+	return 0;
+}
+
 void bgp_peer_info_fill(const struct bgp_peer *p, struct bgp_peer_info *o)
 {
 	*o = (struct bgp_peer_info){
@@ -1589,6 +1620,7 @@ void bgp_peer_info_fill(const struct bgp_peer *p, struct bgp_peer_info *o)
 			(p->stale4 || p->stale6) ? bgp_rib_peer_stale(p->b->rib, p->idx) : 0,
 		.last_error = p->last_error,
 		.bfd_down = p->bfd_down,
+		.gshut = p->gshut,
 		.managed = p->managed,
 		.def = p->cfg,
 	};

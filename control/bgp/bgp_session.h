@@ -52,7 +52,8 @@ struct bgp_peer {
 	struct ev_timer *stale; /* RFC 4724 restart / End-of-RIB wait */
 	bool held_down;		/* max-prefix without restart: until reset */
 	bool bfd_down;		/* BFD saw the neighbour fail: no session until BFD is Up */
-	bool restarting;	/* the start timer is a max-prefix restart */
+	bool gshut; /* graceful shutdown (RFC 8326): our routes to it carry GRACEFUL_SHUTDOWN */
+	bool restarting; /* the start timer is a max-prefix restart */
 	/* The Established session's view. */
 	struct bgp_session_params sp;
 	bool fam4, fam6;

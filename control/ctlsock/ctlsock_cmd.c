@@ -948,6 +948,7 @@ static const ctlsock_handler handlers[CTLSOCK_CMD__MAX] = {
 	[CTLSOCK_CMD_LINK_ADD] = cmd_link_add,
 	[CTLSOCK_CMD_LINK_REMOVE] = cmd_link_remove,
 	[CTLSOCK_CMD_BFD_LIST] = cmd_bfd_list,
+	[CTLSOCK_CMD_PEER_GSHUT] = ctlsock_peer_gshut,
 };
 
 json_t *ctlsock_cmd_run(struct ctlsock_ctx *c, const struct ctlsock_req *req,

@@ -51,6 +51,8 @@ json_t *ctlsock_peering_list(struct ctlsock_ctx *c, const struct ctlsock_req *re
 			     struct ctlsock_err *err);
 json_t *ctlsock_peering_stats(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 			      struct ctlsock_err *err);
+json_t *ctlsock_peer_gshut(struct ctlsock_ctx *c, const struct ctlsock_req *req,
+			   struct ctlsock_err *err);
 json_t *ctlsock_peer_reset(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 			   struct ctlsock_err *err);
 json_t *ctlsock_peer_set_policy(struct ctlsock_ctx *c, const struct ctlsock_req *req,

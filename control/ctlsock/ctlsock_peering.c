@@ -79,20 +79,20 @@ static int list_one(const struct bgp_peer_info *pi, const struct bgp_peer_stats 
 
 	return json_array_append_new(
 		w->items,
-		json_pack(
-			"{s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:s,s:b,s:I,s:{s:I,s:I,s:I,s:I},s:I,s:I,s:o}",
-			"name", pi->name, "origin", pi->managed ? "managed" : "legacy", "port",
-			pi->port, "tier", peer_tier(w->d, pi), "address",
-			ip_addr_format(&pi->addr, addr, sizeof(addr)), "remote_as",
-			(json_int_t)pi->remote_as, "policy", str_or_null(pi->policy), "state",
-			bgp_state_name(pi->state), "bfd_down", pi->bfd_down, "uptime_s",
-			(json_int_t)pi->uptime_s, "prefixes", "received",
-			(json_int_t)pi->prefixes_received, "accepted",
-			(json_int_t)pi->prefixes_accepted, "installed",
-			(json_int_t)st->prefixes_installed, "filtered",
-			(json_int_t)pi->prefixes_filtered, "established",
-			(json_int_t)pi->established, "flaps", (json_int_t)flaps(pi), "last_error",
-			str_or_null(pi->last_error)));
+		json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:s,s:b,s:b,s:I,s:{s:I,s:I,s:I,s:I},s:I,s:"
+			  "I,s:o}",
+			  "name", pi->name, "origin", pi->managed ? "managed" : "legacy", "port",
+			  pi->port, "tier", peer_tier(w->d, pi), "address",
+			  ip_addr_format(&pi->addr, addr, sizeof(addr)), "remote_as",
+			  (json_int_t)pi->remote_as, "policy", str_or_null(pi->policy), "state",
+			  bgp_state_name(pi->state), "bfd_down", pi->bfd_down, "graceful_shutdown",
+			  pi->gshut, "uptime_s", (json_int_t)pi->uptime_s, "prefixes", "received",
+			  (json_int_t)pi->prefixes_received, "accepted",
+			  (json_int_t)pi->prefixes_accepted, "installed",
+			  (json_int_t)st->prefixes_installed, "filtered",
+			  (json_int_t)pi->prefixes_filtered, "established",
+			  (json_int_t)pi->established, "flaps", (json_int_t)flaps(pi), "last_error",
+			  str_or_null(pi->last_error)));
 }
 
 json_t *ctlsock_peering_list(struct ctlsock_ctx *c, const struct ctlsock_req *req,
@@ -238,6 +238,22 @@ json_t *ctlsock_peer_reset(struct ctlsock_ctx *c, const struct ctlsock_req *req,
 		return ctlsock_fail(err, CTLSOCK_E_INTERNAL, "%s", strerror(-ret));
 	return json_pack("{s:s,s:s,s:s}", "peer", f.info.name, "mode",
 			 req->peer.soft ? "soft" : "hard", "state_before",
+			 bgp_state_name(f.info.state));
+}
+
+json_t *ctlsock_peer_gshut(struct ctlsock_ctx *c, const struct ctlsock_req *req,
+			   struct ctlsock_err *err)
+{
+	struct daemon *d = c->sh->d;
+	struct peer_find f;
+	int ret;
+
+	if (peer_find(d, req->peer.name, &f, err) < 0)
+		return NULL;
+	if ((ret = bgp_peer_graceful_shutdown(d->bgp, f.info.name, req->peer.on)) < 0)
+		return ctlsock_fail(err, CTLSOCK_E_INTERNAL, "%s", strerror(-ret));
+	return json_pack("{s:s,s:b,s:b,s:s}", "peer", f.info.name, "graceful_shutdown",
+			 req->peer.on, "changed", f.info.gshut != req->peer.on, "state",
 			 bgp_state_name(f.info.state));
 }
 

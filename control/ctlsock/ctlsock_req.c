@@ -265,6 +265,20 @@ static int parse_peer_reset(const json_t *req, struct ctlsock_req *out, struct c
 	return 0;
 }
 
+static int parse_peer_gshut(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
+{
+	char state[8];
+
+	if (parse_peer(req, out, err) < 0 ||
+	    get_string(req, "state", true, state, sizeof(state), err) < 0)
+		return -1;
+	if (strcmp(state, "on") != 0 && strcmp(state, "off") != 0)
+		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+				       "field 'state' must be \"on\" or \"off\"");
+	out->peer.on = strcmp(state, "on") == 0;
+	return 0;
+}
+
 static int parse_peer_policy(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
 {
 	if (parse_peer(req, out, err) < 0 ||
@@ -611,6 +625,7 @@ static const char *const k_tier[] = {"tier", NULL};
 static const char *const k_path[] = {"path", NULL};
 static const char *const k_peer[] = {"peer", NULL};
 static const char *const k_peer_reset[] = {"peer", "mode", NULL};
+static const char *const k_peer_gshut[] = {"peer", "state", NULL};
 static const char *const k_peer_policy[] = {"peer", "policy", NULL};
 static const char *const k_route_add[] = {"prefix", "pathgroup", NULL};
 static const char *const k_name[] = {"name", NULL};
@@ -700,6 +715,10 @@ const struct ctlsock_cmd_spec ctlsock_cmds[CTLSOCK_CMD__MAX] = {
 	    "BFD sessions: next hop, addresses, state (ours, the neighbour's), since, TX "
 	    "interval and detection time in use, multiplier, authentication, times up, packets "
 	    "in/out, authentication failures, whether it holds its next hop down"),
+	CMD(CTLSOCK_CMD_PEER_GSHUT, "peer.graceful_shutdown", true, k_peer_gshut, parse_peer_gshut,
+	    "graceful shutdown (RFC 8326) of a BGP session {peer, state: on|off}: our routes to "
+	    "it carry GRACEFUL_SHUTDOWN (65535:0), so that the carrier moves their traffic to "
+	    "its other links before this one goes down for maintenance; not durable"),
 };
 
 const struct ctlsock_cmd_spec *ctlsock_cmd_find(const char *name)

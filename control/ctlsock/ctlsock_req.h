@@ -82,6 +82,7 @@ enum ctlsock_cmd_id {
 	CTLSOCK_CMD_LINK_ADD,
 	CTLSOCK_CMD_LINK_REMOVE,
 	CTLSOCK_CMD_BFD_LIST,
+	CTLSOCK_CMD_PEER_GSHUT,
 	CTLSOCK_CMD__MAX,
 };
 
@@ -166,6 +167,7 @@ struct ctlsock_req {
 			char name[CTLSOCK_NAME_LEN];
 			char policy[CTLSOCK_NAME_LEN]; /* peer.set_policy */
 			bool soft;		       /* peer.reset */
+			bool on;		       /* peer.graceful_shutdown */
 		} peer; /* peering.stats, peer.reset, peer.set_policy, peering.remove,
 			 * peering.convert */
 		struct {

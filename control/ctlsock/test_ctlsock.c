@@ -436,6 +436,24 @@ static void peering_requests(void **state)
 	expect_err("{\"cmd\":\"peer.reset\",\"peer\":\"loc4\",\"mode\":\"hard\",\"soft\":1}",
 		   CTLSOCK_E_BAD_REQUEST);
 
+	r = expect_ok("{\"cmd\":\"peer.graceful_shutdown\",\"peer\":\"pri4\",\"state\":\"on\"}",
+		      CTLSOCK_CMD_PEER_GSHUT);
+	assert_string_equal(r->peer.name, "pri4");
+	assert_true(r->peer.on);
+	r = expect_ok("{\"cmd\":\"peer.graceful_shutdown\",\"peer\":\"pri4\",\"state\":\"off\"}",
+		      CTLSOCK_CMD_PEER_GSHUT);
+	assert_false(r->peer.on);
+	assert_true(ctlsock_cmd_find("peer.graceful_shutdown")->mutating);
+	expect_err("{\"cmd\":\"peer.graceful_shutdown\",\"peer\":\"pri4\"}", CTLSOCK_E_BAD_REQUEST);
+	expect_err("{\"cmd\":\"peer.graceful_shutdown\",\"peer\":\"pri4\",\"state\":\"yes\"}",
+		   CTLSOCK_E_INVALID_ARGUMENT);
+	expect_err("{\"cmd\":\"peer.graceful_shutdown\",\"peer\":\"pri4\",\"state\":true}",
+		   CTLSOCK_E_BAD_REQUEST);
+
+	expect_ok("{\"cmd\":\"bfd.list\"}", CTLSOCK_CMD_BFD_LIST);
+	assert_false(ctlsock_cmd_find("bfd.list")->mutating);
+	expect_err("{\"cmd\":\"bfd.list\",\"nexthop\":\"pri-rtr\"}", CTLSOCK_E_BAD_REQUEST);
+
 	r = expect_ok("{\"cmd\":\"peer.set_policy\",\"peer\":\"geo4\",\"policy\":\"strict\"}",
 		      CTLSOCK_CMD_PEER_SET_POLICY);
 	assert_string_equal(r->peer.name, "geo4");

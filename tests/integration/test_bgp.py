@@ -8,7 +8,8 @@ pfl-src), runs peerfwd on configs/lab-bgp.cfg (no static routes) and checks,
 through /peerfwd/bgp telemetry and real packets:
 
   sessions Established over IPv4 and IPv6 (MD5 + GTSM on pri4); our service
-  prefixes reach the carrier; 203.0.113.0/24 + 2001:db8:c000::/48 announced by
+  prefixes reach the carrier, with GRACEFUL_SHUTDOWN while pri4 is in graceful
+  shutdown (RFC 8326); 203.0.113.0/24 + 2001:db8:c000::/48 announced by
   all three tiers go to primary, move to local when primary withdraws, are
   dropped (no_route) when withdrawn everywhere; BIRD in pfl-loc killed and
   restarted (graceful restart helper) comes back with its routes; ExaBGP's
@@ -16,6 +17,7 @@ through /peerfwd/bgp telemetry and real packets:
   kept (RFC 7606), and more than max_prefixes gets Cease 6/1.
 Needs root. Exit status 0 when every check passed.
 """
+import json
 import os
 import subprocess
 import sys
@@ -85,6 +87,37 @@ def test_sessions(t0):
     geo = pflbgp.gobgp("global", "rib", "-a", "ipv4").stdout
     check("192.0.2.0/24" in geo and "198.51.100.9" in geo,
           "GoBGP (geo) has 192.0.2.0/24 with next hop self (198.51.100.9)")
+
+
+def peerctl(*args):
+    r = subprocess.run([os.path.join(BUILD, "tools", "peerctl", "peerctl"), "-s",
+                        "/run/peerfwd-lab/ctl.sock", "--json", *args],
+                       capture_output=True, text=True, check=False)
+    return json.loads(r.stdout) if r.stdout.strip() else {"stderr": r.stderr}
+
+
+def test_gshut():
+    """RFC 8326 before maintenance of pri: our service prefix to BIRD (pri)
+    carries GRACEFUL_SHUTDOWN (65535:0) while it is on, the session stays."""
+    def bird_gshut():
+        out = pflbgp.birdc("pri", "show", "route", "192.0.2.0/24", "protocol", "dut4", "all")
+        return "192.0.2.0/24" in out and "(65535,0)" in out
+
+    check(not bird_gshut(), "before: BIRD's 192.0.2.0/24 carries no GRACEFUL_SHUTDOWN")
+    r = peerctl("peer", "graceful-shutdown", "pri4", "on")
+    check(r.get("graceful_shutdown") is True and r.get("changed") is True,
+          f"peer graceful-shutdown pri4 on: {r}")
+    check(wait_for(bird_gshut, 5), "gshut on: BIRD (pri) has 192.0.2.0/24 with (65535,0)")
+    flags = {p["name"]: p["graceful_shutdown"] for p in peerctl("peering", "list")["peerings"]}
+    check(flags.get("pri4") is True and not flags.get("pri6"),
+          f"peering list: graceful_shutdown on pri4 only {flags}")
+    check(peers()["pri4"]["state"] == "Established", "gshut on: the session stays Established")
+    r = peerctl("peer", "graceful-shutdown", "pri4", "off")
+    check(r.get("graceful_shutdown") is False, f"peer graceful-shutdown pri4 off: {r}")
+    check(wait_for(lambda: not bird_gshut(), 5),
+          "gshut off: BIRD's 192.0.2.0/24 without (65535,0) again")
+    r = peerctl("peer", "graceful-shutdown", "nosuch", "on")
+    check("graceful_shutdown" not in r, f"an unknown peer is refused: {r}")
 
 
 def test_tiers(lab):
@@ -207,6 +240,7 @@ def main():
                          os.path.join(SRC, "configs", "lab-bgp.cfg"), LOG)
         lab = pflab.Lab()
         test_sessions(t0)
+        test_gshut()
         test_tiers(lab)
         test_restart(lab)
         test_exabgp(lab)

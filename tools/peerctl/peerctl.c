@@ -587,15 +587,18 @@ static void print_peerings(const json_t *a)
 	{
 		const json_t *x = json_object_get(p, "prefixes");
 		bool up = f_str(p, "state") && strcmp(f_str(p, "state"), "Established") == 0;
+		char state[48];
+		snprintf(state, sizeof(state), "%s%s", f_str(p, "state") ? f_str(p, "state") : "-",
+			 json_is_true(json_object_get(p, "graceful_shutdown")) ? "+gshut" : "");
 		table_row(&t, f_str(p, "name"), f_str(p, "origin"), f_str(p, "port"),
 			  f_str(p, "tier"), f_str(p, "address"), f_int(p, "remote_as"),
-			  f_str(p, "policy"), f_str(p, "state"),
-			  up ? f_duration(p, "uptime_s") : NULL, f_int(x, "received"),
-			  f_int(x, "accepted"), f_int(x, "installed"), f_int(p, "flaps"),
-			  f_str(p, "last_error"));
+			  f_str(p, "policy"), state, up ? f_duration(p, "uptime_s") : NULL,
+			  f_int(x, "received"), f_int(x, "accepted"), f_int(x, "installed"),
+			  f_int(p, "flaps"), f_str(p, "last_error"));
 	}
 	table_print(&t);
-	printf("(RCVD: announcements since the daemon started, before import policy)\n");
+	printf("(RCVD: announcements since the daemon started, before import policy; +gshut: "
+	       "graceful shutdown on, peer graceful-shutdown)\n");
 }
 
 static void print_bfd(const json_t *a)
@@ -683,6 +686,16 @@ static void print_peer_reset(const json_t *a)
 	       strcmp(f_str(a, "mode") ? f_str(a, "mode") : "", "hard") == 0
 		       ? ": Cease/Administrative Reset sent, reconnecting"
 		       : ": ROUTE-REFRESH sent");
+}
+
+static void print_peer_gshut(const json_t *a)
+{
+	const json_t *on = json_object_get(a, "graceful_shutdown");
+
+	printf("%s: graceful shutdown %s%s\n", f_str(a, "peer"), json_is_true(on) ? "on" : "off",
+	       !json_is_true(json_object_get(a, "changed")) ? " (already)"
+	       : json_is_true(on) ? ": our routes carry GRACEFUL_SHUTDOWN (65535:0)"
+				  : ": our routes sent again without it");
 }
 
 static void print_peer_policy(const json_t *a)
@@ -818,6 +831,12 @@ static const struct verb verbs[] = {
 	 2,
 	 print_peer_reset,
 	 "peer reset PEER soft|hard"},
+	{"peer graceful-shutdown",
+	 "peer.graceful_shutdown",
+	 {"peer", "state"},
+	 2,
+	 print_peer_gshut,
+	 "peer graceful-shutdown PEER on|off"},
 	{"peer set-policy",
 	 "peer.set_policy",
 	 {"peer", "policy"},
