@@ -642,7 +642,8 @@ static void too_big(void **state)
 /* IPv4 without DF over the MTU: fragments of (1000 - 20) & ~7 = 976 payload
  * bytes, offsets in 8-byte units, MF on all but the last (and on the last
  * too when the packet was a non-last fragment itself), TTL down by one,
- * good checksums, and the payload back whole when put together. */
+ * good checksums, and the payload back whole when put together; with
+ * options, the copied ones in every fragment. */
 static void fragments(void **state)
 {
 	static const uint16_t cases[][2] = {{0, 0}, {RTE_IPV4_HDR_MF_FLAG | 100, 100}};
@@ -693,14 +694,64 @@ static void fragments(void **state)
 	assert_int_equal(C->fragmented, 2);
 	assert_int_equal(C->drops[PF_DROP_MTU_EXCEEDED], 0);
 
-	/* options: not fragmented here, dropped */
+	/* options (RFC 791 3.1): all in the first fragment, only the copied
+	 * ones (Stream ID, type 136) in the others: a 32-byte header, then 24 */
+	static const uint8_t opts[12] = {136, 4, 0x12, 0x34, 7, 7, 4, 0, 0, 0, 0, 1};
 	struct rte_mbuf *m = v4_sized(REG4, 1200, false, NULL);
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+	uint8_t want[1168], got[1168];
+	unsigned first = TX.n[P_PRI];
+
+	ip->version_ihl = 0x48;
+	memcpy(ip + 1, opts, sizeof(opts));
+	for (unsigned i = 0; i < sizeof(want); i++)
+		want[i] = ((uint8_t *)ip)[32 + i] = (uint8_t)(i * 3);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	burst1(m);
+	assert_int_equal(TX.n[P_PRI] - first, 2);
+	const struct rte_ipv4_hdr *f0 =
+		rte_pktmbuf_mtod_offset(TX.pkts[P_PRI][first], const struct rte_ipv4_hdr *, 14);
+	const struct rte_ipv4_hdr *f1 =
+		rte_pktmbuf_mtod_offset(TX.pkts[P_PRI][first + 1], const struct rte_ipv4_hdr *, 14);
+	assert_int_equal(f0->version_ihl, 0x48);
+	assert_memory_equal(f0 + 1, opts, sizeof(opts));
+	assert_int_equal(rte_be_to_cpu_16(f0->total_length), 32 + 968); /* (1000 - 32) & ~7 */
+	assert_int_equal(rte_be_to_cpu_16(f0->fragment_offset), RTE_IPV4_HDR_MF_FLAG);
+	assert_int_equal(f1->version_ihl, 0x46);
+	assert_memory_equal(f1 + 1, opts, 4); /* Stream ID only, no padding needed */
+	assert_int_equal(rte_be_to_cpu_16(f1->total_length), 24 + 200);
+	assert_int_equal(rte_be_to_cpu_16(f1->fragment_offset), 968 / 8);
+	assert_int_equal(rte_raw_cksum(f0, 32), 0xffff);
+	assert_int_equal(rte_raw_cksum(f1, 24), 0xffff);
+	memcpy(got, (const uint8_t *)f0 + 32, 968);
+	memcpy(got + 968, (const uint8_t *)f1 + 24, 200);
+	assert_memory_equal(got, want, sizeof(want));
+
+	/* a copied option needing padding (3 bytes: one End of Option List) */
+	static const uint8_t odd[8] = {131, 3, 4, 7, 3, 4, 0, 0}; /* LSRR-like, then RR */
+	m = v4_sized(REG4, 1200, false, NULL);
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+	ip->version_ihl = 0x47;
+	memcpy(ip + 1, odd, sizeof(odd));
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	first = TX.n[P_PRI];
+	burst1(m);
+	assert_int_equal(TX.n[P_PRI] - first, 2);
+	f1 = rte_pktmbuf_mtod_offset(TX.pkts[P_PRI][first + 1], const struct rte_ipv4_hdr *, 14);
+	assert_int_equal(f1->version_ihl, 0x46);
+	assert_memory_equal(f1 + 1, ((const uint8_t[]){131, 3, 4, 0}), 4);
+
+	/* malformed options (a length past the header): dropped */
+	m = v4_sized(REG4, 1200, false, NULL);
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
 	ip->version_ihl = 0x46;
-	memset(ip + 1, 1, 4); /* NOP options */
+	memcpy(ip + 1, ((const uint8_t[]){7, 9, 4, 0}), 4);
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	expect_drop(m, PF_DROP_MTU_EXCEEDED);
+	assert_int_equal(C->fragmented, 4);
 }
 
 /* When no port's MTU is below the rx port's, nothing is checked: a port

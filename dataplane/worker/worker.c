@@ -603,51 +603,90 @@ static __rte_noinline int ttl_expired(struct burst *b, struct rte_mbuf *m, void 
 }
 
 /*
+ * The options of an IPv4 header (opt, len bytes) that go into every
+ * fragment (RFC 791 3.1: the copied flag, type bit 0x80) into out, padded
+ * with End of Option List to a multiple of 4; their length, or -1 when the
+ * options are malformed.
+ */
+static int ipv4_copied_options(const uint8_t *opt, uint32_t len, uint8_t out[40])
+{
+	uint32_t n = 0;
+
+	for (uint32_t k = 0; k < len;) {
+		const uint8_t type = opt[k];
+		if (type == 0) /* End of Option List */
+			break;
+		if (type == 1) { /* No Operation: not copied */
+			k++;
+			continue;
+		}
+		if (k + 1 >= len || opt[k + 1] < 2 || k + opt[k + 1] > len)
+			return -1;
+		if (type & 0x80) {
+			memcpy(out + n, opt + k, opt[k + 1]);
+			n += opt[k + 1];
+		}
+		k += opt[k + 1];
+	}
+	while (n % 4 != 0)
+		out[n++] = 0;
+	return (int)n;
+}
+
+/*
  * IPv4 without DF, larger than the run's MTU: fragmented (RFC 791, RFC 1812
  * 5.2.6) into new mbufs from m's pool, each a copy of its header (TTL
  * decremented, offset and MF set, checksum anew) and of its share of the
  * payload, rewritten for the run's next hop and queued in the run; m is
- * freed. Fragments count as the packets sent (port, path group, forwarded).
- * Not done, and dropped as mtu_exceeded: a header with options (which
- * options go into later fragments is per option), no room in the run's tx
- * array for all the fragments, no buffers, or an MTU the buffers cannot hold.
+ * freed. The first fragment keeps every option, the others only those
+ * with the copied flag. Fragments count as the packets sent (port, path
+ * group, forwarded). Not done, and dropped as mtu_exceeded: malformed
+ * options, no room in the run's tx array for all the fragments, no
+ * buffers, or an MTU the buffers cannot hold.
  */
 static __rte_noinline int fragment4(struct burst *b, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 				    const struct pkt_l2 *l2, uint32_t mtu, uint32_t bytes)
 {
 	struct pg_run *r = &b->run;
 	const uint16_t l2_len = l2->l2_len;
-	const uint32_t total = rte_be_to_cpu_16(ip->total_length);
-	const uint32_t step = (mtu - sizeof(*ip)) & ~7u; /* payload bytes per fragment */
+	const uint32_t total = rte_be_to_cpu_16(ip->total_length), hlen = rte_ipv4_hdr_len(ip);
 	const uint16_t frag = rte_be_to_cpu_16(ip->fragment_offset);
 	struct rte_mbuf *f[WORKER_BURST];
+	uint8_t copied[40];
 	int64_t sent = 0;
 
-	if (rte_ipv4_hdr_len(ip) != sizeof(*ip) || mtu <= sizeof(*ip) + 8 ||
-	    !rte_pktmbuf_is_contiguous(m) || total < sizeof(*ip) ||
+	const int clen = ipv4_copied_options((const uint8_t *)(ip + 1), hlen - sizeof(*ip), copied);
+	/* header bytes of the first fragment and of the others */
+	const uint32_t later = sizeof(*ip) + (uint32_t)RTE_MAX(clen, 0);
+	if (clen < 0 || mtu <= hlen + 8 || !rte_pktmbuf_is_contiguous(m) || total < hlen ||
 	    total + l2_len > rte_pktmbuf_data_len(m))
 		return PF_DROP_MTU_EXCEEDED;
-	const uint32_t payload = total - sizeof(*ip);
-	const uint32_t n = (payload + step - 1) / step;
+	/* payload bytes per fragment: the first's, the others' */
+	const uint32_t step1 = (mtu - hlen) & ~7u, step = (mtu - later) & ~7u;
+	const uint32_t payload = total - hlen;
+	const uint32_t n = payload <= step1 ? 1 : 1 + (payload - step1 + step - 1) / step;
 	if (n > (uint32_t)(r->end - r->next) || n > WORKER_BURST ||
-	    rte_pktmbuf_data_room_size(m->pool) <
-		    RTE_PKTMBUF_HEADROOM + l2_len + sizeof(*ip) + step ||
+	    rte_pktmbuf_data_room_size(m->pool) < RTE_PKTMBUF_HEADROOM + l2_len + hlen + step1 ||
 	    rte_pktmbuf_alloc_bulk(m->pool, f, n) != 0)
 		return PF_DROP_MTU_EXCEEDED;
-	for (uint32_t i = 0; i < n; i++) {
-		const uint32_t len = RTE_MIN(step, payload - i * step);
-		uint8_t *p =
-			(uint8_t *)rte_pktmbuf_append(f[i], (uint16_t)(l2_len + sizeof(*ip) + len));
+	for (uint32_t i = 0, off = 0; i < n; i++) {
+		const uint32_t fh = i == 0 ? hlen : later;
+		const uint32_t len = RTE_MIN(i == 0 ? step1 : step, payload - off);
+		uint8_t *p = (uint8_t *)rte_pktmbuf_append(f[i], (uint16_t)(l2_len + fh + len));
 		struct rte_ipv4_hdr *fip = (struct rte_ipv4_hdr *)(p + l2_len);
 		const bool more = i + 1 < n || (frag & RTE_IPV4_HDR_MF_FLAG);
 
 		memcpy(p, rte_pktmbuf_mtod(m, const uint8_t *), l2_len);
-		memcpy(fip, ip, sizeof(*ip));
-		memcpy(fip + 1, (const uint8_t *)(ip + 1) + i * step, len);
-		fip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + len));
-		fip->fragment_offset = rte_cpu_to_be_16(
-			(uint16_t)(((frag & RTE_IPV4_HDR_OFFSET_MASK) + i * step / 8) |
-				   (more ? RTE_IPV4_HDR_MF_FLAG : 0)));
+		memcpy(fip, ip, i == 0 ? hlen : sizeof(*ip));
+		if (i > 0) {
+			memcpy(fip + 1, copied, fh - sizeof(*ip));
+			fip->version_ihl = (uint8_t)(0x40 | fh / 4);
+		}
+		memcpy((uint8_t *)fip + fh, (const uint8_t *)ip + hlen + off, len);
+		fip->total_length = rte_cpu_to_be_16((uint16_t)(fh + len));
+		fip->fragment_offset =
+			rte_cpu_to_be_16((uint16_t)(((frag & RTE_IPV4_HDR_OFFSET_MASK) + off / 8) |
+						    (more ? RTE_IPV4_HDR_MF_FLAG : 0)));
 		fip->time_to_live--;
 		fip->hdr_checksum = 0;
 		fip->hdr_checksum = rte_ipv4_cksum(fip);
@@ -657,6 +696,7 @@ static __rte_noinline int fragment4(struct burst *b, struct rte_mbuf *m, struct 
 			return PF_DROP_L2_MALFORMED;
 		}
 		sent += rte_pktmbuf_pkt_len(f[i]);
+		off += len;
 	}
 	for (uint32_t i = 0; i < n; i++)
 		*r->next++ = f[i];
