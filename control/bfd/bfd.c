@@ -37,10 +37,8 @@
 
 struct bfd_session {
 	struct bfd *b;
-	char nh[CFG_NAME_LEN];
-	struct cfg_nexthop cfg; /* the next hop's settings it runs on (bfd_reload) */
-	uint16_t port;
-	struct ip_addr local, peer;
+	struct cfg_nexthop cfg; /* its next hop (name, port, address, BFD settings) */
+	struct ip_addr local;
 	unsigned ifindex;
 	int fd;
 	struct bfd_sess s;
@@ -136,11 +134,11 @@ static void hold(struct bfd_session *se, bool down, const char *why)
 	if (se->held_down == down)
 		return;
 	se->held_down = down;
-	int i = config_nexthop_index(&d->cfg, se->nh);
+	int i = config_nexthop_index(&d->cfg, se->cfg.name);
 	int ret = i < 0 ? 0 : daemon_nexthop_refresh(d, (unsigned)i, why);
 	if (ret < 0) /* the neighbour tick retries */
-		PF_LOG(ERR, "bfd %s %s: %s not applied: %s", se->nh, addr_str(&se->peer, a), why,
-		       strerror(-ret));
+		PF_LOG(ERR, "bfd %s %s: %s not applied: %s", se->cfg.name,
+		       addr_str(&se->cfg.addr, a), why, strerror(-ret));
 }
 
 static void changed(struct bfd_session *se, uint8_t before)
@@ -151,16 +149,17 @@ static void changed(struct bfd_session *se, uint8_t before)
 	if (s->state == before)
 		return;
 	se->since_us = now_us();
-	addr_str(&se->peer, a);
+	addr_str(&se->cfg.addr, a);
 	if (s->state == BFD_UP) {
-		PF_LOG(NOTICE, "bfd %s %s: up", se->nh, a);
+		PF_LOG(NOTICE, "bfd %s %s: up", se->cfg.name, a);
 		hold(se, false, "bfd up");
-		if (bgp_bfd_up(se->b->d->bgp, se->port, &se->peer))
-			PF_LOG(NOTICE, "bfd %s %s: BGP session with it may start again", se->nh, a);
+		if (bgp_bfd_up(se->b->d->bgp, se->cfg.port, &se->cfg.addr))
+			PF_LOG(NOTICE, "bfd %s %s: BGP session with it may start again",
+			       se->cfg.name, a);
 	} else if (before == BFD_UP) {
 		/* RFC 5882 3.2: the neighbour's AdminDown is no failure */
 		bool admin = s->remote_state == BFD_ADMIN_DOWN;
-		PF_LOG(WARNING, "bfd %s %s: down (%s)%s", se->nh, a,
+		PF_LOG(WARNING, "bfd %s %s: down (%s)%s", se->cfg.name, a,
 		       admin ? "neighbor administratively down" : bfd_diag_name(s->diag),
 		       admin ? ": next hop kept" : ": traffic takes the next member");
 		if (!admin) {
@@ -168,12 +167,12 @@ static void changed(struct bfd_session *se, uint8_t before)
 			snprintf(why, sizeof(why), "bfd down: %s", bfd_diag_name(s->diag));
 			hold(se, true, why);
 			/* RFC 5882 10.2: and the BGP session with that neighbour */
-			if (bgp_bfd_down(se->b->d->bgp, se->port, &se->peer))
-				PF_LOG(WARNING, "bfd %s %s: BGP session with it torn down", se->nh,
-				       a);
+			if (bgp_bfd_down(se->b->d->bgp, se->cfg.port, &se->cfg.addr))
+				PF_LOG(WARNING, "bfd %s %s: BGP session with it torn down",
+				       se->cfg.name, a);
 		}
 	} else {
-		PF_LOG(INFO, "bfd %s %s: %s", se->nh, a, bfd_state_name(s->state));
+		PF_LOG(INFO, "bfd %s %s: %s", se->cfg.name, a, bfd_state_name(s->state));
 	}
 	/* tell the neighbour at once, and go on at the new state's rate: Up
 	 * advertises the fast interval, which the neighbour holds us to */
@@ -220,7 +219,7 @@ static struct bfd_session *match(struct bfd *b, const struct bfd_pkt *p, const s
 {
 	for (unsigned k = 0; k < b->n; k++) {
 		struct bfd_session *se = b->sess[k];
-		bool from_peer = se->fd >= 0 && memcmp(&se->peer, src, sizeof(*src)) == 0 &&
+		bool from_peer = se->fd >= 0 && memcmp(&se->cfg.addr, src, sizeof(*src)) == 0 &&
 				 (ifindex == 0 || se->ifindex == 0 || ifindex == se->ifindex);
 		if (!from_peer)
 			continue;
@@ -240,8 +239,8 @@ static void auth_failed(struct bfd_session *se, const char *why)
 	if (se->auth_logged_at != 0 && now - se->auth_logged_at < 10000000u)
 		return;
 	se->auth_logged_at = now;
-	PF_LOG(WARNING, "bfd %s %s: packet discarded: %s (%s; %" PRIu64 " so far)", se->nh,
-	       addr_str(&se->peer, a), why, bfd_auth_name(se->s.auth.type), se->s.auth_failed);
+	PF_LOG(WARNING, "bfd %s %s: packet discarded: %s (%s; %" PRIu64 " so far)", se->cfg.name,
+	       addr_str(&se->cfg.addr, a), why, bfd_auth_name(se->s.auth.type), se->s.auth_failed);
 }
 
 static void on_rx(struct ev_loop *loop, int fd, uint32_t events, void *arg)
@@ -378,7 +377,7 @@ static int rx_open(int family)
  * source port of 49152-65535 (RFC 5881 4), TTL 255, connected. */
 static int tx_open(const struct bfd_session *se, const char *iface, char *err, size_t len)
 {
-	int family = se->peer.family, fd, ret = 0;
+	int family = se->cfg.addr.family, fd, ret = 0;
 	struct sockaddr_storage me = {0}, to = {0};
 	socklen_t sl = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 
@@ -391,7 +390,7 @@ static int tx_open(const struct bfd_session *se, const char *iface, char *err, s
 		struct sockaddr_in *a = (struct sockaddr_in *)&me, *b = (struct sockaddr_in *)&to;
 		a->sin_family = b->sin_family = AF_INET;
 		memcpy(&a->sin_addr, se->local.bytes, 4);
-		memcpy(&b->sin_addr, se->peer.bytes, 4);
+		memcpy(&b->sin_addr, se->cfg.addr.bytes, 4);
 		b->sin_port = htons(BFD_PORT);
 		ret = set_int(fd, IPPROTO_IP, IP_TTL, BFD_TTL);
 	} else {
@@ -399,7 +398,7 @@ static int tx_open(const struct bfd_session *se, const char *iface, char *err, s
 				    *b = (struct sockaddr_in6 *)&to;
 		a->sin6_family = b->sin6_family = AF_INET6;
 		memcpy(&a->sin6_addr, se->local.bytes, 16);
-		memcpy(&b->sin6_addr, se->peer.bytes, 16);
+		memcpy(&b->sin6_addr, se->cfg.addr.bytes, 16);
 		b->sin6_port = htons(BFD_PORT);
 		ret = set_int(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, BFD_TTL);
 	}
@@ -445,7 +444,7 @@ fail:
 static struct bfd_session *find(const struct bfd *b, const char *name)
 {
 	for (unsigned k = 0; b != NULL && k < b->n; k++)
-		if (strcmp(b->sess[k]->nh, name) == 0)
+		if (strcmp(b->sess[k]->cfg.name, name) == 0)
 			return b->sess[k];
 	return NULL;
 }
@@ -481,9 +480,9 @@ int bfd_foreach(const struct daemon *d, int (*cb)(const struct bfd_info *, void 
 			continue;
 		const struct bfd_sess *s = &se->s;
 		const struct bfd_info bi = {
-			.nexthop = se->nh,
-			.port = d->cfg.ports[se->port].name,
-			.peer = &se->peer,
+			.nexthop = se->cfg.name,
+			.port = d->cfg.ports[se->cfg.port].name,
+			.peer = &se->cfg.addr,
 			.local = &se->local,
 			.socket = se->fd >= 0,
 			.held_down = se->held_down,
@@ -556,9 +555,6 @@ static int session_new(struct bfd *b, const struct cfg_nexthop *c, bool held)
 		return -ENOMEM;
 	se->b = b;
 	se->cfg = *c;
-	memcpy(se->nh, c->name, sizeof(se->nh));
-	se->port = c->port;
-	se->peer = c->addr;
 	se->fd = -1;
 	se->held_down = held;
 	se->since_us = now_us();
@@ -637,11 +633,11 @@ static int sessions_sync(struct bfd *b, struct bfd_changes *c)
 
 	for (unsigned k = b->n; k-- > 0;) {
 		struct bfd_session *se = b->sess[k];
-		const int i = config_nexthop_index(&d->cfg, se->nh);
+		const int i = config_nexthop_index(&d->cfg, se->cfg.name);
 		const struct cfg_nexthop *nh = i < 0 ? NULL : &d->cfg.nexthops[i];
 		if (nh == NULL || !nh->bfd) {
-			const uint16_t port = se->port;
-			const struct ip_addr peer = se->peer;
+			const uint16_t port = se->cfg.port;
+			const struct ip_addr peer = se->cfg.addr;
 			const bool held = se->held_down;
 			session_end(b, k);
 			c->removed++;
