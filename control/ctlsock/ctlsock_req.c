@@ -192,21 +192,26 @@ static int parse_lookup(const json_t *req, struct ctlsock_req *out, struct ctlso
 	return 0;
 }
 
+/* key, required: the string yes (*out true) or no (*out false). */
+static int get_either(const json_t *req, const char *key, const char *yes, const char *no,
+		      bool *out, struct ctlsock_err *err)
+{
+	char s[8]; /* as each caller had: a longer value is refused by get_string */
+
+	if (get_string(req, key, true, s, sizeof(s), err) < 0)
+		return -1;
+	if (strcmp(s, yes) != 0 && strcmp(s, no) != 0)
+		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
+				       "field '%s' must be \"%s\" or \"%s\"", key, yes, no);
+	*out = strcmp(s, yes) == 0;
+	return 0;
+}
+
 static int parse_link_set(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
 {
-	char state[8];
-
-	if (get_string(req, "port", true, out->link.port, sizeof(out->link.port), err) < 0 ||
-	    get_string(req, "state", true, state, sizeof(state), err) < 0)
+	if (get_string(req, "port", true, out->link.port, sizeof(out->link.port), err) < 0)
 		return -1;
-	if (strcmp(state, "down") == 0)
-		out->link.down = true;
-	else if (strcmp(state, "up") == 0)
-		out->link.down = false;
-	else
-		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
-				       "field 'state' must be \"down\" or \"up\"");
-	return 0;
+	return get_either(req, "state", "down", "up", &out->link.down, err);
 }
 
 static int parse_tier(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
@@ -250,33 +255,16 @@ static int parse_peer(const json_t *req, struct ctlsock_req *out, struct ctlsock
 
 static int parse_peer_reset(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
 {
-	char mode[8];
-
-	if (parse_peer(req, out, err) < 0 ||
-	    get_string(req, "mode", true, mode, sizeof(mode), err) < 0)
+	if (parse_peer(req, out, err) < 0)
 		return -1;
-	if (strcmp(mode, "soft") == 0)
-		out->peer.soft = true;
-	else if (strcmp(mode, "hard") == 0)
-		out->peer.soft = false;
-	else
-		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
-				       "field 'mode' must be \"soft\" or \"hard\"");
-	return 0;
+	return get_either(req, "mode", "soft", "hard", &out->peer.soft, err);
 }
 
 static int parse_peer_gshut(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
 {
-	char state[8];
-
-	if (parse_peer(req, out, err) < 0 ||
-	    get_string(req, "state", true, state, sizeof(state), err) < 0)
+	if (parse_peer(req, out, err) < 0)
 		return -1;
-	if (strcmp(state, "on") != 0 && strcmp(state, "off") != 0)
-		return ctlsock_err_set(err, CTLSOCK_E_INVALID_ARGUMENT,
-				       "field 'state' must be \"on\" or \"off\"");
-	out->peer.on = strcmp(state, "on") == 0;
-	return 0;
+	return get_either(req, "state", "on", "off", &out->peer.on, err);
 }
 
 static int parse_peer_policy(const json_t *req, struct ctlsock_req *out, struct ctlsock_err *err)
