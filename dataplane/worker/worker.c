@@ -129,15 +129,6 @@ static bool gcra_take(uint64_t *tat, uint64_t interval, const uint64_t *burst)
 	return true;
 }
 
-/* One punt per *interval cycles, up to a burst at once (punt_interval and
- * punt_burst, or the peer_ pair). */
-static bool punt_allow(uint64_t *tat, const uint64_t *interval, const uint64_t *burst)
-{
-	const uint64_t iv = __atomic_load_n(interval, __ATOMIC_RELAXED);
-
-	return iv == 0 || gcra_take(tat, iv, burst);
-}
-
 /* What a punt is, for the rate it takes. */
 enum punt_class {
 	PUNT_OTHER,  /* punt_rate */
@@ -224,17 +215,27 @@ static inline void punt(struct burst *b, struct rte_mbuf *m)
 	tx->punt[tx->n_punt++] = m;
 }
 
+/* m punted at one per *interval cycles, up to a burst at once (a GCRA:
+ * punt_interval and punt_burst, or the peer_ pair; interval 0: no limit),
+ * or dropped as why. */
+static inline void punt_rated(struct burst *b, struct rte_mbuf *m, uint64_t *tat,
+			      const uint64_t *interval, const uint64_t *burst, enum pf_drop why)
+{
+	const uint64_t iv = __atomic_load_n(interval, __ATOMIC_RELAXED);
+
+	if (iv == 0 || gcra_take(tat, iv, burst))
+		punt(b, m);
+	else
+		drop(b, m, why);
+}
+
 /* Anything for the box but the neighbours' sessions goes through the
  * punt rate. */
 static inline void punt_policed(struct burst *b, struct rte_mbuf *m)
 {
 	struct worker *w = b->w;
 
-	if (!punt_allow(&w->punt_tat, &w->punt_interval, &w->punt_burst)) {
-		drop(b, m, PF_DROP_PUNT_LIMITED);
-		return;
-	}
-	punt(b, m);
+	punt_rated(b, m, &w->punt_tat, &w->punt_interval, &w->punt_burst, PF_DROP_PUNT_LIMITED);
 }
 
 static inline const struct fwd_nbrs *nbrs(const struct burst *b)
@@ -251,10 +252,8 @@ static inline void punt_l3(struct burst *b, struct rte_mbuf *m, const void *l3, 
 		punt(b, m);
 		return;
 	case PUNT_PEER:
-		if (punt_allow(&w->peer_tat, &w->peer_interval, &w->peer_burst))
-			punt(b, m);
-		else
-			drop(b, m, PF_DROP_PEER_LIMITED);
+		punt_rated(b, m, &w->peer_tat, &w->peer_interval, &w->peer_burst,
+			   PF_DROP_PEER_LIMITED);
 		return;
 	case PUNT_OTHER:
 		break;
