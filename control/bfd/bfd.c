@@ -515,21 +515,19 @@ int bfd_foreach(const struct daemon *d, int (*cb)(const struct bfd_info *, void 
 static void rx_need(struct bfd *b, int family)
 {
 	const int f = family == AF_INET6;
-	int ret;
+	int fd, ret;
 
 	if (b->rx_fd[f] >= 0)
 		return;
-	b->rx_fd[f] = rx_open(family);
-	if (b->rx_fd[f] < 0) {
-		PF_LOG(ERR, "bfd: UDP port %u (IPv%c): %s: its sessions stay down", BFD_PORT,
-		       f == 0 ? '4' : '6', strerror(-b->rx_fd[f]));
-		b->rx_fd[f] = -1;
-	} else if ((ret = ev_fd_add(b->d->ev, b->rx_fd[f], EPOLLIN, on_rx, b)) < 0) {
+	fd = ret = rx_open(family);
+	if (fd >= 0 && (ret = ev_fd_add(b->d->ev, fd, EPOLLIN, on_rx, b)) < 0)
+		close(fd);
+	if (ret < 0) {
 		PF_LOG(ERR, "bfd: UDP port %u (IPv%c): %s: its sessions stay down", BFD_PORT,
 		       f == 0 ? '4' : '6', strerror(-ret));
-		close(b->rx_fd[f]);
-		b->rx_fd[f] = -1;
+		return;
 	}
+	b->rx_fd[f] = fd;
 }
 
 /* A session for next hop c, running: 0, or -ENOMEM. held: it holds the
