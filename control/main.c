@@ -344,14 +344,14 @@ static int control_loop(struct daemon *d, int sigfd)
 		       d->cfg.ctl_socket);
 	d->bgp = bgp_start(d);
 	ctlsock_state_start_peerings(d); /* managed peerings: after the config's */
-	PF_LOG(NOTICE, "peerfwd %s running: %u ports, %u workers, %u routes, %u registered",
-	       PEERFWD_VERSION, d->n_ports, d->n_workers, routes_count(d->routes, 0),
-	       routes_registered_count(d->routes));
+	char running[128];
+	snprintf(running, sizeof(running),
+		 "running: %u ports, %u workers, %u routes, %u registered", d->n_ports,
+		 d->n_workers, routes_count(d->routes, 0), routes_registered_count(d->routes));
+	PF_LOG(NOTICE, "peerfwd %s %s", PEERFWD_VERSION, running);
 	/* systemd (Type=notify): started once the ports forward and the
 	 * control socket answers */
-	rc = notify("READY=1\nSTATUS=running: %u ports, %u workers, %u routes, %u registered",
-		    d->n_ports, d->n_workers, routes_count(d->routes, 0),
-		    routes_registered_count(d->routes));
+	rc = notify("READY=1\nSTATUS=%s", running);
 	if (rc < 0)
 		PF_LOG(WARNING, "NOTIFY_SOCKET: %s; systemd not told the daemon is ready",
 		       strerror(-rc));
