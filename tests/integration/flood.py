@@ -65,7 +65,8 @@ def write_pcap(path, frame, n):
 
 def main():
     kind, ifc, target = sys.argv[1], sys.argv[2], sys.argv[3]
-    forged = sys.argv[7 if kind == "syn" else 6] if len(sys.argv) > (7 if kind == "syn" else 6) else None
+    at = 7 if kind == "syn" else 6  # where SRC_IP is, if given
+    forged = sys.argv[at] if len(sys.argv) > at else None
     if kind == "syn-pcap":
         write_pcap(ifc, syn_frame(b"\x02\0\0\0\0\x01", target, sys.argv[5], forged), int(sys.argv[4]))
         return
